@@ -1,0 +1,526 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import base64
+import datetime
+import errno
+import json
+import multiprocessing
+import os
+import stat
+import time
+
+import pytest
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils import token_cache as token_cache_module
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import ApiError, TokenBudgetError, TokenCacheError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.token_cache import (
+    DEFAULT_MIN_VALIDITY,
+    GENERATIONS_PER_HOUR,
+    TOKEN_LIFETIME_FALLBACK,
+    TokenCache,
+    default_cache_path,
+    token_expiry,
+)
+
+BASE_URL = "https://in1-ccaas-api.ozonetel.com"
+USER = "fake_user"
+API_KEY = "FAKE-API-KEY-0000"
+OTHER_API_KEY = "FAKE-API-KEY-1111"
+T0 = 1_700_000_000.0
+
+
+def _b64url(obj) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+
+def make_jwt(exp, jti="1", **extra_claims) -> str:
+    """An unsigned JWT shaped like CloudAgent's (HS512 header, sub/iat/exp claims)."""
+    claims = {"sub": USER, "iat": int(exp) - 3600, "exp": int(exp), "jti": jti}
+    claims.update(extra_claims)
+    return _b64url({"alg": "HS512", "typ": "JWT"}) + "." + _b64url(claims) + ".FAKE-SIGNATURE-" + jti
+
+
+class FakeClock:
+    def __init__(self, now=T0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+class FakeGenerate:
+    """Counts calls and returns a distinct token valid ``lifetime`` seconds from the fake clock."""
+
+    def __init__(self, clock, lifetime=3600):
+        self.clock = clock
+        self.lifetime = lifetime
+        self.tokens = []
+
+    @property
+    def calls(self):
+        return len(self.tokens)
+
+    def __call__(self):
+        token = make_jwt(self.clock() + self.lifetime, jti=str(len(self.tokens) + 1))
+        self.tokens.append(token)
+        return token
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def generate(clock):
+    return FakeGenerate(clock)
+
+
+@pytest.fixture
+def warnings_seen():
+    return []
+
+
+@pytest.fixture
+def cache_path(tmp_path):
+    return str(tmp_path / "cache" / "tokens.json")
+
+
+@pytest.fixture
+def cache(cache_path, clock, warnings_seen):
+    return TokenCache(cache_path, clock, warn=warnings_seen.append)
+
+
+def read_cache_file(path):
+    with open(path, encoding="utf-8") as cache_file:
+        return json.load(cache_file)
+
+
+def only_account(path):
+    (entry,) = read_cache_file(path)["accounts"].values()
+    return entry
+
+
+def assert_no_secret(text, *tokens):
+    for secret in (API_KEY, OTHER_API_KEY) + tokens:
+        assert secret not in text
+
+
+def write_raw(path, content, mode=0o600):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as raw_file:
+        raw_file.write(content)
+    os.chmod(path, mode)
+
+
+# ---- reuse and regeneration ----------------------------------------------------------------
+
+
+def test_reuses_cached_token_while_it_has_enough_life_left(cache, clock, generate):
+    first = cache.get_token(BASE_URL, USER, API_KEY, generate)
+    clock.now += 3600 - DEFAULT_MIN_VALIDITY - 1
+    again = cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert again == first == generate.tokens[0]
+    assert generate.calls == 1
+
+
+def test_other_instances_reuse_the_file(cache_path, clock, generate):
+    first = TokenCache(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate)
+    second = TokenCache(cache_path, clock).get_token(BASE_URL + "/", USER, API_KEY, generate)
+    assert second == first
+    assert generate.calls == 1
+
+
+@pytest.mark.parametrize("seconds_left", [DEFAULT_MIN_VALIDITY, 10, 0, -100])
+def test_regenerates_when_less_than_min_validity_is_left(cache, clock, generate, seconds_left):
+    cache.get_token(BASE_URL, USER, API_KEY, generate)
+    clock.now = T0 + 3600 - seconds_left
+    token = cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert generate.calls == 2
+    assert token == generate.tokens[1]
+
+
+def test_min_validity_is_honoured(cache, clock, generate):
+    cache.get_token(BASE_URL, USER, API_KEY, generate)
+    clock.now += 1000
+    cache.get_token(BASE_URL, USER, API_KEY, generate, min_validity=2000)
+    assert generate.calls == 1
+    cache.get_token(BASE_URL, USER, API_KEY, generate, min_validity=2700)
+    assert generate.calls == 2
+
+
+def test_fresh_generates_and_later_calls_reuse_the_newest(cache, clock, generate):
+    cache.get_token(BASE_URL, USER, API_KEY, generate)
+    newest = cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert newest == generate.tokens[1]
+    assert cache.get_token(BASE_URL, USER, API_KEY, generate) == newest
+    assert generate.calls == 2
+    assert only_account(cache.path)["generated"] == [T0, T0]
+
+
+def test_refused_token_is_replaced_once(cache, clock, generate):
+    refused = cache.get_token(BASE_URL, USER, API_KEY, generate)
+    replacement = cache.get_token(BASE_URL, USER, API_KEY, generate, refused_token=refused)
+    assert replacement != refused
+    assert generate.calls == 2
+    assert cache.get_token(BASE_URL, USER, API_KEY, generate, refused_token=refused) == replacement
+    assert generate.calls == 2
+
+
+def test_refused_token_yields_the_newer_token_of_another_process(cache_path, clock, generate):
+    ours = TokenCache(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate)
+    theirs = TokenCache(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    token = TokenCache(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate, refused_token=ours)
+    assert token == theirs != ours
+    assert generate.calls == 2
+
+
+def test_token_made_with_another_key_is_not_reused(cache, generate):
+    first = cache.get_token(BASE_URL, USER, API_KEY, generate)
+    second = cache.get_token(BASE_URL, USER, OTHER_API_KEY, generate)
+    assert second != first
+    assert generate.calls == 2
+    assert cache.get_token(BASE_URL, USER, OTHER_API_KEY, generate) == second
+    with open(cache.path, encoding="utf-8") as cache_file:
+        assert_no_secret(cache_file.read())
+
+
+def test_accounts_are_kept_apart_and_keyed_without_the_key(cache, generate):
+    cache.get_token("HTTPS://In1-CCaaS-API.ozonetel.com/", USER, API_KEY, generate)
+    cache.get_token("https://api.ccaas.ozonetel.com", USER, API_KEY, generate)
+    cache.get_token(BASE_URL, "other_user", API_KEY, generate)
+    cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert generate.calls == 3
+    assert sorted(read_cache_file(cache.path)["accounts"]) == [
+        "https://api.ccaas.ozonetel.com|fake_user",
+        "https://in1-ccaas-api.ozonetel.com|fake_user",
+        "https://in1-ccaas-api.ozonetel.com|other_user",
+    ]
+
+
+# ---- expiry -------------------------------------------------------------------------------
+
+
+def test_token_expiry_reads_the_exp_claim():
+    assert token_expiry(make_jwt(T0 + 123)) == T0 + 123
+
+
+@pytest.mark.parametrize("token", [
+    "",
+    "not-a-jwt",
+    "a.%%%.c",
+    "a." + _b64url(["exp"]) + ".c",
+    "a." + _b64url({"sub": USER}) + ".c",
+    "a." + _b64url({"exp": "soon"}) + ".c",
+    "a." + _b64url({"exp": True}) + ".c",
+    "a." + base64.urlsafe_b64encode(b"\xff\xfe").decode() + ".c",
+])
+def test_token_expiry_is_none_when_unreadable(token):
+    assert token_expiry(token) is None
+
+
+def test_stored_expiry_comes_from_the_token_or_the_fallback(cache, clock):
+    cache.get_token(BASE_URL, USER, API_KEY, lambda: make_jwt(T0 + 1800))
+    assert only_account(cache.path)["expires_at"] == T0 + 1800
+    clock.now += 100
+    cache.get_token(BASE_URL, USER, API_KEY, lambda: "opaque-FAKE-TOKEN", fresh=True)
+    assert only_account(cache.path)["expires_at"] == T0 + 100 + TOKEN_LIFETIME_FALLBACK
+
+
+# ---- generation ledger --------------------------------------------------------------------
+
+
+def _generate_fresh_tokens(cache, clock, generate, count, step=60):
+    for _ in range(count):
+        cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+        clock.now += step
+
+
+def test_eleventh_generation_in_an_hour_is_refused_with_the_next_allowed_time(cache, clock, generate):
+    _generate_fresh_tokens(cache, clock, generate, GENERATIONS_PER_HOUR)  # at T0, T0+60, ..., T0+540
+    assert clock.now == T0 + 600
+    with pytest.raises(TokenBudgetError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert generate.calls == GENERATIONS_PER_HOUR
+    message = str(caught.value)
+    next_allowed = datetime.datetime.fromtimestamp(T0 + 3600, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert next_allowed in message
+    assert "in 50 minutes" in message
+    assert "10 tokens were generated for user 'fake_user'" in message
+    assert "allows 10" in message and "logs out the previous one" in message
+    assert "Reuse the cached token" in message and "wait" in message
+    assert_no_secret(message, *generate.tokens)
+
+
+def test_budget_refusal_does_not_block_reuse(cache, clock, generate):
+    _generate_fresh_tokens(cache, clock, generate, GENERATIONS_PER_HOUR)
+    assert cache.get_token(BASE_URL, USER, API_KEY, generate) == generate.tokens[-1]
+
+
+def test_generations_older_than_an_hour_are_pruned(cache, clock, generate):
+    _generate_fresh_tokens(cache, clock, generate, GENERATIONS_PER_HOUR)
+    clock.now = T0 + 3600  # the generation at T0 is now an hour old
+    cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert generate.calls == GENERATIONS_PER_HOUR + 1
+    assert only_account(cache.path)["generated"] == [T0 + 60 * i for i in range(1, 10)] + [T0 + 3600]
+    with pytest.raises(TokenBudgetError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert "in 1 minute" in str(caught.value)
+
+
+def test_ledger_is_per_user_and_survives_a_key_change(cache, clock, generate):
+    _generate_fresh_tokens(cache, clock, generate, GENERATIONS_PER_HOUR, step=1)
+    with pytest.raises(TokenBudgetError):
+        cache.get_token(BASE_URL, USER, OTHER_API_KEY, generate)
+    cache.get_token(BASE_URL, "other_user", API_KEY, generate)
+    assert generate.calls == GENERATIONS_PER_HOUR + 1
+
+
+def test_failed_generation_propagates_and_is_not_recorded(cache, clock, generate):
+    _generate_fresh_tokens(cache, clock, generate, GENERATIONS_PER_HOUR - 1)
+    before = read_cache_file(cache.path)
+    failure = ApiError("Invalid userName or apiKey", status=200, api_message="Invalid userName or apiKey")
+
+    def failing_generate():
+        raise failure
+
+    for _ in range(3):
+        with pytest.raises(ApiError) as caught:
+            cache.get_token(BASE_URL, USER, API_KEY, failing_generate, fresh=True)
+        assert caught.value is failure
+    assert read_cache_file(cache.path) == before
+    cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)  # the 10th real generation is still allowed
+    assert generate.calls == GENERATIONS_PER_HOUR
+
+
+# ---- file safety --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_umask():
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def test_file_is_0600_and_new_directory_0700(tmp_path, clock, generate, open_umask):
+    path = tmp_path / "missing" / "ozonetel.cloudagent" / "tokens.json"
+    TokenCache(str(path), clock).get_token(BASE_URL, USER, API_KEY, generate)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(str(path) + ".lock").st_mode) == 0o600
+
+
+def test_writes_leave_no_temporary_files(cache, clock, generate):
+    for _ in range(5):
+        cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert sorted(os.listdir(os.path.dirname(cache.path))) == ["tokens.json", "tokens.json.lock"]
+
+
+def test_failed_write_keeps_the_old_file_and_removes_the_temporary_one(cache, generate, monkeypatch):
+    cache.get_token(BASE_URL, USER, API_KEY, generate)
+    before = read_cache_file(cache.path)
+
+    def full_disk(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(token_cache_module.os, "replace", full_disk)
+    with pytest.raises(TokenCacheError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    monkeypatch.undo()
+    message = str(caught.value)
+    assert cache.path in message and os.strerror(errno.ENOSPC) in message
+    assert_no_secret(message, *generate.tokens)
+    assert read_cache_file(cache.path) == before
+    assert sorted(os.listdir(os.path.dirname(cache.path))) == ["tokens.json", "tokens.json.lock"]
+
+
+def _valid_cache_text(token, expires_at, digest="0" * 32):
+    entry = {"token": token, "expires_at": expires_at, "key_digest": digest, "generated": [T0]}
+    return json.dumps({"version": 1, "accounts": {BASE_URL + "|" + USER: entry}})
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("{not json", "not valid JSON"),
+    ("", "not valid JSON"),
+    ("[]", "expected format"),
+    ('{"version": 2, "accounts": {}}', "expected format"),
+    ('{"version": true, "accounts": {}}', "expected format"),
+    ('{"version": 1, "accounts": []}', "expected format"),
+    ('{"version": 1, "accounts": {"x|y": {"token": "FAKE", "expires_at": "later", "key_digest": "", "generated": []}}}', "expected format"),
+])
+def test_corrupt_file_is_rebuilt_with_a_warning(cache, generate, warnings_seen, content, reason):
+    write_raw(cache.path, content)
+    token = cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert generate.calls == 1
+    assert len(warnings_seen) == 1
+    assert cache.path in warnings_seen[0] and reason in warnings_seen[0]
+    assert only_account(cache.path) == {
+        "token": token, "expires_at": T0 + 3600, "key_digest": only_account(cache.path)["key_digest"], "generated": [T0],
+    }
+    cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert len(warnings_seen) == 1 and generate.calls == 1
+
+
+def test_corrupt_file_is_rewritten_even_if_generation_fails(cache, warnings_seen):
+    write_raw(cache.path, "{not json")
+
+    def failing_generate():
+        raise ApiError("boom")
+
+    with pytest.raises(ApiError):
+        cache.get_token(BASE_URL, USER, API_KEY, failing_generate)
+    assert read_cache_file(cache.path) == {"version": 1, "accounts": {}}
+    assert len(warnings_seen) == 1
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620, 0o602])
+def test_permissive_file_is_rebuilt_and_its_token_not_reused(cache, clock, generate, warnings_seen, mode):
+    planted = make_jwt(T0 + 3600, jti="planted")
+    write_raw(cache.path, _valid_cache_text(planted, T0 + 3600, digest=token_cache_module.key_digest(API_KEY)), mode)
+    token = cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert token != planted and generate.calls == 1
+    assert stat.S_IMODE(os.stat(cache.path).st_mode) == 0o600
+    assert len(warnings_seen) == 1
+    assert cache.path in warnings_seen[0] and "%04o" % mode in warnings_seen[0]
+    assert_no_secret(warnings_seen[0], planted, token)
+    assert only_account(cache.path)["generated"] == [T0]  # the untrusted ledger is dropped too
+
+
+def test_file_of_another_user_is_refused(cache, generate, monkeypatch):
+    cache.get_token(BASE_URL, USER, API_KEY, generate)
+    real_uid = os.getuid()
+    monkeypatch.setattr(token_cache_module.os, "getuid", lambda: real_uid + 4242)
+    with pytest.raises(TokenCacheError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    message = str(caught.value)
+    assert cache.path in message
+    assert "uid %d" % real_uid in message
+    assert "OZONETEL_TOKEN_CACHE" in message
+    assert_no_secret(message, *generate.tokens)
+    assert generate.calls == 1
+
+
+def test_symlink_at_the_cache_path_is_refused(tmp_path, cache, clock, generate):
+    target = str(tmp_path / "real" / "tokens.json")
+    real_token = TokenCache(target, clock).get_token(BASE_URL, USER, API_KEY, generate)
+    os.makedirs(os.path.dirname(cache.path))
+    os.symlink(target, cache.path)
+    with pytest.raises(TokenCacheError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate)
+    message = str(caught.value)
+    assert cache.path in message and "symbolic link" in message
+    assert_no_secret(message, real_token)
+    assert generate.calls == 1
+    assert os.path.islink(cache.path)
+
+
+def test_dangling_symlink_is_refused(cache, generate):
+    os.makedirs(os.path.dirname(cache.path))
+    os.symlink(cache.path + ".elsewhere", cache.path)
+    with pytest.raises(TokenCacheError, match="symbolic link"):
+        cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert not os.path.exists(cache.path + ".elsewhere")
+    assert generate.calls == 0
+
+
+def test_non_regular_file_is_refused(cache, generate):
+    os.makedirs(os.path.dirname(cache.path))
+    os.mkfifo(cache.path, 0o600)
+    with pytest.raises(TokenCacheError, match="not a regular file"):
+        cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert generate.calls == 0
+
+
+def test_directory_that_cannot_be_created_is_reported(cache, generate, monkeypatch):
+    def denied(path, mode=0o777):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+    monkeypatch.setattr(token_cache_module.os, "mkdir", denied)
+    with pytest.raises(TokenCacheError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate)
+    message = str(caught.value)
+    assert os.path.dirname(cache.path) in message and os.strerror(errno.EACCES) in message
+    assert "OZONETEL_TOKEN_CACHE" in message
+    assert generate.calls == 0
+
+
+def test_read_only_filesystem_is_reported(cache, generate, monkeypatch):
+    os.makedirs(os.path.dirname(cache.path))
+    real_open = os.open
+
+    def read_only_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(token_cache_module.os, "open", read_only_open)
+    with pytest.raises(TokenCacheError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert cache.path in str(caught.value) and os.strerror(errno.EROFS) in str(caught.value)
+    assert generate.calls == 0
+
+
+# ---- several processes ---------------------------------------------------------------------
+
+
+def _concurrent_worker(cache_path, count_path, start, results):
+    def generate():
+        with open(count_path, "a", encoding="utf-8") as count_file:
+            count_file.write("%d\n" % os.getpid())
+        time.sleep(0.2)
+        return make_jwt(time.time() + 3600, jti=str(os.getpid()))
+
+    start.wait()
+    results.put(TokenCache(cache_path).get_token(BASE_URL, USER, API_KEY, generate))
+
+
+def test_concurrent_processes_generate_one_token(tmp_path):
+    context = multiprocessing.get_context("fork")
+    cache_path = str(tmp_path / "cache" / "tokens.json")
+    count_path = str(tmp_path / "generations.txt")
+    start, results = context.Event(), context.Queue()
+    workers = [context.Process(target=_concurrent_worker, args=(cache_path, count_path, start, results)) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    tokens = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    with open(count_path, encoding="utf-8") as count_file:
+        assert len(count_file.read().splitlines()) == 1
+    assert len(set(tokens)) == 1
+    assert only_account(cache_path)["token"] == tokens[0]
+
+
+# ---- default path -------------------------------------------------------------------------
+
+
+def test_default_cache_path_prefers_the_override():
+    environ = {"OZONETEL_TOKEN_CACHE": "/srv/ozonetel/tokens.json", "XDG_CACHE_HOME": "/xdg", "HOME": "/home/u"}
+    assert default_cache_path(environ) == "/srv/ozonetel/tokens.json"
+
+
+def test_default_cache_path_uses_xdg_cache_home():
+    assert default_cache_path({"XDG_CACHE_HOME": "/xdg", "HOME": "/home/u"}) == "/xdg/ozonetel.cloudagent/tokens.json"
+
+
+@pytest.mark.parametrize("xdg", [None, "", "relative/cache"])
+def test_default_cache_path_falls_back_to_home_cache(xdg):
+    environ = {"HOME": "/home/u"}
+    if xdg is not None:
+        environ["XDG_CACHE_HOME"] = xdg
+    assert default_cache_path(environ) == "/home/u/.cache/ozonetel.cloudagent/tokens.json"
+
+
+def test_cache_uses_the_environment_override(tmp_path, monkeypatch, clock, generate):
+    path = tmp_path / "from-env.json"
+    monkeypatch.setenv("OZONETEL_TOKEN_CACHE", str(path))
+    TokenCache(clock=clock).get_token(BASE_URL, USER, API_KEY, generate)
+    assert only_account(str(path))["token"] == generate.tokens[0]
