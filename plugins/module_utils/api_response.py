@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Reading CloudAgent answers, whatever shape they come in.
+
+The API family answers most errors as HTTP 200 with an error ``status`` in the body,
+spells ``status`` in several cases, sometimes answers raw HTTP 500 JSON, and gateways in
+front of it answer HTML or nothing. ``read_answer`` turns all of that into either an
+``Answer`` (the JSON payload of a request the API accepted or refused in-body) or a
+``SlowDown`` (the API asked us to retry later), or raises a typed error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import (
+    ApiError,
+    AuthenticationError,
+    TokenExpiredError,
+)
+
+SLOW_DOWN_STATUSES = frozenset((429, 502, 503, 504))
+MAX_LIMIT_MESSAGE = "max limit exceeded"
+NO_DATA_MESSAGE = "no data found"
+TOKEN_EXPIRED_MESSAGE = "token expired"
+MAX_RETRY_AFTER = 120.0
+SNIPPET_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer: ``ok`` when its status says success (case-insensitively)."""
+
+    http_status: int
+    payload: Any
+    ok: bool
+    message: Any
+
+    @property
+    def message_text(self) -> str:
+        return self.message if isinstance(self.message, str) else ""
+
+    def says(self, text: str) -> bool:
+        return self.message_text.strip().lower() == text
+
+
+@dataclass(frozen=True)
+class SlowDown:
+    """The API asked to slow down (HTTP 429/502/503/504 or in-body "Max limit exceeded")."""
+
+    http_status: int
+    reason: str
+    retry_after: Optional[float]
+
+
+def read_answer(http_status: int, headers, text: str, what: str):
+    """Classify one HTTP answer of the request described by ``what``."""
+    payload = _json_or_none(text)
+    if http_status in SLOW_DOWN_STATUSES:
+        return SlowDown(http_status, _reason(http_status, payload, text), _retry_after(headers))
+    if payload is None:
+        raise ApiError(_no_json_message(http_status, text, what), status=http_status)
+    answer = _answer(http_status, payload)
+    if answer.says(MAX_LIMIT_MESSAGE):
+        return SlowDown(http_status, "the API answered 'Max limit exceeded'", _retry_after(headers))
+    if answer.says(TOKEN_EXPIRED_MESSAGE):
+        raise TokenExpiredError(
+            "%s: the API refused the token as expired (a token lives 60 minutes, and generating a new one "
+            "logs out every older one)" % what, status=http_status, api_message=answer.message_text)
+    if http_status in (401, 403):
+        raise AuthenticationError(
+            "%s: HTTP %d, the API refused the credentials: %s. Check user_name, api_key and the account's "
+            "API Authentication setting (token or basic)." % (what, http_status, _api_text(answer)),
+            status=http_status, api_message=answer.message_text)
+    if http_status >= 400:
+        raise ApiError("%s: HTTP %d: %s" % (what, http_status, _api_text(answer)),
+                       status=http_status, api_message=answer.message_text)
+    return answer
+
+
+def _answer(http_status: int, payload: Any) -> Answer:
+    if not isinstance(payload, dict):
+        return Answer(http_status, payload, False, None)
+    status = str(payload.get("status", "")).strip().lower()
+    message = payload.get("message", payload.get("error"))
+    return Answer(http_status, payload, status == "success", message)
+
+
+def _api_text(answer: Answer) -> str:
+    if answer.message_text:
+        return "'%s'" % answer.message_text
+    if isinstance(answer.payload, dict) and answer.payload.get("error"):
+        return "'%s'" % answer.payload["error"]
+    return "no message"
+
+
+def _json_or_none(text: str) -> Any:
+    if not text or not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _no_json_message(http_status: int, text: str, what: str) -> str:
+    if not text or not text.strip():
+        return "%s: HTTP %d with an empty body (expected JSON). Is base_url the CloudAgent API host?" % (what, http_status)
+    kind = "an HTML page (a proxy or gateway error?)" if "<" in text[:200] else "a body that is not JSON"
+    return "%s: HTTP %d with %s, starting %r. Is base_url the CloudAgent API host?" % (
+        what, http_status, kind, snippet(text))
+
+
+def snippet(text: str) -> str:
+    """The first characters of a body, whitespace folded, for error messages."""
+    folded = re.sub(r"\s+", " ", text).strip()
+    return folded[:SNIPPET_LENGTH] + ("..." if len(folded) > SNIPPET_LENGTH else "")
+
+
+def _reason(http_status: int, payload: Any, text: str) -> str:
+    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        return "HTTP %d '%s'" % (http_status, payload["message"])
+    return "HTTP %d" % http_status
+
+
+def _retry_after(headers) -> Optional[float]:
+    value = (headers or {}).get("Retry-After")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None  # an HTTP date: fall back to our own back-off rather than parse clocks
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)

@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Typed errors raised by the shared client.
+
+module_utils raises; the edges translate: modules call ``fail_json(msg=str(err))``,
+the lookup raises ``AnsibleLookupError(str(err))``. Every message is written for a
+person and never contains the api key or a token.
+"""
+
+from __future__ import annotations
+
+
+class CloudAgentError(Exception):
+    """Base class of every error this collection raises on purpose."""
+
+
+class ConfigurationError(CloudAgentError):
+    """Options are missing or invalid; raised before any HTTP request."""
+
+
+class RowIdError(ConfigurationError):
+    """A ``row_id`` value cannot be understood, or asks for too many rows."""
+
+
+class TokenCacheError(CloudAgentError):
+    """The token cache file cannot be used safely."""
+
+
+class TokenBudgetError(CloudAgentError):
+    """The local ledger shows 10 token generations in the last hour."""
+
+
+class TransportError(CloudAgentError):
+    """The API could not be reached (connection error or timeout), after any retries."""
+
+
+class ApiError(CloudAgentError):
+    """The API answered with an error.
+
+    ``status`` is the HTTP status code (200 for the vendor's in-body errors),
+    ``api_message`` the vendor's own message, if any.
+    """
+
+    def __init__(self, message: str, status: int | None = None, api_message: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.api_message = api_message
+
+
+class AuthenticationError(ApiError):
+    """The API refused the credentials (wrong user name or api key)."""
+
+
+class TokenExpiredError(AuthenticationError):
+    """The API refused a bearer token as expired (or superseded by a newer one)."""
+
+
+class RateLimitError(ApiError):
+    """The API kept answering "slow down" (HTTP 429 or "Max limit exceeded") after every retry."""
