@@ -1,0 +1,37 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every module does around its own logic: build the module, the client, and fail cleanly."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import CloudAgentError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.options import (
+    CONNECTION_ARGUMENT_SPEC,
+    client_from_options,
+)
+
+
+def build_module(argument_spec: dict, **kwargs) -> AnsibleModule:
+    """An AnsibleModule with the connection options added; fails at once when requests is missing."""
+    module = AnsibleModule(argument_spec=dict(CONNECTION_ARGUMENT_SPEC, **argument_spec), **kwargs)
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    return module
+
+
+def run_module(module: AnsibleModule, action: Callable) -> None:
+    """Run ``action(module, client)`` and exit with its result; collection errors become fail_json."""
+    try:
+        client = client_from_options(module.params.get, warn=module.warn)
+        result = action(module, client)
+    except CloudAgentError as error:
+        module.fail_json(msg=str(error), **getattr(error, "result", {}))
+    module.exit_json(**result)

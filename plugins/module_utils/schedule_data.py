@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Deleting scheduled data (state=absent) on top of the client and the request planner."""
+
+from __future__ import annotations
+
+from typing import Callable, List, Optional
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import CloudAgentClient, DeleteOutcome
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import CloudAgentError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.records import existing_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import (
+    RowSet,
+    plan_delete_requests,
+    request_ids,
+)
+
+
+class PartialDeleteError(CloudAgentError):
+    """A DELETE failed after earlier ones were sent; ``result`` tells what was already done."""
+
+    def __init__(self, message: str, result: dict):
+        super().__init__(message)
+        self.result = result
+
+
+def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: int, check_mode: bool,
+                          want_diff: bool, warn: Callable[[str], None]) -> dict:
+    """Delete ``rows`` with the fewest requests; in check mode only predict, from one status read."""
+    plan = plan_delete_requests(rows, batch_size)
+    existing = _read_existing(client, rows, check_mode, warn) if check_mode or want_diff else None
+    if check_mode:
+        return _prediction(rows, plan, existing, want_diff)
+    outcomes = _send_plan(client, rows, plan)
+    return _outcome(rows, outcomes, existing, want_diff)
+
+
+def _read_existing(client: CloudAgentClient, rows: RowSet, check_mode: bool,
+                   warn: Callable[[str], None]) -> Optional[RowSet]:
+    try:
+        return existing_row_ids(client.get_scheduled_data(), warn).intersection(rows)
+    except CloudAgentError as error:
+        if check_mode:
+            warn("Could not read Scheduled Data Status to predict the change, so changed=true is assumed: %s" % error)
+        else:
+            warn("Could not read Scheduled Data Status for the diff; 'before' lists the ids of the requests the "
+                 "API answered as deleted: %s" % error)
+        return None
+
+
+def _prediction(rows: RowSet, plan: List[str], existing: Optional[RowSet], want_diff: bool) -> dict:
+    doomed = rows if existing is None else existing
+    result = dict(changed=bool(doomed), row_ids=rows.compact(), batches=[],
+                  deleted=doomed.compact(), not_found=rows.difference(doomed).compact(),
+                  msg=_prediction_message(rows, plan, existing))
+    if want_diff:
+        result["diff"] = _diff(doomed)
+    return result
+
+
+def _prediction_message(rows: RowSet, plan: List[str], existing: Optional[RowSet]) -> str:
+    if existing is None:
+        return "Would send %d DELETE request(s) for rows %s (status read failed: change assumed)." % (
+            len(plan), rows.compact())
+    if not existing:
+        return "None of the rows %s exist: nothing to delete." % rows.compact()
+    return "Would delete rows %s with %d DELETE request(s)." % (existing.compact(), len(plan))
+
+
+def _send_plan(client: CloudAgentClient, rows: RowSet, plan: List[str]) -> List[DeleteOutcome]:
+    outcomes: List[DeleteOutcome] = []
+    for number, spec in enumerate(plan, start=1):
+        label = " (request %d of %d)" % (number, len(plan))
+        try:
+            outcomes.append(client.delete_scheduled_data(spec, label=label))
+        except CloudAgentError as error:
+            raise PartialDeleteError(_partial_message(error, outcomes, number, len(plan)),
+                                     _summary(rows, outcomes, None)) from None
+    return outcomes
+
+
+def _partial_message(error: CloudAgentError, done: List[DeleteOutcome], number: int, total: int) -> str:
+    if not done:
+        return str(error)
+    return ("%s. Requests 1-%d of %d were answered (see 'batches'); request %d and later were not completed. "
+            "Run the task again to finish: it is idempotent." % (error, number - 1, total, number))
+
+
+def _outcome(rows: RowSet, outcomes: List[DeleteOutcome], existing: Optional[RowSet], want_diff: bool) -> dict:
+    result = _summary(rows, outcomes, existing)
+    deleted = _deleted_rows(outcomes, existing)
+    result["msg"] = _outcome_message(rows, deleted, len(outcomes))
+    if want_diff:
+        result["diff"] = _diff(existing if existing is not None else deleted)
+    return result
+
+
+def _deleted_rows(outcomes: List[DeleteOutcome], existing: Optional[RowSet]) -> RowSet:
+    deleted = _ids_of(o for o in outcomes if o.result == "deleted")
+    # The API says that a request deleted something, not which of its ids: the status read, when made, says.
+    return deleted if existing is None else deleted.intersection(existing)
+
+
+def _ids_of(outcomes) -> RowSet:
+    ids = RowSet.from_ids(())
+    for outcome in outcomes:
+        ids = ids.union(request_ids(outcome.row_spec))
+    return ids
+
+
+def _summary(rows: RowSet, outcomes: List[DeleteOutcome], existing: Optional[RowSet]) -> dict:
+    deleted = _deleted_rows(outcomes, existing)
+    return dict(
+        changed=any(outcome.result == "deleted" for outcome in outcomes),
+        row_ids=rows.compact(),
+        batches=[dict(row_id=o.row_spec, result=o.result, message=o.message) for o in outcomes],
+        deleted=deleted.compact(),
+        not_found=_ids_of(outcomes).difference(deleted).compact(),
+    )
+
+
+def _outcome_message(rows: RowSet, deleted: RowSet, requests: int) -> str:
+    if not deleted:
+        return "None of the rows %s exist: nothing deleted (%d request(s))." % (rows.compact(), requests)
+    return "Deleted rows %s with %d request(s)." % (deleted.compact(), requests)
+
+
+def _diff(before: RowSet) -> dict:
+    return dict(before=dict(row_ids=before.to_list()), after=dict(row_ids=[]))

@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ozonetel_schedule_data_info
+short_description: Read scheduled campaign data from Ozonetel CloudAgent
+version_added: 1.0.0
+description:
+  - Reads the Scheduled Data Status of the user and returns its records with snake_case keys.
+  - The account API key, which the API repeats in every record, is never returned.
+author:
+  - ozonetel.cloudagent maintainers
+extends_documentation_fragment:
+  - ozonetel.cloudagent.connection
+  - ozonetel.cloudagent.connection.module
+  - ozonetel.cloudagent.attributes
+  - ozonetel.cloudagent.attributes.actiongroup
+  - ozonetel.cloudagent.attributes.info_module
+options:
+  row_id:
+    description:
+      - Only return these ids; same syntax as O(ozonetel.cloudagent.ozonetel_schedule_data#module:row_id).
+    type: raw
+    aliases: [row_ids]
+  campaign_name:
+    description:
+      - Only return rows of this campaign.
+    type: str
+  pending:
+    description:
+      - V(true) returns only rows not yet sent to the dialer, V(false) only rows already sent.
+      - Unset returns all rows.
+    type: bool
+notes:
+  - With O(auth_mode=basic) and a wrong API key the API answers as if there were no data.
+seealso:
+  - module: ozonetel.cloudagent.ozonetel_schedule_data
+"""
+
+EXAMPLES = r"""
+- name: Read the rows of one campaign that the dialer has not picked up yet
+  ozonetel.cloudagent.ozonetel_schedule_data_info:
+    campaign_name: spring_offer
+    pending: true
+  register: pending_rows
+
+- name: Delete them
+  ozonetel.cloudagent.ozonetel_schedule_data:
+    row_id: "{{ pending_rows.row_ids }}"
+  when: pending_rows.row_ids | length > 0
+"""
+
+RETURN = r"""
+scheduled_data:
+  description: The matching records, ascending by id.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The row id, as O(ozonetel.cloudagent.ozonetel_schedule_data#module:row_id) takes it.
+      type: int
+      sample: 12
+    campaign_name:
+      description: The campaign the row is scheduled for.
+      type: str
+      sample: spring_offer
+    phone_number:
+      description: The number to dial.
+      type: str
+      sample: "9876543210"
+    schedule_time:
+      description: When the row is to be dialled.
+      type: str
+      sample: "2026-12-01 09:30:00"
+    created_date:
+      description: When the row was scheduled.
+      type: str
+      sample: "2026-11-20 10:00:00"
+    request_time:
+      description: When the row was sent to the dialer, if it was.
+      type: str
+      sample: ""
+    is_request_sent:
+      description: Whether the row was already sent to the dialer.
+      type: bool
+      sample: false
+    params:
+      description: The decoded schedule parameters, without the API key.
+      type: dict
+      sample: {"campaign_name": "spring_offer", "action": "START", "PhoneNumber": "9876543210"}
+    response:
+      description: The dialer's response, parsed as JSON where possible.
+      type: raw
+      sample: {"status": "queued"}
+row_ids:
+  description: The ids of the returned records, in compact form.
+  returned: always
+  type: str
+  sample: "2-3,5,9-12"
+"""
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.module_runner import build_module, run_module
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.records import scheduled_data_info
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import parse_row_ids
+
+
+def read_records(module, client):
+    rows = None if module.params["row_id"] is None else parse_row_ids(module.params["row_id"])
+    return scheduled_data_info(client, rows, module.params["campaign_name"], module.params["pending"], module.warn)
+
+
+def main():
+    module = build_module(
+        dict(
+            row_id=dict(type="raw", aliases=["row_ids"]),
+            campaign_name=dict(type="str"),
+            pending=dict(type="bool"),
+        ),
+        supports_check_mode=True,
+    )
+    run_module(module, read_records)
+
+
+if __name__ == "__main__":
+    main()
