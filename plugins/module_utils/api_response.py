@@ -26,6 +26,8 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import 
 )
 
 SLOW_DOWN_STATUSES = frozenset((429, 502, 503, 504))
+# A gateway answering these may have passed the request on before giving up.
+MAYBE_FORWARDED_STATUSES = frozenset((502, 504))
 MAX_LIMIT_MESSAGE = "max limit exceeded"
 NO_DATA_MESSAGE = "no data found"
 TOKEN_EXPIRED_MESSAGE = "token expired"
@@ -41,6 +43,7 @@ class Answer:
     payload: Any
     ok: bool
     message: Any
+    after_lost_attempt: bool = False  # an earlier attempt may have reached the API without us seeing the answer
 
     @property
     def message_text(self) -> str:
@@ -57,6 +60,10 @@ class SlowDown:
     http_status: int
     reason: str
     retry_after: Optional[float]
+
+    @property
+    def may_have_landed(self) -> bool:
+        return self.http_status in MAYBE_FORWARDED_STATUSES
 
 
 def read_answer(http_status: int, headers, text: str, what: str):

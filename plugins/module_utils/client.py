@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import traceback
@@ -15,6 +16,7 @@ from typing import Any, Callable, Optional
 
 try:
     import requests
+    from urllib3.exceptions import ProtocolError
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR: Optional[str] = traceback.format_exc()
@@ -72,6 +74,7 @@ class DeleteOutcome:
     row_spec: str
     result: str
     message: str
+    possibly_deleted_earlier: bool = False
 
 
 class CloudAgentClient:
@@ -132,7 +135,7 @@ class CloudAgentClient:
         if answer.ok:
             return DeleteOutcome(row_spec, "deleted", _text(answer.message) or "deleted")
         if answer.says(NO_DATA_MESSAGE):
-            return DeleteOutcome(row_spec, "not_found", answer.message_text)
+            return DeleteOutcome(row_spec, "not_found", answer.message_text, answer.after_lost_attempt)
         raise ApiError("%s failed: %s" % (what, self._describe(answer)),
                        status=answer.http_status, api_message=answer.message_text)
 
@@ -185,10 +188,12 @@ class CloudAgentClient:
     def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: bool):
         retries = self.settings.retries if retry else 0
         waited = 0.0
+        lost_attempt = False
         for attempt in range(retries + 1):
-            outcome = self._attempt(method, path, body, headers, what, last=attempt == retries)
+            outcome = self._attempt(method, path, body, headers, what)
             if not isinstance(outcome, (SlowDown, TransportError)):
-                return outcome
+                return dataclasses.replace(outcome, after_lost_attempt=lost_attempt)
+            lost_attempt = lost_attempt or outcome.may_have_landed
             if attempt == retries:
                 raise self._gave_up(outcome, what, attempt, waited, retry)
             delay = _delay(outcome, attempt)
@@ -198,7 +203,7 @@ class CloudAgentClient:
             waited += delay
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _attempt(self, method, path, body, headers, what, last):
+    def _attempt(self, method, path, body, headers, what):
         try:
             response = self._http().request(
                 method, self.settings.base_url.rstrip("/") + path, json=body,
@@ -209,7 +214,10 @@ class CloudAgentClient:
                 "%s: TLS verification failed (%s). Set ca_path to your CA bundle, or validate_certs: false for "
                 "a test gateway." % (what, _first_line(exc)))) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            return TransportError(self._redact("%s: %s" % (what, _transport_cause(exc, self.settings.base_url, self.settings.timeout))))
+            lost = TransportError(self._redact("%s: %s" % (what, _transport_cause(exc, self.settings.base_url,
+                                                                               self.settings.timeout))))
+            lost.may_have_landed = _may_have_landed(exc)
+            return lost
         except requests.exceptions.RequestException as exc:
             raise TransportError(self._redact("%s: %s" % (what, _first_line(exc)))) from None
         try:
@@ -270,6 +278,13 @@ def _delay(outcome, attempt: int) -> float:
 
 def _cause(outcome) -> str:
     return outcome.reason if isinstance(outcome, SlowDown) else str(outcome).split(": ", 1)[-1]
+
+
+def _may_have_landed(exc: Exception) -> bool:
+    """True when the request was sent but its answer was lost (read timeout, connection dropped)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    return isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(exc.args[0] if exc.args else None, ProtocolError)
 
 
 def _transport_cause(exc: Exception, base_url: str, timeout: float) -> str:

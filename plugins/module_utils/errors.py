@@ -36,6 +36,8 @@ class TokenBudgetError(CloudAgentError):
 class TransportError(CloudAgentError):
     """The API could not be reached (connection error or timeout), after any retries."""
 
+    may_have_landed = False  # set when the request was sent but its answer was lost
+
 
 class ApiError(CloudAgentError):
     """The API answered with an error.

@@ -35,6 +35,7 @@ def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: in
     if check_mode:
         return _prediction(rows, plan, existing, want_diff)
     outcomes = _send_plan(client, rows, plan)
+    _warn_about_lost_attempts(outcomes, warn)
     return _outcome(rows, outcomes, existing, want_diff)
 
 
@@ -80,6 +81,13 @@ def _send_plan(client: CloudAgentClient, rows: RowSet, plan: List[str]) -> List[
             raise PartialDeleteError(_partial_message(error, outcomes, number, len(plan)),
                                      _summary(rows, outcomes, None)) from None
     return outcomes
+
+
+def _warn_about_lost_attempts(outcomes: List[DeleteOutcome], warn: Callable[[str], None]) -> None:
+    for outcome in outcomes:
+        if outcome.possibly_deleted_earlier:
+            warn("rowId '%s': an attempt got no answer and the retry found no data, so that attempt probably deleted "
+                 "these rows; they are reported as not_found." % outcome.row_spec)
 
 
 def _partial_message(error: CloudAgentError, done: List[DeleteOutcome], number: int, total: int) -> str:

@@ -11,6 +11,7 @@ import json
 import pytest
 import requests
 import responses
+from urllib3.exceptions import ProtocolError
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import (
     DELETE_PATH,
@@ -266,3 +267,25 @@ def test_token_mode_without_any_credential_fails_before_http(make_client):
             make_client(api_key=None).delete_scheduled_data("1")
         assert len(mock.calls) == 0
     assert "api_key" in str(caught.value)
+
+
+@pytest.mark.parametrize("first_failure, expected", [
+    (requests.exceptions.ReadTimeout("read timed out"), True),
+    (requests.exceptions.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError())), True),
+    (requests.exceptions.ConnectionError("[Errno 111] Connection refused"), False),
+    (requests.exceptions.ConnectTimeout("connect timed out"), False),
+])
+@responses.activate
+def test_no_data_after_a_lost_attempt_is_flagged(make_client, first_failure, expected):
+    responses.add(responses.DELETE, BASE + DELETE_PATH, body=first_failure)
+    responses.add(delete_reply({"status": "error", "message": "No data found"}))
+    outcome = make_client(auth_mode="basic").delete_scheduled_data("1-4")
+    assert outcome.result == "not_found" and outcome.possibly_deleted_earlier is expected
+
+
+@pytest.mark.parametrize("status, expected", [(504, True), (502, True), (503, False), (429, False)])
+@responses.activate
+def test_no_data_after_a_gateway_answer_is_flagged_only_when_forwarded(make_client, status, expected):
+    responses.add(delete_reply(status=status, body="gateway"))
+    responses.add(delete_reply({"status": "error", "message": "No data found"}))
+    assert make_client(auth_mode="basic").delete_scheduled_data("1").possibly_deleted_earlier is expected

@@ -94,3 +94,13 @@ def test_failure_mid_plan_names_the_batch_and_keeps_what_was_done():
     assert [b["row_id"] for b in caught.value.result["batches"]] == ["1-150"]
     assert caught.value.result["changed"] is True and caught.value.result["deleted"] == "1-150"
     assert client.deletes == ["1-150", "200-350"]  # nothing sent after the failing request
+
+
+def test_a_possibly_landed_earlier_attempt_is_warned_about():
+    class LostFirstAttempt(FakeClient):
+        def delete_scheduled_data(self, spec, label=""):
+            outcome = super().delete_scheduled_data(spec, label)
+            return DeleteOutcome(outcome.row_spec, outcome.result, outcome.message, possibly_deleted_earlier=True)
+
+    result, warnings = run(LostFirstAttempt(existing=[]), "7")
+    assert result["changed"] is False and len(warnings) == 1 and "rowId '7'" in warnings[0]
