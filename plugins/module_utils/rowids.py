@@ -276,8 +276,9 @@ def plan_delete_requests(rows: RowSet, batch_size: int) -> list[str]:
     """The fewest DELETE row specs covering ``rows``: each spec is one id, one range or one comma list.
 
     With the runs sorted longest first, sending the k longest as ranges and every other id in
-    comma lists of at most ``batch_size`` costs ``k + ceil(rest / batch_size)``; the smallest k
-    with the least cost wins. Specs come back in ascending order of their first id.
+    comma lists of at most ``batch_size`` costs ``k + ceil(rest / batch_size)``; the largest k
+    with the least cost wins, so a run is sent as a range whenever that costs nothing extra
+    (``"3-10"`` stays ``"3-10"``). Specs come back in ascending order of their first id.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError("batch_size must be an integer of at least 1, got %r" % (batch_size,))
@@ -297,7 +298,7 @@ def _best_range_count(lengths_longest_first: list[int], batch_size: int) -> int:
     for k, length in enumerate(lengths_longest_first, start=1):
         rest -= length
         cost = k + _ceil_div(rest, batch_size)
-        if cost < best_cost:
+        if cost <= best_cost:
             best_k, best_cost = k, cost
     return best_k
 

@@ -364,13 +364,13 @@ def test_check_max_rows_counts_huge_ranges_without_expanding():
     ("1-10,12,14,20-25", 3, ["1-10", "12,14", "20-25"]),
     ("1-10,12,14,20-25", 100, ["1,2,3,4,5,6,7,8,9,10,12,14,20,21,22,23,24,25"]),
     ("1,5-100,200", 2, ["1,200", "5-100"]),
-    ("1-5", 5, ["1,2,3,4,5"]),  # cost 1 either way: the smallest k (no range) wins
+    ("1-5", 5, ["1-5"]),  # cost 1 either way: the largest k wins, so a range stays a range
     ("1-6", 5, ["1-6"]),
     ("7", 100, ["7"]),
     ("1,3,5", 1, ["1", "3", "5"]),
-    ("1-3,10,20,30", 2, ["1,2", "3,10", "20,30"]),  # cost 3 with 0 or 1 range: no range
-    ("1-4,10,20,30", 2, ["1-4", "10,20", "30"]),
-    ("1-2,4-5,7-8", 2, ["1,2", "4,5", "7,8"]),
+    ("1-3,10,20,30", 2, ["1-3", "10", "20,30"]),  # cost 3 with 0, 1 or 2 ranges: 2 ranges
+    ("1-4,10,20,30", 2, ["1-4", "10", "20,30"]),
+    ("1-2,4-5,7-8", 2, ["1-2", "4-5", "7-8"]),
 ])
 def test_plan_examples(value, batch_size, expected):
     assert plan_delete_requests(parse_row_ids(value), batch_size) == expected
