@@ -36,6 +36,7 @@ def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: in
         return _prediction(rows, plan, existing, want_diff)
     outcomes = _send_plan(client, rows, plan)
     _warn_about_lost_attempts(outcomes, warn)
+    _warn_about_basic_auth_blind_spot(client, outcomes, warn)
     return _outcome(rows, outcomes, existing, want_diff)
 
 
@@ -88,6 +89,14 @@ def _warn_about_lost_attempts(outcomes: List[DeleteOutcome], warn: Callable[[str
         if outcome.possibly_deleted_earlier:
             warn("rowId '%s': an attempt got no answer and the retry found no data, so that attempt probably deleted "
                  "these rows; they are reported as not_found." % outcome.row_spec)
+
+
+def _warn_about_basic_auth_blind_spot(client: CloudAgentClient, outcomes: List[DeleteOutcome],
+                                      warn: Callable[[str], None]) -> None:
+    # With BASIC_AUTH the API answers a wrong api key with "No data found" (see ozonetel-api.md).
+    if client.settings.auth_mode == "basic" and outcomes and all(o.result == "not_found" for o in outcomes):
+        warn("Every request was answered 'No data found'. With auth_mode=basic a wrong api_key gets that same answer; "
+             "if rows should have been deleted, check api_key or use auth_mode=token, which rejects a wrong key.")
 
 
 def _partial_message(error: CloudAgentError, done: List[DeleteOutcome], number: int, total: int) -> str:

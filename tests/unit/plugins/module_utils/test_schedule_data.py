@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import DeleteOutcome
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import ConnectionSettings, DeleteOutcome
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import ApiError, TransportError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import parse_row_ids, request_ids
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils.schedule_data import (
@@ -19,7 +19,8 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils.schedule_data 
 class FakeClient:
     """Holds a set of existing ids and answers like the API; records every call."""
 
-    def __init__(self, existing, fail_on_request=None, status_error=None):
+    def __init__(self, existing, fail_on_request=None, status_error=None, auth_mode="token"):
+        self.settings = ConnectionSettings(base_url="https://x.test", user_name="u", auth_mode=auth_mode)
         self.existing = set(existing)
         self.fail_on_request = fail_on_request
         self.status_error = status_error
@@ -104,3 +105,15 @@ def test_a_possibly_landed_earlier_attempt_is_warned_about():
 
     result, warnings = run(LostFirstAttempt(existing=[]), "7")
     assert result["changed"] is False and len(warnings) == 1 and "rowId '7'" in warnings[0]
+
+
+@pytest.mark.parametrize("auth_mode, existing, expected_warnings", [
+    ("basic", [], 1),
+    ("basic", [7], 0),
+    ("token", [], 0),
+])
+def test_basic_auth_warns_when_everything_looks_absent(auth_mode, existing, expected_warnings):
+    result, warnings = run(FakeClient(existing=existing, auth_mode=auth_mode), "7")
+    assert len(warnings) == expected_warnings
+    if expected_warnings:
+        assert "auth_mode=basic" in warnings[0] and "api_key" in warnings[0]
