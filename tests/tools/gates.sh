@@ -40,7 +40,9 @@ gate_changelog() {
 gate_stage() {
     stage_collection "$REPO_ROOT"
     rm -rf "$RUN_DIR"
-    mkdir -p "$RUN_DIR" "$JUNIT_DIR"
+    mkdir -p "$RUN_DIR" "$JUNIT_DIR" "$RUN_DIR/ansible-tmp/local" "$RUN_DIR/ansible-tmp/remote"
+    # keep ansible's temporary files of every later gate out of ~/.ansible/tmp (TOOLCHAIN trap 8)
+    export ANSIBLE_LOCAL_TEMP="$RUN_DIR/ansible-tmp/local" ANSIBLE_REMOTE_TMP="$RUN_DIR/ansible-tmp/remote"
     echo "staged $(find "$STAGED_COLLECTION" -path "$STAGED_COLLECTION/tests/output" -prune -o -type f -print | wc -l) files in $STAGED_COLLECTION"
 }
 
@@ -140,7 +142,7 @@ gate_integration() {
             ANSIBLE_COLLECTIONS_PATH="$STAGE_ROOT" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
             XDG_CACHE_HOME="$tmp/xdg-cache" \
             python -m pytest -p no:cacheprovider -p no:pytest-ansible tests/integration -q \
-            --junitxml="$JUNIT_DIR/integration.xml") || status=$?
+            --basetemp="$tmp/pytest" --junitxml="$JUNIT_DIR/integration.xml") || status=$?
     if [[ $status -eq 5 ]]; then
         fail "pytest collected NO integration tests (exit status 5) - an empty suite is a failure"
     fi
@@ -180,6 +182,7 @@ print_summary() {
 
 main() {
     local requested=("$@") gate
+    rm -rf "$JUNIT_DIR"
     [[ ${#requested[@]} -gt 0 ]] || requested=("${ALL_GATES[@]}")
     for gate in "${requested[@]}"; do
         declare -F "gate_$gate" >/dev/null || fail "unknown gate '$gate' (known: ${ALL_GATES[*]})"
