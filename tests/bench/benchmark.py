@@ -16,6 +16,7 @@ the benchmark itself broke (it could not run, or a run deleted the wrong rows). 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -188,6 +189,15 @@ def plan_verdict(module_batches, plan, ids) -> str:
     return "DIFFERENT (a valid plan, %s)" % ("same cost, other tie-break" if len(module_batches) == len(plan) else "not optimal")
 
 
+def note_shared_machine(report: Report) -> None:
+    loads = [report.machine["load average at start"], report.machine["load average at end"]]
+    busy = [float(load) for load in loads if load != "unknown"]
+    if busy and max(busy) >= 0.5 * (os.cpu_count() or 1):
+        report.notes.append("Other work shared the machine during this run (load average %s at start, %s at end, on %d cores): "
+                            "absolute times are inflated; the ratios, taken in the same run, much less so." % (
+                                loads[0], loads[1], os.cpu_count() or 1))
+
+
 # ---------------------------------------------------------------- main
 
 def method_text(args, ids, plan, per_id_runs):
@@ -225,6 +235,7 @@ def run_benchmark(args) -> Report:
             print("Measuring %s ..." % name, flush=True)
             step()
         report.machine["load average at end"] = load_average()
+        note_shared_machine(report)
         totals = emulator.counters()
         report.target(COUNT, "Token generations, whole benchmark", "1", str(totals["generate_token_ok"]),
                       totals["generate_token_ok"] == 1)
