@@ -65,6 +65,7 @@ run_playbook() {
 }
 
 main() {
+    lock_stage
     stage_collection "$REPO_ROOT"
     start_emulator
     echo "demo: emulator at $BASE_URL with rows $DEMO_ROWS for $DEMO_USER"

@@ -182,7 +182,6 @@ print_summary() {
 
 main() {
     local requested=("$@") gate
-    rm -rf "$JUNIT_DIR"
     [[ ${#requested[@]} -gt 0 ]] || requested=("${ALL_GATES[@]}")
     for gate in "${requested[@]}"; do
         declare -F "gate_$gate" >/dev/null || fail "unknown gate '$gate' (known: ${ALL_GATES[*]})"
@@ -195,6 +194,8 @@ main() {
             fi
         done
     fi
+    lock_stage
+    rm -rf "$JUNIT_DIR"
     trap print_summary EXIT
     for gate in "${requested[@]}"; do
         run_gate "$gate"

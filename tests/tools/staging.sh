@@ -63,3 +63,15 @@ print(get_venv_packages(SimpleNamespace(version='${TEST_PYTHON:-3.11}'))['pip'])
         echo "installed pip bootstrap for pip $pip_version: $target"
     fi
 }
+
+# lock_stage: serialise runs that share this staging tree (e.g. `make test` and `make demo`
+# started from the same checkout); a second run waits instead of wiping the first one's files.
+lock_stage() {
+    command -v flock >/dev/null || return 0
+    mkdir -p "$(dirname "$STAGE_ROOT")"
+    exec 9>"$STAGE_ROOT.lock"
+    if ! flock -n 9; then
+        echo "waiting for another run that uses $STAGE_ROOT ..."
+        flock -w 1800 9 || { echo "ERROR: $STAGE_ROOT is still locked after 30 minutes" >&2; return 1; }
+    fi
+}
