@@ -20,7 +20,7 @@ description:
   - A lookup is templated each time the variable holding it is used. Store the token once with
     C(ansible.builtin.set_fact) and C(run_once), as in the examples.
 author:
-  - ozonetel.cloudagent maintainers
+  - ozonetel.cloudagent maintainers (@ozonetel-cloudagent)
 extends_documentation_fragment:
   - ozonetel.cloudagent.connection
   - ozonetel.cloudagent.connection.plugin

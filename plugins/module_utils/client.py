@@ -214,8 +214,8 @@ class CloudAgentClient:
                 "%s: TLS verification failed (%s). Set ca_path to your CA bundle, or validate_certs: false for "
                 "a test gateway." % (what, _first_line(exc)))) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            lost = TransportError(self._redact("%s: %s" % (what, _transport_cause(exc, self.settings.base_url,
-                                                                               self.settings.timeout))))
+            cause = _transport_cause(exc, self.settings.base_url, self.settings.timeout)
+            lost = TransportError(self._redact("%s: %s" % (what, cause)))
             lost.may_have_landed = _may_have_landed(exc)
             return lost
         except requests.exceptions.RequestException as exc:

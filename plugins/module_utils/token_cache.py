@@ -44,8 +44,9 @@ _CACHE_DIR_NAME = "ozonetel.cloudagent"
 _CACHE_FILE_NAME = "tokens.json"
 
 
-def default_cache_path(environ=os.environ) -> str:
+def default_cache_path(environ=None) -> str:
     """Where the cache lives: $OZONETEL_TOKEN_CACHE, else the XDG cache dir, else ~/.cache."""
+    environ = os.environ if environ is None else environ
     override = environ.get("OZONETEL_TOKEN_CACHE")
     if override:
         return os.path.expanduser(override)

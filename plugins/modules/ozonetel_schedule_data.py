@@ -16,7 +16,7 @@ description:
     list of at most O(batch_size) ids, or one range C(a-b), in ascending id order.
   - A request answered C(No data found) is not a change, so a second identical run reports no change.
 author:
-  - ozonetel.cloudagent maintainers
+  - ozonetel.cloudagent maintainers (@ozonetel-cloudagent)
 extends_documentation_fragment:
   - ozonetel.cloudagent.connection
   - ozonetel.cloudagent.connection.module

@@ -14,7 +14,7 @@ description:
   - Reads the Scheduled Data Status of the user and returns its records with snake_case keys.
   - The account API key, which the API repeats in every record, is never returned.
 author:
-  - ozonetel.cloudagent maintainers
+  - ozonetel.cloudagent maintainers (@ozonetel-cloudagent)
 extends_documentation_fragment:
   - ozonetel.cloudagent.connection
   - ozonetel.cloudagent.connection.module

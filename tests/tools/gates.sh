@@ -75,7 +75,7 @@ gate_units() {
 
 gate_docs() {
     (cd "$STAGED_COLLECTION" &&
-        ANSIBLE_COLLECTIONS_PATH="$STAGE_ROOT" antsibull-docs lint-collection-docs --plugin-docs .)
+        ANSIBLE_COLLECTIONS_PATH="$STAGE_ROOT" antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .)
 }
 
 gate_build() {

@@ -210,8 +210,8 @@ def test_expired_token_is_refreshed_once_through_the_cache(make_client):
     responses.add(token_reply(TOKEN_B))
     responses.add(delete_reply())
     assert make_client(token=TOKEN_A).delete_scheduled_data("1").result == "deleted"
-    assert [c.request.url.rsplit("/", 1)[-1] for c in responses.calls] == ["deleteScheduledData", "generateToken",
-                                                                          "deleteScheduledData"]
+    called = [c.request.url.rsplit("/", 1)[-1] for c in responses.calls]
+    assert called == ["deleteScheduledData", "generateToken", "deleteScheduledData"]
     assert responses.calls[2].request.headers["Authorization"] == "Bearer " + TOKEN_B
 
 

@@ -236,7 +236,7 @@ def test_stored_expiry_comes_from_the_token_or_the_fallback(cache, clock):
 
 
 def _generate_fresh_tokens(cache, clock, generate, count, step=60):
-    for _ in range(count):
+    for dummy in range(count):
         cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
         clock.now += step
 
@@ -289,7 +289,7 @@ def test_failed_generation_propagates_and_is_not_recorded(cache, clock, generate
     def failing_generate():
         raise failure
 
-    for _ in range(3):
+    for dummy in range(3):
         with pytest.raises(ApiError) as caught:
             cache.get_token(BASE_URL, USER, API_KEY, failing_generate, fresh=True)
         assert caught.value is failure
@@ -317,7 +317,7 @@ def test_file_is_0600_and_new_directory_0700(tmp_path, clock, generate, open_uma
 
 
 def test_writes_leave_no_temporary_files(cache, clock, generate):
-    for _ in range(5):
+    for dummy in range(5):
         cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
     assert sorted(os.listdir(os.path.dirname(cache.path))) == ["tokens.json", "tokens.json.lock"]
 
@@ -485,11 +485,11 @@ def test_concurrent_processes_generate_one_token(tmp_path):
     cache_path = str(tmp_path / "cache" / "tokens.json")
     count_path = str(tmp_path / "generations.txt")
     start, results = context.Event(), context.Queue()
-    workers = [context.Process(target=_concurrent_worker, args=(cache_path, count_path, start, results)) for _ in range(8)]
+    workers = [context.Process(target=_concurrent_worker, args=(cache_path, count_path, start, results)) for dummy in range(8)]
     for worker in workers:
         worker.start()
     start.set()
-    tokens = [results.get(timeout=60) for _ in workers]
+    tokens = [results.get(timeout=60) for dummy in workers]
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
