@@ -111,9 +111,7 @@ class CloudAgentClient:
     def get_token(self, fresh: bool = False, min_validity: float = DEFAULT_MIN_VALIDITY) -> str:
         """A bearer token through the shared cache (generating one only when needed)."""
         self._require_api_key("getting a token")
-        return self._token_cache().get_token(
-            self.settings.base_url, self.settings.user_name, self.settings.api_key,
-            self.generate_token, min_validity=min_validity, fresh=fresh)
+        return self._cached_token(min_validity=min_validity, fresh=fresh)
 
     def get_scheduled_data(self) -> list:
         """Every Scheduled Data Status record of the user, as a list of raw vendor records."""
@@ -151,21 +149,19 @@ class CloudAgentClient:
         except TokenExpiredError as exc:
             if not self.settings.api_key:
                 raise TokenExpiredError(
-                    "%s Set api_key (or OZONETEL_API_KEY) so a fresh token can be generated, or pass a "
+                    "%s. Set api_key (or OZONETEL_API_KEY) so a fresh token can be generated, or pass a "
                     "fresh token." % exc, status=exc.status, api_message=exc.api_message) from None
-            self._token = self._token_cache().get_token(
-                self.settings.base_url, self.settings.user_name, self.settings.api_key,
-                self.generate_token, refused_token=token)
+            self._token = self._cached_token(refused_token=token)
         return self._send(method, path, body, self._bearer_headers(self._token), what, retry=True)
 
     def _current_token(self) -> str:
         if not self._token:
-            if not self.settings.api_key:
-                raise ConfigurationError(
-                    "auth_mode=token needs a token or an api_key (options token/api_key, or the environment "
-                    "variables OZONETEL_TOKEN/OZONETEL_API_KEY).")
             self._token = self.get_token()
         return self._token
+
+    def _cached_token(self, **options) -> str:
+        return self._token_cache().get_token(self.settings.base_url, self.settings.user_name, self.settings.api_key,
+                                             self.generate_token, **options)
 
     def _bearer_headers(self, token: str) -> dict:
         headers = {"Authorization": "Bearer %s" % token}
