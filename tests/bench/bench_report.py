@@ -103,7 +103,7 @@ class Report:
         lines += ["", "Settings of this run: " + "; ".join(self.settings) + ".", "", "## Results", ""]
         lines += _markdown_table(MEASUREMENT_HEADER, [row.cells() for row in self.measurements])
         lines += ["", "Wall = median wall-clock of the whole `ansible-playbook` process (min-max over the runs); task =",
-                  "median time of the measured task alone, from its start to its last result (bench_timer callback).", ""]
+                  "median time of the measured task alone, from its start to its last result (result_recorder callback).", ""]
         lines += ["## Targets", ""]
         lines += _markdown_table(TARGET_HEADER, [target.cells() for target in self.targets])
         lines += ["", "Count targets are hard: a miss makes `make bench` fail. Speed targets are reported only,",

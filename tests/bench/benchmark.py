@@ -22,11 +22,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_report import COUNT, SPEED, Measurement, Report
-from bench_support import (EMULATOR_DIR, REPO_ROOT, USER_NAME, AnsibleRunner, BenchError, describe_ids, machine_facts,
-                           load_average, optimal_plan, plan_problems, scattered_ids)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
+
+# pylint: disable=wrong-import-position
+from bench_report import COUNT, SPEED, Measurement, Report  # noqa: E402
+from bench_support import AnsibleRunner, BenchError, describe_ids, load_average, machine_facts, scattered_ids  # noqa: E402
+from cloudagent_harness.layout import DEMO_USER, REPO_ROOT, load_emulator_class  # noqa: E402
+from cloudagent_harness.planner_oracle import expected_plan, plan_problems  # noqa: E402
 
 DEFAULT_SEED = 20240521
+BATCH_SIZE = 100
 ID_RANGE = (1, 2000)
 FLEET_BASE = 3000
 SPEED_FACTOR_TARGET = 50.0
@@ -54,15 +59,6 @@ def parse_args(argv):
     return args
 
 
-def start_emulator():
-    sys.path.insert(0, str(EMULATOR_DIR))
-    try:
-        from control import Emulator  # pylint: disable=import-outside-toplevel
-    finally:
-        sys.path.remove(str(EMULATOR_DIR))
-    return Emulator.start()
-
-
 # ---------------------------------------------------------------- 2. token generations
 
 def measure_tokens(runner: AnsibleRunner, report: Report) -> None:
@@ -70,7 +66,7 @@ def measure_tokens(runner: AnsibleRunner, report: Report) -> None:
     if Path(runner.env["OZONETEL_TOKEN_CACHE"]).exists():
         raise BenchError("the token cache is not empty before the token measurement")
     for label, wanted in (("first run", 1), ("immediate rerun", 0)):
-        runner.emulator.seed(USER_NAME, ids=fleet_row_ids())
+        runner.emulator.seed(DEMO_USER, ids=fleet_row_ids())
         run = runner.run("token_play.yml", {"bench_fleet_base": FLEET_BASE}, forks=5)
         generated = run.counters["generate_token_ok"]
         report.add(Measurement("Token play, 10 tasks x 5 hosts, forks 5: " + label, [run.seconds],
@@ -89,11 +85,11 @@ def measure_check_mode(runner: AnsibleRunner, report: Report, ids) -> None:
     reseed(runner)
     run = runner.run("module_delete.yml", {"bench_row_ids": ids}, check=True)
     expect_remaining(runner, set(range(ID_RANGE[0], ID_RANGE[1] + 1)), "check mode")
-    result = run.task(MODULE_TASK)["results"][0]
+    result = run.first_result(MODULE_TASK)
     if not result.get("changed"):
         raise BenchError("check mode predicted no change for rows that exist")
     reads, deletes = run.counters["get_scheduled_data"], run.counters["delete"]
-    report.add(Measurement("Module, --check, %d ids" % len(ids), [run.seconds], [run.task(MODULE_TASK)["seconds"]],
+    report.add(Measurement("Module, --check, %d ids" % len(ids), [run.seconds], [run.task_seconds(MODULE_TASK)],
                            deletes, "status reads %d" % reads))
     report.target(COUNT, "Check mode: status reads", "1", str(reads), reads == 1)
     report.target(COUNT, "Check mode: DELETEs", "0", str(deletes), deletes == 0)
@@ -105,12 +101,12 @@ def measure_overhead(runner: AnsibleRunner, report: Report, runs: int) -> None:
     timings = {"module_one.yml": ([], []), "uri_one.yml": ([], [])}
     for _round in range(runs):
         for playbook, (walls, tasks) in timings.items():
-            runner.emulator.seed(USER_NAME, ids=[ID_RANGE[0]])
+            runner.emulator.seed(DEMO_USER, ids=[ID_RANGE[0]])
             run = runner.run(playbook, {"bench_row_id": ID_RANGE[0]})
-            if run.counters["delete"] != 1 or ID_RANGE[0] in runner.emulator.ids(USER_NAME):
+            if run.counters["delete"] != 1 or ID_RANGE[0] in runner.emulator.ids(DEMO_USER):
                 raise BenchError("%s did not delete the row with one request" % playbook)
             walls.append(run.seconds)
-            tasks.append(run.task(ONE_ROW_TASK)["seconds"])
+            tasks.append(run.task_seconds(ONE_ROW_TASK))
     module = report.add(Measurement("One-row delete, module (cached token)", *timings["module_one.yml"], deletes=1))
     uri = report.add(Measurement("One-row delete, single uri task (cached token)", *timings["uri_one.yml"], deletes=1))
     report.notes.append("Module overhead over one uri task: %+.0f ms per task (median task times), %+.0f ms per playbook "
@@ -121,12 +117,12 @@ def measure_overhead(runner: AnsibleRunner, report: Report, runs: int) -> None:
 # ---------------------------------------------------------------- 1. scattered delete
 
 def reseed(runner: AnsibleRunner) -> None:
-    runner.emulator.seed(USER_NAME, spec="%d-%d" % ID_RANGE)
+    runner.emulator.seed(DEMO_USER, spec="%d-%d" % ID_RANGE)
 
 
 def expect_remaining(runner: AnsibleRunner, expected: set, what: str) -> None:
     low, high = ID_RANGE
-    remaining = {row_id for row_id in runner.emulator.ids(USER_NAME) if low <= row_id <= high}
+    remaining = {row_id for row_id in runner.emulator.ids(DEMO_USER) if low <= row_id <= high}
     if remaining != expected:
         raise BenchError("%s left the wrong rows: %d missing that should stay, %d still there that should be gone" % (
             what, len(expected - remaining), len(remaining - expected)))
@@ -148,7 +144,7 @@ def measure_deletes(runner: AnsibleRunner, report: Report, ids, plan, runs: int,
     per_id_runs_done = [delete_run(runner, "uri_delete_loop.yml", {"bench_row_specs": per_id_specs}, ids, "the per-id loop")
                         for _round in range(per_id_runs)]
 
-    module_batches = [batch["row_id"] for batch in module_runs[0].task(MODULE_TASK)["results"][0]["batches"]]
+    module_batches = [batch["row_id"] for batch in module_runs[0].first_result(MODULE_TASK)["batches"]]
     report.target(COUNT, "Module batches == independent optimal plan", "%d specs, equal" % len(plan),
                   "%d specs, %s" % (len(module_batches), plan_verdict(module_batches, plan, ids)), module_batches == plan)
     arms = [("Module, one task", module_runs, MODULE_TASK),
@@ -160,7 +156,7 @@ def measure_deletes(runner: AnsibleRunner, report: Report, ids, plan, runs: int,
         tokens = sum(run.counters["generate_token_ok"] for run in arm_runs)
         measured[name] = report.add(Measurement(
             "%d scattered ids: %s" % (len(ids), name), [run.seconds for run in arm_runs],
-            [run.task(task_name)["seconds"] for run in arm_runs], deletes[0] if len(deletes) == 1 else None,
+            [run.task_seconds(task_name) for run in arm_runs], deletes[0] if len(deletes) == 1 else None,
             "tokens generated %d" % tokens + ("" if len(deletes) == 1 else "; DELETEs varied %s" % deletes)))
         if name.startswith("Module"):
             report.target(COUNT, "Module DELETEs == optimal plan", str(len(plan)), ",".join(map(str, deletes)),
@@ -183,7 +179,7 @@ def measure_deletes(runner: AnsibleRunner, report: Report, ids, plan, runs: int,
 def plan_verdict(module_batches, plan, ids) -> str:
     if module_batches == plan:
         return "equal"
-    problems = plan_problems(module_batches, ids)
+    problems = plan_problems(module_batches, ids, BATCH_SIZE)
     if problems:
         return "DIFFERENT and invalid: " + "; ".join(problems)
     return "DIFFERENT (a valid plan, %s)" % ("same cost, other tie-break" if len(module_batches) == len(plan) else "not optimal")
@@ -219,12 +215,12 @@ def method_text(args, ids, plan, per_id_runs):
 
 def run_benchmark(args) -> Report:
     ids = scattered_ids(args.seed, args.count, *ID_RANGE)
-    plan = optimal_plan(ids)
+    plan = expected_plan(ids, BATCH_SIZE)
     per_id_runs = args.runs if args.full else 1
     settings = ["runs %d" % args.runs, "per-id uri loop runs %d%s" % (per_id_runs, "" if args.full else " (--quick)"),
                 "seed %d" % args.seed, "noise band %d%%" % (NOISE_BAND * 100), "Ansible defaults (no pipelining), forks 5"]
     report = Report(machine_facts(), settings)
-    with tempfile.TemporaryDirectory(prefix="ozonetel-bench-") as workdir, start_emulator() as emulator:
+    with tempfile.TemporaryDirectory(prefix="ozonetel-bench-") as workdir, load_emulator_class().start() as emulator:
         runner = AnsibleRunner(Path(workdir), emulator)
         print("Emulator at %s; %s; plan of %d requests." % (emulator.url, describe_ids(ids), len(plan)), flush=True)
         steps = [("token generations", lambda: measure_tokens(runner, report)),

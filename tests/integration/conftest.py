@@ -12,41 +12,30 @@ fixture ``emulator`` resets a module-wide emulator process, so a test file that 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import (
-    CALLBACK_DIR,
-    DEMO_API_KEY,
-    DEMO_USER,
-    EMULATOR_DIR,
-    REPO_ROOT,
-    PlaybookRunner,
+INTEGRATION_DIR = Path(__file__).resolve().parent
+PLAYBOOK_DIR = INTEGRATION_DIR / "playbooks"
+sys.path.insert(0, str(INTEGRATION_DIR.parent / "harness"))
+
+# pylint: disable=wrong-import-position
+from cloudagent_harness.ansible_setup import (  # noqa: E402
+    ansible_bin_dir,
+    collections_root,
+    make_ansible_home,
+    playbook_environment,
     write_inventory,
 )
-
-
-def _bin_dir() -> Path:
-    """The virtualenv whose python runs pytest; its ansible-playbook and python have ``requests``."""
-    here = Path(sys.executable).parent
-    return here if (here / "ansible-playbook").exists() else REPO_ROOT / ".venv" / "bin"
-
-
-def _load_emulator_class():
-    sys.path.insert(0, str(EMULATOR_DIR))
-    try:
-        from control import Emulator  # pylint: disable=import-outside-toplevel
-    finally:
-        sys.path.remove(str(EMULATOR_DIR))
-    return Emulator
+from cloudagent_harness.layout import load_emulator_class  # noqa: E402
+from cloudagent_harness.playbook_runner import PlaybookRunner  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def bin_dir() -> Path:
-    return _bin_dir()
+    return ansible_bin_dir()
 
 
 @pytest.fixture(scope="session")
@@ -56,27 +45,17 @@ def venv_python(bin_dir) -> str:
 
 @pytest.fixture(scope="session")
 def collections_path(tmp_path_factory) -> str:
-    """OZONETEL_TEST_COLLECTIONS_PATH (a staged copy, set by the Makefile), else a symlink to this checkout."""
-    configured = os.environ.get("OZONETEL_TEST_COLLECTIONS_PATH")
-    if configured:
-        return configured
-    root = tmp_path_factory.mktemp("collections")
-    namespace_dir = root / "ansible_collections" / "ozonetel"
-    namespace_dir.mkdir(parents=True)
-    (namespace_dir / "cloudagent").symlink_to(REPO_ROOT, target_is_directory=True)
-    return str(root)
+    return collections_root(tmp_path_factory.getbasetemp() / "collections")
 
 
 @pytest.fixture(scope="session")
 def ansible_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("ansible_home")
-    (home / "ansible.cfg").write_text("[defaults]\n", encoding="utf-8")
-    return home
+    return make_ansible_home(tmp_path_factory.mktemp("ansible_home"))
 
 
 @pytest.fixture(scope="module")
 def emulator_process():
-    with _load_emulator_class().start() as running:
+    with load_emulator_class().start() as running:
         yield running
 
 
@@ -107,38 +86,14 @@ def host_inventory(tmp_path, venv_python):
 
 
 @pytest.fixture
-def ansible_env(tmp_path, collections_path, ansible_home, venv_python, bin_dir, token_cache_file, emulator):
+def ansible_env(tmp_path, collections_path, ansible_home, bin_dir, token_cache_file, emulator):
     """The environment of every ansible-playbook this test starts: isolated, credentials of demo_user."""
-    inherited = {name: value for name, value in os.environ.items()
-                 if not name.startswith(("ANSIBLE_", "OZONETEL_", "XDG_CACHE_HOME"))}
-    local_tmp = tmp_path / "ansible-local-tmp"
-    remote_tmp = tmp_path / "ansible-remote-tmp"
-    return dict(
-        inherited,
-        PATH="%s%s%s" % (bin_dir, os.pathsep, os.environ.get("PATH", "")),
-        ANSIBLE_CONFIG=str(ansible_home / "ansible.cfg"),
-        ANSIBLE_HOME=str(ansible_home),
-        ANSIBLE_COLLECTIONS_PATH=collections_path,
-        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-        ANSIBLE_LOCAL_TEMP=str(local_tmp),
-        ANSIBLE_REMOTE_TMP=str(remote_tmp),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_RETRY_FILES_ENABLED="false",
-        ANSIBLE_PYTHON_INTERPRETER=venv_python,
-        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_DIR),
-        ANSIBLE_CALLBACKS_ENABLED="result_recorder",
-        XDG_CACHE_HOME=str(tmp_path / "xdg-cache"),
-        OZONETEL_TOKEN_CACHE=str(token_cache_file),
-        OZONETEL_BASE_URL=emulator.url,
-        OZONETEL_USERNAME=DEMO_USER,
-        OZONETEL_API_KEY=DEMO_API_KEY,
-    )
+    return playbook_environment(tmp_path, ansible_home, collections_path, bin_dir, token_cache_file, emulator.url)
 
 
 @pytest.fixture
 def playbook_runner(ansible_env, bin_dir, tmp_path, local_inventory) -> PlaybookRunner:
-    return PlaybookRunner(bin_dir, ansible_env, tmp_path / "runs", local_inventory)
+    return PlaybookRunner(bin_dir, ansible_env, tmp_path / "runs", local_inventory, PLAYBOOK_DIR)
 
 
 @pytest.fixture

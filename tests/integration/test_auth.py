@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from helpers import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER, delete_specs, requests_to
+from cloudagent_harness.layout import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER
+from helpers import delete_specs, requests_to
 
 NO_API_KEY_IN_ENV = {"OZONETEL_API_KEY": None}
 

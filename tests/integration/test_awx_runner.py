@@ -28,10 +28,10 @@ import jinja2.sandbox
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from cloudagent_harness.layout import REPO_ROOT, load_emulator_class
+
 CREDENTIAL_TYPE_FILE = REPO_ROOT / "docs" / "awx" / "credential_type.yml"
 PLAYBOOK_FILE = REPO_ROOT / "docs" / "awx" / "delete_scheduled_data.yml"
-EMULATOR_DIR = REPO_ROOT / "tests" / "emulator"
 
 USER_NAME = "awx_automation"
 API_KEY = "FAKE-AWX-API-KEY-0003"
@@ -47,26 +47,9 @@ FOREIGN_ENV_NAMES = INJECTED_ENV_NAMES | {"OZONETEL_TOKEN", "OZONETEL_AUTH_MODE"
 
 @pytest.fixture
 def emulator():
-    sys.path.insert(0, str(EMULATOR_DIR))
-    try:
-        from control import Emulator  # pylint: disable=import-outside-toplevel
-    finally:
-        sys.path.remove(str(EMULATOR_DIR))
-    with Emulator.start() as running:
+    with load_emulator_class().start() as running:
         running.add_account(USER_NAME, API_KEY, "TOKEN_AUTH")
         yield running
-
-
-@pytest.fixture
-def collections_root(tmp_path_factory):
-    configured = os.environ.get("OZONETEL_TEST_COLLECTIONS_PATH")
-    if configured:
-        return configured
-    root = tmp_path_factory.mktemp("collections")
-    namespace_dir = root / "ansible_collections" / "ozonetel"
-    namespace_dir.mkdir(parents=True)
-    (namespace_dir / "cloudagent").symlink_to(REPO_ROOT, target_is_directory=True)
-    return str(root)
 
 
 @pytest.fixture
@@ -97,7 +80,7 @@ def write_yaml(path: Path, data) -> None:
     path.write_text(yaml.safe_dump(data, default_flow_style=False), encoding="utf-8")
 
 
-def run_job(tmp_path: Path, injected_env: dict, collections_root: str, extravars: dict, cmdline: str = ""):
+def run_job(tmp_path: Path, injected_env: dict, collections_path: str, extravars: dict, cmdline: str = ""):
     """Lay out an AWX-style private data dir and run the example playbook through ansible-runner."""
     private_dir = tmp_path / "private_data_dir"
     (private_dir / "project").mkdir(parents=True)
@@ -107,7 +90,7 @@ def run_job(tmp_path: Path, injected_env: dict, collections_root: str, extravars
     envvars = dict(injected_env)
     envvars.update({
         "OZONETEL_TOKEN_CACHE": str(tmp_path / "token-cache" / "tokens.json"),
-        "ANSIBLE_COLLECTIONS_PATH": collections_root,
+        "ANSIBLE_COLLECTIONS_PATH": collections_path,
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         # ansible-playbook of the interpreter running the tests, as an EE has ansible-core on its PATH.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)]),
@@ -202,12 +185,12 @@ def test_credential_type_structure():
 
 
 def test_job_template_deletes_requested_rows_with_one_token_and_leaks_no_secret(
-        tmp_path, emulator, collections_root, clean_environment):
+        tmp_path, emulator, collections_path, clean_environment):
     emulator.seed(USER_NAME, ids=list(range(101, 111)), campaign_name=CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
     tokens_before = emulator.counters()["generate_token_ok"]
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_root,
+    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path,
                                    {"row_ids": "101-103,105,500-700", "campaign_check": CAMPAIGN})
 
     assert runner.status == "successful", job_stdout(artifact_dir)
@@ -230,11 +213,11 @@ def test_job_template_deletes_requested_rows_with_one_token_and_leaks_no_secret(
     assert_secrets_absent(runner, artifact_dir, {"api_key": API_KEY, "token": tokens[0]})
 
 
-def test_check_job_deletes_nothing_and_predicts_the_deletion(tmp_path, emulator, collections_root, clean_environment):
+def test_check_job_deletes_nothing_and_predicts_the_deletion(tmp_path, emulator, collections_path, clean_environment):
     emulator.seed(USER_NAME, ids=[201, 202, 203], campaign_name=CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_root, {"row_ids": [201, "203-204"]}, cmdline="--check")
+    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path, {"row_ids": [201, "203-204"]}, cmdline="--check")
 
     assert runner.status == "successful", job_stdout(artifact_dir)
     assert emulator.ids(USER_NAME) == [201, 202, 203]
@@ -243,12 +226,12 @@ def test_check_job_deletes_nothing_and_predicts_the_deletion(tmp_path, emulator,
     assert_secrets_absent(runner, artifact_dir, {"api_key": API_KEY})
 
 
-def test_campaign_check_refuses_rows_of_another_campaign(tmp_path, emulator, collections_root, clean_environment):
+def test_campaign_check_refuses_rows_of_another_campaign(tmp_path, emulator, collections_path, clean_environment):
     emulator.seed(USER_NAME, ids=[301, 302], campaign_name=CAMPAIGN)
     emulator.seed(USER_NAME, ids=[303], campaign_name=OTHER_CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_root,
+    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path,
                                    {"row_ids": "301-303", "campaign_check": CAMPAIGN})
 
     assert runner.status == "failed"

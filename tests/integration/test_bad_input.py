@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from helpers import DEMO_API_KEY, DEMO_USER, http_request_count
+from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
+from helpers import http_request_count
 
 # label, value, max_rows (None: default), fragments of which the message must contain at least one
 BAD_ROW_IDS = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import DEMO_USER
+from cloudagent_harness.layout import DEMO_USER
 
 WIDE_HOSTS = range(1, 21)
 OTHER_HOSTS = range(21, 26)

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import (
-    DEMO_USER,
+from cloudagent_harness.layout import DEMO_USER
+from cloudagent_harness.planner_oracle import (
     compact,
-    delete_specs,
     expand_row_id_value,
     expected_plan,
     fewest_requests_any_subset,
-    requests_to,
     runs_of,
     spec_ids,
 )
+from helpers import delete_specs, requests_to
 
 FIRST = "Delete the requested rows"
 AGAIN = "Delete the same rows again"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sys
 import time
 from urllib.parse import parse_qs
@@ -16,12 +15,12 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator"))
+from cloudagent_harness.layout import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER, EMULATOR_DIR
+
+sys.path.insert(0, str(EMULATOR_DIR))
 
 from control import Emulator, EmulatorError  # noqa: E402  pylint: disable=wrong-import-position
 
-DEMO_USER, DEMO_KEY = "demo_user", "FAKE-DEMO-API-KEY-0001"
-BASIC_USER, BASIC_KEY = "basic_user", "FAKE-BASIC-API-KEY-0002"
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
 DELETE_PATH = "/ca_apis/deleteScheduledData"
 STATUS_PATH = "/ca_apis/getScheduledData"
@@ -39,13 +38,13 @@ def fresh(emulator):
     return emulator
 
 
-def generate(emulator, user=DEMO_USER, key=DEMO_KEY):
+def generate(emulator, user=DEMO_USER, key=DEMO_API_KEY):
     response = requests.post(emulator.url + TOKEN_PATH, json={"userName": user}, headers={"apiKey": key}, timeout=10)
     assert response.status_code == 200
     return response.json()
 
 
-def token_for(emulator, user=DEMO_USER, key=DEMO_KEY):
+def token_for(emulator, user=DEMO_USER, key=DEMO_API_KEY):
     return generate(emulator, user, key)["token"]
 
 
@@ -93,9 +92,9 @@ def test_new_token_invalidates_the_previous_one(emulator):
 
 
 @pytest.mark.parametrize("body, key, message", [
-    ({}, DEMO_KEY, "UserName is null"),
+    ({}, DEMO_API_KEY, "UserName is null"),
     ({"userName": DEMO_USER}, "FAKE-WRONG-KEY-9999", "Invalid userName or apiKey"),
-    ({"userName": "nobody"}, DEMO_KEY, "Invalid userName or apiKey"),
+    ({"userName": "nobody"}, DEMO_API_KEY, "Invalid userName or apiKey"),
 ])
 def test_token_generation_errors(emulator, body, key, message):
     response = requests.post(emulator.url + TOKEN_PATH, json=body, headers={"apiKey": key}, timeout=10)
@@ -107,7 +106,7 @@ def test_ten_tokens_an_hour_then_refused_until_the_hour_passes(emulator):
     for _attempt in range(10):
         assert "token" in generate(emulator)
     assert generate(emulator) == {"status": "false", "message": "Token generation limit exceeded", "data": None}
-    assert "token" in generate(emulator, BASIC_USER, BASIC_KEY), "the budget is per user"
+    assert "token" in generate(emulator, BASIC_USER, BASIC_API_KEY), "the budget is per user"
     counters = emulator.counters()
     assert (counters["generate_token"], counters["generate_token_ok"]) == (12, 11)
     emulator.advance_clock(3601)
@@ -188,13 +187,13 @@ def test_basic_auth_deletes_with_the_key_and_a_wrong_key_looks_like_no_data(emul
     wrong = delete(emulator, "1", api_key="FAKE-WRONG-KEY-9999", user=BASIC_USER)
     assert (wrong.status_code, wrong.json()) == (200, {"status": "error", "message": "No data found"})
     assert emulator.ids(BASIC_USER) == [1, 2]
-    assert delete(emulator, "1", api_key=BASIC_KEY, user=BASIC_USER).json()["message"] == {"deleted": 1}
+    assert delete(emulator, "1", api_key=BASIC_API_KEY, user=BASIC_USER).json()["message"] == {"deleted": 1}
     assert emulator.ids(BASIC_USER) == [2]
 
 
 def test_basic_auth_refuses_a_bearer_token(emulator):
     emulator.seed(BASIC_USER, ids=[1])
-    token = token_for(emulator, BASIC_USER, BASIC_KEY)
+    token = token_for(emulator, BASIC_USER, BASIC_API_KEY)
     response = delete(emulator, "1", token=token, user=BASIC_USER)
     assert (response.status_code, response.json()["message"]) == (401, "Invalid Token")
     assert emulator.ids(BASIC_USER) == [1]
@@ -204,7 +203,7 @@ def test_token_auth_refuses_missing_garbage_and_foreign_tokens(emulator):
     emulator.add_account("other_user", "FAKE-OTHER-KEY-0003", "TOKEN_AUTH")
     emulator.seed(DEMO_USER, ids=[1])
     foreign = token_for(emulator, "other_user", "FAKE-OTHER-KEY-0003")
-    for token, api_key in ((None, DEMO_KEY), ("not.a.jwt", None), ("garbage", DEMO_KEY), (foreign, None)):
+    for token, api_key in ((None, DEMO_API_KEY), ("not.a.jwt", None), ("garbage", DEMO_API_KEY), (foreign, None)):
         response = delete(emulator, "1", token=token, api_key=api_key)
         assert (response.status_code, response.json()) == (401, {"status": "false", "message": "Invalid Token", "data": None})
     assert emulator.ids(DEMO_USER) == [1]
@@ -216,7 +215,7 @@ def test_delete_rate_limit_per_rolling_minute(emulator):
     token = token_for(emulator)
     assert [delete(emulator, "1", token=token).json()["message"] for _attempt in range(3)] == \
         ["No data found", "No data found", "Max limit exceeded"]
-    assert delete(emulator, "1", api_key=BASIC_KEY, user=BASIC_USER).json()["message"] == "No data found"
+    assert delete(emulator, "1", api_key=BASIC_API_KEY, user=BASIC_USER).json()["message"] == "No data found"
     emulator.advance_clock(61)
     assert delete(emulator, "1", token=token).json()["message"] == "No data found"
 
@@ -239,7 +238,7 @@ def test_status_reads_a_json_body_on_get_and_returns_records(emulator):
     assert set(first) == {"Id", "api_key", "CreatedDate", "ScheduleTime", "ScheduleParams", "RequestTime", "IsRequestSent",
                           "Response"}
     params = parse_qs(first["ScheduleParams"])
-    assert params["api_key"] == [DEMO_KEY] and first["api_key"] == DEMO_KEY
+    assert params["api_key"] == [DEMO_API_KEY] and first["api_key"] == DEMO_API_KEY
     assert params["campaign_name"] == ["spring"] and params["action"] == ["START"]
     assert params["ScheduledTime"] == [first["ScheduleTime"]]
     assert (first["IsRequestSent"], first["RequestTime"]) == ("0", "")
@@ -256,7 +255,7 @@ def test_status_single_record_is_an_object_and_none_is_an_empty_list(emulator):
 
 def test_status_basic_auth_and_wrong_key_quirk(emulator):
     emulator.seed(BASIC_USER, ids=[1, 2])
-    assert len(status(emulator, BASIC_USER, api_key=BASIC_KEY).json()["message"]) == 2
+    assert len(status(emulator, BASIC_USER, api_key=BASIC_API_KEY).json()["message"]) == 2
     assert status(emulator, BASIC_USER, api_key="FAKE-WRONG-KEY-9999").json() == {"status": "success", "message": "null"}
 
 
@@ -364,8 +363,8 @@ def test_bad_control_requests_are_refused(emulator):
 def test_counters_log_requests_without_secrets(emulator):
     emulator.seed(DEMO_USER, ids=[1])
     token = token_for(emulator)
-    delete(emulator, "1", token=token, api_key=DEMO_KEY)
-    status(emulator, BASIC_USER, api_key=BASIC_KEY)
+    delete(emulator, "1", token=token, api_key=DEMO_API_KEY)
+    status(emulator, BASIC_USER, api_key=BASIC_API_KEY)
     counters = emulator.counters()
     assert {key: counters[key] for key in counters if key != "requests"} == {
         "generate_token": 1, "generate_token_ok": 1, "delete": 1, "get_scheduled_data": 1, "invalid_specs": 0}
@@ -377,7 +376,7 @@ def test_counters_log_requests_without_secrets(emulator):
     assert (status_entry["endpoint"], status_entry["auth"], status_entry["row_spec"]) == ("get_scheduled_data", "apikey", None)
     assert all(isinstance(entry["time"], float) for entry in counters["requests"])
     dumped = json.dumps(counters)
-    assert DEMO_KEY not in dumped and BASIC_KEY not in dumped and token not in dumped
+    assert DEMO_API_KEY not in dumped and BASIC_API_KEY not in dumped and token not in dumped
 
 
 def test_reset_restores_the_start_state(emulator):

@@ -16,7 +16,9 @@ import time
 
 import pytest
 
-from helpers import DEMO_API_KEY, DEMO_USER, delete_specs, requests_to, spec_ids
+from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
+from cloudagent_harness.planner_oracle import spec_ids
+from helpers import delete_specs, requests_to
 
 DELETE = "Delete the requested rows"
 WALL_TIME_LIMIT = 40.0

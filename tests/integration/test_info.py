@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from helpers import DEMO_API_KEY, DEMO_USER, compact
+from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
+from cloudagent_harness.planner_oracle import compact
 
 READ = "Read scheduled data with each filter"
 RECORD_KEYS = {"id", "campaign_name", "phone_number", "schedule_time", "created_date", "request_time",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import random
 
-from helpers import DEMO_USER, delete_specs, expand_row_id_value, expected_plan, spec_ids
+from cloudagent_harness.layout import DEMO_USER
+from cloudagent_harness.planner_oracle import expand_row_id_value, expected_plan, spec_ids
+from helpers import delete_specs
 
 SEED = int(os.environ.get("OZONETEL_TEST_SEED", "20261127"))
 ROWS = 300

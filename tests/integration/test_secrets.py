@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import stat
 
-from helpers import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER, JWT_PATTERN, SecretScan
+from cloudagent_harness.layout import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER
+from helpers import JWT_PATTERN, SecretScan
 
 WRONG_API_KEY = "FAKE-WRONG-API-KEY-0099"
 

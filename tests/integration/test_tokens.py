@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 
-from helpers import DEMO_USER, requests_to
+from cloudagent_harness.layout import DEMO_USER
+from helpers import requests_to
 
 HOST_INDEXES = range(1, 6)
 FIRST_DELETE = "Delete each host's first row without a token (all hosts race for one)"

@@ -8,16 +8,20 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: result_recorder
 type: aggregate
-short_description: Test helper that appends every task result, as one JSON line, to a file
+short_description: Test helper that appends every task result and its timing, as one JSON line, to a file
 description:
-  - Used by the integration tests only. The file is named by the environment variable
+  - Used by the integration tests and the benchmark only. The file is named by the environment variable
     E(OZONETEL_TEST_RESULTS); nothing is written when it is unset.
+  - Each task result carries C(task_seconds), the time from the start of its task to that result, so a
+    task lasts until its last result.
+  - When E(OZONETEL_TEST_RESULT_KEYS) holds a comma-separated list of keys, each result keeps only those.
 requirements:
   - enable in configuration
 """
 
 import json
 import os
+import time
 from collections.abc import Mapping
 
 from ansible.plugins.callback import CallbackBase
@@ -34,6 +38,8 @@ class CallbackModule(CallbackBase):
     def __init__(self):
         super().__init__()
         self._path = os.environ.get("OZONETEL_TEST_RESULTS")
+        self._kept_keys = [key for key in os.environ.get("OZONETEL_TEST_RESULT_KEYS", "").split(",") if key]
+        self._task_started = time.perf_counter()
 
     def _write(self, record):
         if not self._path:
@@ -42,6 +48,7 @@ class CallbackModule(CallbackBase):
             stream.write(json.dumps(record, default=_plain, sort_keys=True) + "\n")
 
     def _record(self, status, result):
+        task_seconds = time.perf_counter() - self._task_started
         payload = dict(_result_of(result))
         payload["warnings"] = _warning_texts(result, payload.get("warnings"))
         self._write({
@@ -49,8 +56,21 @@ class CallbackModule(CallbackBase):
             "status": status,
             "host": _first_attribute(result, "host", "_host").get_name(),
             "task": _first_attribute(result, "task", "_task").get_name(),
-            "result": payload,
+            "task_seconds": task_seconds,
+            "result": self._kept(payload),
         })
+
+    def _kept(self, payload):
+        # The benchmark keeps a few keys only: its uri tasks would otherwise record the bearer token they send.
+        if not self._kept_keys:
+            return payload
+        return {key: payload[key] for key in self._kept_keys if key in payload}
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self._task_started = time.perf_counter()
+
+    def v2_playbook_on_handler_task_start(self, task):
+        self._task_started = time.perf_counter()
 
     def v2_runner_on_ok(self, result):
         self._record("ok", result)
