@@ -11,9 +11,9 @@ import json
 from typing import Any, Callable, Iterable, List, Optional
 from urllib.parse import parse_qsl
 
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import REDACTED
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import RowSet
 
-REDACTED = "********"
 SECRET_PARAM_NAMES = frozenset(("api_key", "apikey"))
 TRUE_WORDS = frozenset(("1", "true", "yes"))
 

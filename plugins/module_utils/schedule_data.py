@@ -80,7 +80,7 @@ def _send_plan(client: CloudAgentClient, rows: RowSet, plan: List[str]) -> List[
             outcomes.append(client.delete_scheduled_data(spec, label=label))
         except CloudAgentError as error:
             raise PartialDeleteError(_partial_message(error, outcomes, number, len(plan)),
-                                     _summary(rows, outcomes, None)) from None
+                                     _summary(rows, outcomes, _deleted_rows(outcomes, None))) from None
     return outcomes
 
 
@@ -107,8 +107,8 @@ def _partial_message(error: CloudAgentError, done: List[DeleteOutcome], number: 
 
 
 def _outcome(rows: RowSet, outcomes: List[DeleteOutcome], existing: Optional[RowSet], want_diff: bool) -> dict:
-    result = _summary(rows, outcomes, existing)
     deleted = _deleted_rows(outcomes, existing)
+    result = _summary(rows, outcomes, deleted)
     result["msg"] = _outcome_message(rows, deleted, len(outcomes))
     if want_diff:
         result["diff"] = _diff(existing if existing is not None else deleted)
@@ -122,14 +122,10 @@ def _deleted_rows(outcomes: List[DeleteOutcome], existing: Optional[RowSet]) -> 
 
 
 def _ids_of(outcomes) -> RowSet:
-    ids = RowSet.from_ids(())
-    for outcome in outcomes:
-        ids = ids.union(request_ids(outcome.row_spec))
-    return ids
+    return RowSet(run for outcome in outcomes for run in request_ids(outcome.row_spec).intervals)
 
 
-def _summary(rows: RowSet, outcomes: List[DeleteOutcome], existing: Optional[RowSet]) -> dict:
-    deleted = _deleted_rows(outcomes, existing)
+def _summary(rows: RowSet, outcomes: List[DeleteOutcome], deleted: RowSet) -> dict:
     return dict(
         changed=any(outcome.result == "deleted" for outcome in outcomes),
         row_ids=rows.compact(),
