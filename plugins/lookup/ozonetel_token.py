@@ -85,9 +85,9 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import HAS_REQUESTS
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import CloudAgentError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.options import client_from_options
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import HAS_REQUESTS
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import client_from_options
 
 display = Display()
 

@@ -131,9 +131,9 @@ msg:
   sample: Deleted rows 2-3,9-12 with 2 request(s).
 """
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.module_runner import build_module, run_module
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import check_max_rows, parse_row_ids
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.schedule_data import delete_scheduled_data
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._module_runner import build_module, run_module
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import check_max_rows, parse_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import delete_scheduled_data
 
 
 def delete_rows(module, client):

@@ -105,9 +105,9 @@ row_ids:
   sample: "2-3,5,9-12"
 """
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.module_runner import build_module, run_module
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.records import scheduled_data_info
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import parse_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._module_runner import build_module, run_module
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import scheduled_data_info
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids
 
 
 def read_records(module, client):

@@ -151,8 +151,8 @@ def assert_secrets_absent(runner, artifact_dir: Path, secrets: dict) -> None:
     for secret_name, secret in secrets.items():
         for place, text in places.items():
             # ansible-runner itself records the whole process environment - which holds the
-            # credential's injected OZONETEL_API_KEY - in artifacts/<ident>/command (TOOLCHAIN.md
-            # trap 10; AWX keeps that file inside the job's private data dir). That file is the one
+            # credential's injected OZONETEL_API_KEY - in artifacts/<ident>/command (see docs/maintainers/toolchain.md);
+            # AWX keeps that file inside the job's private data dir). That file is the one
             # place the api key may appear; the token, made during the run, must not be there either.
             if place == "command" and secret_name == "api_key":
                 continue

@@ -2,7 +2,7 @@
 # Copyright (c) ozonetel.cloudagent contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The bundled emulator behaves as tests/emulator/README.md and ozonetel-api.md say (raw HTTP calls)."""
+"""The bundled emulator behaves as tests/emulator/README.md and docs/maintainers/api-notes.md say (raw HTTP calls)."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ gate_stage() {
     stage_collection "$REPO_ROOT"
     rm -rf "$RUN_DIR"
     mkdir -p "$RUN_DIR" "$JUNIT_DIR" "$RUN_DIR/ansible-tmp/local" "$RUN_DIR/ansible-tmp/remote"
-    # keep ansible's temporary files of every later gate out of ~/.ansible/tmp (TOOLCHAIN trap 8)
+    # keep ansible's temporary files of every later gate out of ~/.ansible/tmp (see docs/maintainers/toolchain.md)
     export ANSIBLE_LOCAL_TEMP="$RUN_DIR/ansible-tmp/local" ANSIBLE_REMOTE_TMP="$RUN_DIR/ansible-tmp/remote"
     echo "staged $(find "$STAGED_COLLECTION" -path "$STAGED_COLLECTION/tests/output" -prune -o -type f -print | wc -l) files in $STAGED_COLLECTION"
 }

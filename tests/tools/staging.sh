@@ -48,7 +48,7 @@ stage_collection() {
         tar -xf - -C "$STAGED_COLLECTION")
 }
 
-# install_pip_bootstrap: give ansible-test a pip bootstrap it need not download (TOOLCHAIN trap 1).
+# install_pip_bootstrap: give ansible-test a pip bootstrap it need not download (see docs/maintainers/toolchain.md).
 # ansible-test asks for get_pip_<X_Y>.py where X.Y is the pip version it pins for its venvs.
 install_pip_bootstrap() {
     local pip_version target

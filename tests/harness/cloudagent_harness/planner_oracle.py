@@ -5,7 +5,7 @@
 """Independent oracles of row-id handling: compact strings, the request planner, and checks of a plan.
 
 Nothing here imports the collection: the expected request plans and compact strings are
-computed from the formula in interface.md, so a bug in the collection's planner cannot hide
+computed from the documented formula (docs/docsite/rst/guide_row_ids.rst), so a bug in the collection's planner cannot hide
 itself by being used as its own oracle.
 """
 
@@ -65,9 +65,9 @@ def plan_cost(run_lengths_longest_first: List[int], ranges: int, batch_size: int
 
 
 def expected_plan(ids: Iterable[int], batch_size: int) -> List[str]:
-    """The plan interface.md describes, tried for every k.
+    """The plan the row-ids guide describes, tried for every k.
 
-    interface.md leaves ties open; on equal cost the most ranges win (the lead's documented choice,
+    The contract leaves ties open; on equal cost the most ranges win (the lead's documented choice,
     so that a run the user wrote as "3-10" goes out as "3-10"). Specs come in ascending order of
     their first id.
     """

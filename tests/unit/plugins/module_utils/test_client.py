@@ -13,14 +13,14 @@ import requests
 import responses
 from urllib3.exceptions import ProtocolError
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
     DELETE_PATH,
     STATUS_PATH,
     TOKEN_PATH,
     CloudAgentClient,
     ConnectionSettings,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
     AuthenticationError,
     ConfigurationError,
@@ -28,7 +28,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import 
     TokenExpiredError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.token_cache import TokenCache
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import TokenCache
 
 BASE = "https://cloudagent.example.test"
 API_KEY = "FAKE-API-KEY-0000"

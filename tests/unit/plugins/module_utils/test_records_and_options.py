@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.options import settings_from_options
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.records import filter_records, normalize_records
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import parse_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import settings_from_options
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import filter_records, normalize_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids
 
 ACCOUNT_KEY = "FAKE-ACCOUNT-KEY-0000"
 

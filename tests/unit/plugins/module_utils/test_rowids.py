@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import RowIdError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import RowIdError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import (
     MAX_ROW_ID,
     RowSet,
     check_max_rows,

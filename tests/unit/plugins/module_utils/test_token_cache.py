@@ -16,9 +16,9 @@ import time
 
 import pytest
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils import token_cache as token_cache_module
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import ApiError, TokenBudgetError, TokenCacheError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.token_cache import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _token_cache as token_cache_module
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TokenBudgetError, TokenCacheError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import (
     DEFAULT_MIN_VALIDITY,
     GENERATIONS_PER_HOUR,
     TOKEN_LIFETIME_FALLBACK,

@@ -14,7 +14,7 @@ import responses
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import DELETE_PATH, STATUS_PATH
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import DELETE_PATH, STATUS_PATH
 from ansible_collections.ozonetel.cloudagent.plugins.modules import ozonetel_schedule_data, ozonetel_schedule_data_info
 
 BASE = "https://cloudagent.example.test"

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
 """What every module does around its own logic: build the module, the client, and fail cleanly."""
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from typing import Callable
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import CloudAgentError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.options import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import (
     CONNECTION_ARGUMENT_SPEC,
     client_from_options,
 )

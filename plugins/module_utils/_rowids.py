@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
 """Row ids: parsing the ``row_id`` option, a compact interval set, and the DELETE request planner.
 
 Sets of row ids are kept as sorted, merged, inclusive intervals so that a range such as
@@ -17,7 +20,7 @@ import re
 import reprlib
 from collections.abc import Iterable, Iterator
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import RowIdError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import RowIdError
 
 # The vendor's ids are Java longs; the cap also keeps len(RowSet) within what len() can return.
 MAX_ROW_ID = 2 ** 63 - 1

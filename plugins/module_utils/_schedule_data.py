@@ -3,16 +3,19 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
 """Deleting scheduled data (state=absent) on top of the client and the request planner."""
 
 from __future__ import annotations
 
 from typing import Callable, List, Optional
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import CloudAgentClient, DeleteOutcome
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import CloudAgentError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.records import existing_row_ids
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, DeleteOutcome
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import (
     RowSet,
     plan_delete_requests,
     request_ids,
@@ -93,7 +96,7 @@ def _warn_about_lost_attempts(outcomes: List[DeleteOutcome], warn: Callable[[str
 
 def _warn_about_basic_auth_blind_spot(client: CloudAgentClient, outcomes: List[DeleteOutcome],
                                       warn: Callable[[str], None]) -> None:
-    # With BASIC_AUTH the API answers a wrong api key with "No data found" (see ozonetel-api.md).
+    # With BASIC_AUTH the API answers a wrong api key with "No data found" (see docs/maintainers/api-notes.md).
     if client.settings.auth_mode == "basic" and outcomes and all(o.result == "not_found" for o in outcomes):
         warn("Every request was answered 'No data found'. With auth_mode=basic a wrong api_key gets that same answer; "
              "if rows should have been deleted, check api_key or use auth_mode=token, which rejects a wrong key.")

@@ -3,10 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
 """The token cache shared by every module process and the lookup on one machine.
 
 CloudAgent allows 10 token generations an hour per user, and each new token logs out
-the previous one (see ozonetel-api.md, "Generate Token"). So every process that needs
+the previous one (see docs/maintainers/api-notes.md, "Generate Token"). So every process that needs
 a token goes through one file, under one lock: it reuses a valid token when there is
 one, generates at most one otherwise, and records every generation in a per-account
 ledger that refuses the 11th generation in an hour before the API is asked.
@@ -30,7 +33,7 @@ import stat
 import tempfile
 import time
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import TokenBudgetError, TokenCacheError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import TokenBudgetError, TokenCacheError
 
 DEFAULT_MIN_VALIDITY = 300
 TOKEN_LIFETIME_FALLBACK = 3600

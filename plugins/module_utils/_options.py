@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
 """One way from options to a client, for modules (``module.params.get``) and plugins (``get_option``)."""
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from typing import Callable, Optional
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import CloudAgentClient, ConnectionSettings
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, ConnectionSettings
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://in1-ccaas-api.ozonetel.com"
 

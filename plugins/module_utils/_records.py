@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
 """Scheduled Data Status records: vendor shape in, snake_case out, account api key removed."""
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ import json
 from typing import Any, Callable, Iterable, List, Optional
 from urllib.parse import parse_qsl
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.client import REDACTED
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.rowids import RowSet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import REDACTED
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 
 SECRET_PARAM_NAMES = frozenset(("api_key", "apikey"))
 TRUE_WORDS = frozenset(("1", "true", "yes"))

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
 """Reading CloudAgent answers, whatever shape they come in.
 
 The API family answers most errors as HTTP 200 with an error ``status`` in the body,
@@ -19,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
     AuthenticationError,
     TokenExpiredError,

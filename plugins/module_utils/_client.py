@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
 """The one HTTP client of the collection: authentication, retries, and the three API calls."""
 
 from __future__ import annotations
@@ -24,13 +27,13 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.api_response import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import (
     NO_DATA_MESSAGE,
     SlowDown,
     read_answer,
     snippet,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
     AuthenticationError,
     CloudAgentError,
@@ -39,7 +42,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils.errors import 
     TokenExpiredError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils.token_cache import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import (
     DEFAULT_MIN_VALIDITY,
     TokenCache,
 )
