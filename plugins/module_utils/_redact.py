@@ -17,6 +17,7 @@ depth, and secrets are masked in keys as well as values.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Iterable, List, Set
 from urllib.parse import quote, quote_plus
@@ -30,19 +31,27 @@ _PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
 def is_secret_key(name: Any) -> bool:
     """True for ``apiKey``, ``api_key``, ``api-key``, ``'API Key '`` and the like."""
-    return isinstance(name, str) and _NOT_LETTERS.sub("", name.lower()) == "apikey"
+    return isinstance(name, str) and _is_secret_name(name)
+
+
+@functools.lru_cache(maxsize=1024)  # a status read repeats the same few key names 300,000 times
+def _is_secret_name(name: str) -> bool:
+    return _NOT_LETTERS.sub("", name.lower()) == "apikey"
 
 
 def secret_forms(secrets: Iterable[str]) -> List[str]:
     """Every echoed form of the secrets, longest first (so a longer form is masked whole)."""
+    return list(_forms(tuple(sorted(secret for secret in secrets if secret))))
+
+
+@functools.lru_cache(maxsize=64)  # every record of an account carries the same api key
+def _forms(secrets: tuple) -> tuple:
     forms: Set[str] = set()
     for secret in secrets:
-        if not secret:
-            continue
         for encoded in (secret, quote(secret), quote(secret, safe=""), quote_plus(secret), secret.replace("/", "\\/")):
             forms.add(encoded)
             forms.add(_PERCENT_ESCAPE.sub(lambda match: match.group(0).lower(), encoded))
-    return sorted(forms, key=len, reverse=True)
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def mask_text(text: str, forms: List[str]) -> str:
@@ -58,14 +67,12 @@ def secret_values(value: Any, depth: int = 0) -> Set[str]:
     found: Set[str] = set()
     if depth > MAX_RECORD_DEPTH:
         return found
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if is_secret_key(key) and isinstance(item, str) and item:
-                found.add(item)
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(item, (dict, list)):
             found |= secret_values(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            found |= secret_values(item, depth + 1)
+        elif item and isinstance(item, str) and is_secret_key(key):
+            found.add(item)
     return found
 
 
@@ -84,6 +91,7 @@ def mask_value(value: Any, forms: List[str], depth: int = 0) -> Any:
     if isinstance(value, list):
         return [mask_value(item, forms, depth + 1) for item in value]
     return {
-        mask_value(key, forms, depth + 1): REDACTED if is_secret_key(key) else mask_value(item, forms, depth + 1)
+        mask_text(key, forms) if isinstance(key, str) else key:
+            REDACTED if is_secret_key(key) else mask_value(item, forms, depth + 1)
         for key, item in value.items()
     }
