@@ -238,7 +238,6 @@ class CloudAgentClient:
     def _attempt(self, method, path, body, headers, what):
         """One request and its answer within ``timeout`` as a whole; a lost answer is returned, to retry."""
         deadline = Deadline(self.settings.timeout)
-        limit = MAX_STATUS_ANSWER_BYTES if path == STATUS_PATH else MAX_ANSWER_BYTES
 
         def send():
             return self._http().request(
@@ -247,13 +246,8 @@ class CloudAgentClient:
                 timeout=(self.settings.timeout, self.settings.timeout), verify=self._verify(),
                 stream=True, allow_redirects=False)
 
-        def consume(response):
-            refuse_redirect(response, what)
-            text = body_text(response, read_body(response, deadline, what, limit))
-            return read_answer(response.status_code, response.headers, text, what, redact=self._redact)
-
         try:
-            return exchange(send, consume, deadline, what)
+            return exchange(send, lambda response: self._read_answer(response, deadline, path, what), deadline, what)
         except TransportError as lost:  # the deadline passed
             lost.args = (self._redact(str(lost)),)
             return lost
@@ -270,6 +264,18 @@ class CloudAgentClient:
         except CloudAgentError as exc:
             exc.args = (self._redact(str(exc)),)
             raise
+
+    def _read_answer(self, response, deadline: Deadline, path: str, what: str):
+        """Classify the answer to a request on ``path``, reading its body before ``deadline``.
+
+        Runs in the worker thread of ``exchange``. The body comes from ``iter_body`` (through
+        ``read_body``, which caps its size), so a reader that streams it must also take its chunks
+        from ``iter_body``.
+        """
+        refuse_redirect(response, what)
+        limit = MAX_STATUS_ANSWER_BYTES if path == STATUS_PATH else MAX_ANSWER_BYTES
+        text = body_text(response, read_body(response, deadline, what, limit))
+        return read_answer(response.status_code, response.headers, text, what, redact=self._redact)
 
     def _gave_up(self, outcome, what: str, attempts: int, waited: float, retry: bool) -> CloudAgentError:
         tried = " after %d retries (%.1f s of back-off)" % (attempts, waited) if attempts else ""
