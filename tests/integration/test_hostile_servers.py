@@ -242,6 +242,23 @@ def test_lookup_error_quoting_the_key_is_masked(run_playbook):
     assert_no_secret(result)
 
 
+def test_records_mask_every_apikey_named_key_at_any_depth_and_secrets_used_as_keys(run_playbook):
+    nested_secret = "FAKE-NESTED-SECRET-0077"
+    response = {"request": {"api-key": nested_secret, "params": [{"apiKey ": nested_secret}]},
+                "by key": {API_KEY: "the api key used as a key"}, "echo": "sent %s" % quote_plus(API_KEY)}
+    record = {"Id": "4", "apiKey": API_KEY, "ScheduleParams": "api-key=%s&campaign_name=c" % quote_plus(API_KEY),
+              "Response": json.dumps(response)}
+    status = reply(200, json.dumps({"status": "success", "message": [record]}).encode())
+    with HostileServer([status]) as server:
+        result = run_hostile(run_playbook, server, {"action": "info"})
+    assert result.rc == 0, result
+    returned = result.one(READ)["scheduled_data"]
+    assert [entry["id"] for entry in returned] == [4] and returned[0]["params"] == {"campaign_name": "c"}
+    assert returned[0]["response"]["request"]["api-key"] == "********"
+    assert nested_secret not in result.output and nested_secret not in json.dumps(result.records)
+    assert_no_secret(result)
+
+
 # ---- 10. TLS against a plain-http port ------------------------------------------------------------
 
 @pytest.mark.parametrize("validate_certs", [True, False])
