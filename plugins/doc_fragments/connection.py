@@ -45,11 +45,14 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request.
+      - Seconds one HTTP request may take as a whole (connecting, sending, and receiving the headers and the
+        complete answer), not seconds per network read. Each retry has a timeout of its own.
     type: float
     default: 30
 notes:
   - The collection needs the Python library C(requests) where the plugin runs.
+  - HTTP redirects are never followed, since the API key or token would go along; a redirect fails, naming
+    its status and target host. Credentials in C(~/.netrc) are never used.
 requirements:
   - requests
 """
@@ -78,7 +81,8 @@ options:
   retries:
     description:
       - How often to retry a request after a connection error, a read timeout, HTTP 429, 502, 503 or 504,
-        or the in-body answer C(Max limit exceeded). C(Retry-After) is honoured; otherwise the wait doubles
+        or the in-body answer C(Max limit exceeded). C(Retry-After) is honoured when it is a number of seconds
+        or an HTTP date, capped at 60 seconds; otherwise (also for a negative or invalid value) the wait doubles
         from 1 second, capped at 30 seconds.
       - Token generation is never retried.
     type: int

@@ -18,9 +18,12 @@ front of it answer HTML or nothing. ``read_answer`` turns all of that into eithe
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Optional
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
@@ -34,7 +37,7 @@ MAYBE_FORWARDED_STATUSES = frozenset((502, 504))
 MAX_LIMIT_MESSAGE = "max limit exceeded"
 NO_DATA_MESSAGE = "no data found"
 TOKEN_EXPIRED_MESSAGE = "token expired"
-MAX_RETRY_AFTER = 120.0
+MAX_RETRY_AFTER = 60.0
 SNIPPET_LENGTH = 80
 
 
@@ -69,13 +72,16 @@ class SlowDown:
         return self.http_status in MAYBE_FORWARDED_STATUSES
 
 
-def read_answer(http_status: int, headers, text: str, what: str):
-    """Classify one HTTP answer of the request described by ``what``."""
-    payload = _json_or_none(text)
+def read_answer(http_status: int, headers, text: str, what: str, redact: Callable[[str], str] = str):
+    """Classify one HTTP answer of the request described by ``what``.
+
+    ``redact`` masks secrets in a text; bodies are masked whole before a snippet is cut from them.
+    """
+    payload = _json_or_none(text, http_status, what)
     if http_status in SLOW_DOWN_STATUSES:
         return SlowDown(http_status, _reason(http_status, payload, text), _retry_after(headers))
     if payload is None:
-        raise ApiError(_no_json_message(http_status, text, what), status=http_status)
+        raise ApiError(_no_json_message(http_status, redact(text), what), status=http_status)
     answer = _answer(http_status, payload)
     if answer.says(MAX_LIMIT_MESSAGE):
         return SlowDown(http_status, "the API answered 'Max limit exceeded'", _retry_after(headers))
@@ -110,17 +116,20 @@ def _api_text(answer: Answer) -> str:
     return "no message"
 
 
-def _json_or_none(text: str) -> Any:
+def _json_or_none(text: str, http_status: int, what: str) -> Any:
     if not text or not text.strip():
         return None
     try:
         return json.loads(text)
     except ValueError:
         return None
+    except RecursionError:
+        raise ApiError("%s: HTTP %d with JSON nested too deeply to read. Is base_url the CloudAgent API host?"
+                       % (what, http_status), status=http_status) from None
 
 
 def _no_json_message(http_status: int, text: str, what: str) -> str:
-    if not text or not text.strip():
+    if not text.strip():
         return "%s: HTTP %d with an empty body (expected JSON). Is base_url the CloudAgent API host?" % (what, http_status)
     kind = "an HTML page (a proxy or gateway error?)" if "<" in text[:200] else "a body that is not JSON"
     return "%s: HTTP %d with %s, starting %r. Is base_url the CloudAgent API host?" % (
@@ -128,8 +137,11 @@ def _no_json_message(http_status: int, text: str, what: str) -> str:
 
 
 def snippet(text: str) -> str:
-    """The first characters of a body, whitespace folded, for error messages."""
-    folded = re.sub(r"\s+", " ", text).strip()
+    """The first characters of a body, whitespace folded, for error messages.
+
+    Mask secrets in ``text`` before: a secret cut in half here would no longer be recognised.
+    """
+    folded = re.sub(r"\s+", " ", text[:SNIPPET_LENGTH * 64]).strip()
     return folded[:SNIPPET_LENGTH] + ("..." if len(folded) > SNIPPET_LENGTH else "")
 
 
@@ -139,12 +151,23 @@ def _reason(http_status: int, payload: Any, text: str) -> str:
     return "HTTP %d" % http_status
 
 
-def _retry_after(headers) -> Optional[float]:
-    value = (headers or {}).get("Retry-After")
-    if value is None:
-        return None
+def _retry_after(headers, now: Callable[[], float] = time.time) -> Optional[float]:
+    """The wait a ``Retry-After`` asks for (seconds or an HTTP date), capped; None for anything else."""
+    value = str((headers or {}).get("Retry-After") or "").strip()
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
-        return None  # an HTTP date: fall back to our own back-off rather than parse clocks
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        seconds = _seconds_until(value, now)
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return None  # negative, nan, inf or garbage: the caller's own back-off applies
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+def _seconds_until(http_date: str, now: Callable[[], float]) -> Optional[float]:
+    try:
+        moment = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    return max(moment.timestamp() - now(), 0.0)  # a date already past: retry now

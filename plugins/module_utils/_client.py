@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import time
 import traceback
@@ -42,9 +43,21 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TokenExpiredError,
     TransportError,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import (
     DEFAULT_MIN_VALIDITY,
     TokenCache,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
+    MAX_ANSWER_BYTES,
+    MAX_STATUS_ANSWER_BYTES,
+    Deadline,
+    NoNetrc,
+    body_text,
+    exchange,
+    read_body,
+    refuse_redirect,
+    tls_failure,
 )
 
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
@@ -53,7 +66,6 @@ STATUS_PATH = "/ca_apis/getScheduledData"
 USER_AGENT = "ozonetel.cloudagent/1.0.0"
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
-REDACTED = "********"
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,20 @@ class ConnectionSettings:
     timeout: float = 30.0
     retries: int = 3
     cache_path: Optional[str] = None
+
+
+def _masking_errors(method):
+    """Mask the client's secrets in every collection error a public API call raises."""
+    @functools.wraps(method)
+    def masked(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except CloudAgentError as error:
+            error.args = tuple(self._redact(arg) if isinstance(arg, str) else arg for arg in error.args)
+            if isinstance(getattr(error, "api_message", None), str):
+                error.api_message = self._redact(error.api_message)
+            raise
+    return masked
 
 
 @dataclass(frozen=True)
@@ -88,13 +114,15 @@ class CloudAgentClient:
                  session=None):
         self.settings = settings
         self._cache = token_cache
-        self._warn = warn or (lambda message: None)
+        shown = warn or (lambda message: None)
+        self._warn = lambda message: shown(self._redact(message))
         self._sleep = sleep
         self._session = session
         self._token = settings.token
 
     # ---- the API calls -------------------------------------------------------------------
 
+    @_masking_errors
     def generate_token(self) -> str:
         """One Generate Token call. Never retried: each call spends budget and logs out older tokens."""
         what = "Generate Token for user '%s'" % self.settings.user_name
@@ -116,8 +144,12 @@ class CloudAgentClient:
         self._require_api_key("getting a token")
         return self._cached_token(min_validity=min_validity, fresh=fresh)
 
+    @_masking_errors
     def get_scheduled_data(self) -> list:
-        """Every Scheduled Data Status record of the user, as a list of raw vendor records."""
+        """Every Scheduled Data Status record of the user, as a list of raw vendor records.
+
+        The records are as the vendor sent them: mask them (``secrets``) before returning any.
+        """
         what = "Scheduled Data Status read (GET %s)" % STATUS_PATH
         answer = self._authorized("GET", STATUS_PATH, {"userName": self.settings.user_name}, what)
         if answer.says(NO_DATA_MESSAGE):
@@ -127,6 +159,7 @@ class CloudAgentClient:
                            status=answer.http_status, api_message=answer.message_text)
         return _records(answer.message)
 
+    @_masking_errors
     def delete_scheduled_data(self, row_spec: str, label: str = "") -> DeleteOutcome:
         """One Delete Scheduled Data request for a single id, a comma list or a range."""
         what = "DELETE %s rowId '%s'%s" % (DELETE_PATH, row_spec, label)
@@ -134,7 +167,7 @@ class CloudAgentClient:
         body = {"userName": self.settings.user_name, "rowId": row_spec, "row_id": row_spec}
         answer = self._authorized("DELETE", DELETE_PATH, body, what)
         if answer.ok:
-            return DeleteOutcome(row_spec, "deleted", _text(answer.message) or "deleted")
+            return DeleteOutcome(row_spec, "deleted", self._redact(_text(answer.message)) or "deleted")
         if answer.says(NO_DATA_MESSAGE):
             return DeleteOutcome(row_spec, "not_found", answer.message_text, answer.after_lost_attempt)
         raise ApiError("%s failed: %s" % (what, self._describe(answer)),
@@ -203,15 +236,24 @@ class CloudAgentClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _attempt(self, method, path, body, headers, what):
-        try:
-            response = self._http().request(
+        """One request and its answer within ``timeout`` as a whole; a lost answer is returned, to retry."""
+        deadline = Deadline(self.settings.timeout)
+
+        def send():
+            return self._http().request(
                 method, self.settings.base_url.rstrip("/") + path, json=body,
                 headers=dict(headers, **{"Content-Type": "application/json", "Accept": "application/json"}),
-                timeout=self.settings.timeout, verify=self._verify())
+                timeout=(self.settings.timeout, self.settings.timeout), verify=self._verify(),
+                stream=True, allow_redirects=False)
+
+        try:
+            return exchange(send, lambda response: self._read_answer(response, deadline, path, what), deadline, what)
+        except TransportError as lost:  # the deadline passed
+            lost.args = (self._redact(str(lost)),)
+            return lost
         except requests.exceptions.SSLError as exc:
-            raise TransportError(self._redact(
-                "%s: TLS verification failed (%s). Set ca_path to your CA bundle, or validate_certs: false for "
-                "a test gateway." % (what, _first_line(exc)))) from None
+            raise TransportError(self._redact(str(tls_failure(exc, what, self.settings.base_url,
+                                                              self.settings.validate_certs)))) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             cause = _transport_cause(exc, self.settings.base_url, self.settings.timeout)
             lost = TransportError(self._redact("%s: %s" % (what, cause)))
@@ -219,11 +261,21 @@ class CloudAgentClient:
             return lost
         except requests.exceptions.RequestException as exc:
             raise TransportError(self._redact("%s: %s" % (what, _first_line(exc)))) from None
-        try:
-            return read_answer(response.status_code, response.headers, response.text, what)
         except CloudAgentError as exc:
             exc.args = (self._redact(str(exc)),)
             raise
+
+    def _read_answer(self, response, deadline: Deadline, path: str, what: str):
+        """Classify the answer to a request on ``path``, reading its body before ``deadline``.
+
+        Runs in the worker thread of ``exchange``. The body comes from ``iter_body`` (through
+        ``read_body``, which caps its size), so a reader that streams it must also take its chunks
+        from ``iter_body``.
+        """
+        refuse_redirect(response, what)
+        limit = MAX_STATUS_ANSWER_BYTES if path == STATUS_PATH else MAX_ANSWER_BYTES
+        text = body_text(response, read_body(response, deadline, what, limit))
+        return read_answer(response.status_code, response.headers, text, what, redact=self._redact)
 
     def _gave_up(self, outcome, what: str, attempts: int, waited: float, retry: bool) -> CloudAgentError:
         tried = " after %d retries (%.1f s of back-off)" % (attempts, waited) if attempts else ""
@@ -240,6 +292,7 @@ class CloudAgentClient:
         if self._session is None:
             self._session = requests.Session()
             self._session.headers["User-Agent"] = USER_AGENT
+            self._session.auth = NoNetrc()  # our headers authenticate; ~/.netrc must not replace them
         return self._session
 
     def _verify(self):
@@ -250,11 +303,13 @@ class CloudAgentClient:
     def _describe(self, answer) -> str:
         return "HTTP %d, %s" % (answer.http_status, self._redact(repr(_text(answer.message) or answer.payload)))
 
+    @property
+    def secrets(self) -> list:
+        """The api key and tokens this client knows, in every form a server may echo them (``_redact``)."""
+        return secret_forms((self.settings.api_key, self.settings.token, self._token))
+
     def _redact(self, text: str) -> str:
-        for secret in (self.settings.api_key, self.settings.token, self._token):
-            if secret:
-                text = text.replace(secret, REDACTED)
-        return text
+        return mask_text(text, self.secrets)
 
 
 def _records(message: Any) -> list:

@@ -14,11 +14,19 @@ import json
 from typing import Any, Callable, Iterable, List, Optional
 from urllib.parse import parse_qsl
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import REDACTED
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import snippet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import (
+    MAX_RECORD_DEPTH,
+    is_secret_key,
+    mask_value,
+    secret_forms,
+    secret_values,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 
-SECRET_PARAM_NAMES = frozenset(("api_key", "apikey"))
 TRUE_WORDS = frozenset(("1", "true", "yes"))
+# Longer digit strings are no row id, and int() refuses 4,300+ digits (Python's conversion limit).
+MAX_ID_DIGITS = 19
 
 
 def existing_row_ids(raw_records: Iterable[dict], warn: Callable[[str], None]) -> RowSet:
@@ -26,15 +34,22 @@ def existing_row_ids(raw_records: Iterable[dict], warn: Callable[[str], None]) -
     return RowSet.from_ids(record["id"] for record in normalize_records(raw_records, warn))
 
 
-def normalize_records(raw_records: Iterable[dict], warn: Callable[[str], None]) -> List[dict]:
-    """Records with snake_case keys and int ids, ascending by id, without the account's api key."""
+def normalize_records(raw_records: Iterable[dict], warn: Callable[[str], None],
+                      secrets: Iterable[str] = ()) -> List[dict]:
+    """Records with snake_case keys and int ids, ascending by id, with secrets masked.
+
+    Masked: the account's api key (the value of any ``apikey``-named key, at any depth) and
+    ``secrets`` (the client's api key and tokens), wherever they appear, keys included.
+    """
+    client_forms = list(secrets)
     records = []
     for raw in raw_records:
         row_id = _row_id(raw.get("Id"))
         if row_id is None:
-            warn("Skipped a Scheduled Data Status record whose Id %r is not an integer." % (raw.get("Id"),))
+            warn("Skipped a Scheduled Data Status record whose Id %s is not an integer."
+                 % snippet(repr(mask_value(raw.get("Id"), client_forms))))
             continue
-        records.append(_normalize(raw, row_id))
+        records.append(_normalize(raw, row_id, client_forms))
     return sorted(records, key=lambda record: record["id"])
 
 
@@ -49,9 +64,10 @@ def filter_records(records: List[dict], rows: Optional[RowSet], campaign_name: O
     ]
 
 
-def _normalize(raw: dict, row_id: int) -> dict:
+def _normalize(raw: dict, row_id: int, client_forms: List[str]) -> dict:
     params = dict(parse_qsl(_text(raw.get("ScheduleParams")), keep_blank_values=True))
-    secrets = {value for value in (_text(raw.get("api_key")), *_secret_params(params)) if value}
+    response = _json_or_text(raw.get("Response"))
+    record_secrets = secret_values(raw) | secret_values(params) | secret_values(response)
     record = dict(
         id=row_id,
         campaign_name=params.get("campaign_name"),
@@ -60,19 +76,15 @@ def _normalize(raw: dict, row_id: int) -> dict:
         created_date=raw.get("CreatedDate"),
         request_time=raw.get("RequestTime"),
         is_request_sent=_text(raw.get("IsRequestSent")).strip().lower() in TRUE_WORDS,
-        params={key: value for key, value in params.items() if key.lower() not in SECRET_PARAM_NAMES},
-        response=_json_or_text(raw.get("Response")),
+        params={key: value for key, value in params.items() if not is_secret_key(key)},
+        response=response,
     )
-    return _scrub(record, secrets)
-
-
-def _secret_params(params: dict) -> List[str]:
-    return [value for key, value in params.items() if key.lower() in SECRET_PARAM_NAMES]
+    return mask_value(record, secret_forms(record_secrets) + client_forms)
 
 
 def _row_id(value: Any) -> Optional[int]:
     text = _text(value).strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
 
 
 def _text(value: Any) -> str:
@@ -88,24 +100,13 @@ def _json_or_text(value: Any) -> Any:
         return json.loads(value)
     except ValueError:
         return value
-
-
-def _scrub(value: Any, secrets: set) -> Any:
-    """Replace the account api key wherever else it appears (a Response may echo the request)."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {key: _scrub(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub(item, secrets) for item in value]
-    return value
+    except RecursionError:
+        return "(a JSON text nested deeper than %d levels: not shown)" % MAX_RECORD_DEPTH
 
 
 def scheduled_data_info(client, rows: Optional[RowSet], campaign_name: Optional[str], pending: Optional[bool],
                         warn: Callable[[str], None]) -> dict:
     """The info module's whole job: one status read, normalised and filtered."""
     raw_records = client.get_scheduled_data()
-    records = filter_records(normalize_records(raw_records, warn), rows, campaign_name, pending)
+    records = filter_records(normalize_records(raw_records, warn, client.secrets), rows, campaign_name, pending)
     return dict(changed=False, scheduled_data=records, row_ids=RowSet.from_ids(r["id"] for r in records).compact())

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable, List, Optional
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, DeleteOutcome
@@ -37,8 +38,8 @@ def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: in
     existing = _read_existing(client, rows, check_mode, warn) if check_mode or want_diff else None
     if check_mode:
         return _prediction(rows, plan, existing, want_diff)
-    outcomes = _send_plan(client, rows, plan)
-    _warn_about_lost_attempts(outcomes, warn)
+    outcomes = _send_plan(client, rows, plan, existing)
+    _warn_about_lost_attempts(outcomes, existing, warn)
     _warn_about_basic_auth_blind_spot(client, outcomes, warn)
     return _outcome(rows, outcomes, existing, want_diff)
 
@@ -75,23 +76,46 @@ def _prediction_message(rows: RowSet, plan: List[str], existing: Optional[RowSet
     return "Would delete rows %s with %d DELETE request(s)." % (existing.compact(), len(plan))
 
 
-def _send_plan(client: CloudAgentClient, rows: RowSet, plan: List[str]) -> List[DeleteOutcome]:
+def _send_plan(client: CloudAgentClient, rows: RowSet, plan: List[str],
+               existing: Optional[RowSet]) -> List[DeleteOutcome]:
     outcomes: List[DeleteOutcome] = []
     for number, spec in enumerate(plan, start=1):
         label = " (request %d of %d)" % (number, len(plan))
         try:
-            outcomes.append(client.delete_scheduled_data(spec, label=label))
+            outcomes.append(_credit_lost_attempt(client.delete_scheduled_data(spec, label=label), existing))
         except CloudAgentError as error:
             raise PartialDeleteError(_partial_message(error, outcomes, number, len(plan)),
-                                     _summary(rows, outcomes, _deleted_rows(outcomes, None))) from None
+                                     _summary(rows, outcomes, _deleted_rows(outcomes, existing))) from None
     return outcomes
 
 
-def _warn_about_lost_attempts(outcomes: List[DeleteOutcome], warn: Callable[[str], None]) -> None:
+def _credit_lost_attempt(outcome: DeleteOutcome, existing: Optional[RowSet]) -> DeleteOutcome:
+    """"No data found" after an attempt whose answer was lost: that attempt most likely deleted the rows.
+
+    They count as deleted by this run, unless this run's status read showed none of them existed.
+    """
+    if outcome.result != "not_found" or not outcome.possibly_deleted_earlier:
+        return outcome
+    if existing is not None and not existing.intersection(request_ids(outcome.row_spec)):
+        return outcome
+    return dataclasses.replace(outcome, result="deleted", message="%s (after an attempt whose answer was lost)"
+                               % outcome.message)
+
+
+def _warn_about_lost_attempts(outcomes: List[DeleteOutcome], existing: Optional[RowSet],
+                              warn: Callable[[str], None]) -> None:
     for outcome in outcomes:
-        if outcome.possibly_deleted_earlier:
-            warn("rowId '%s': an attempt got no answer and the retry found no data, so that attempt probably deleted "
-                 "these rows; they are reported as not_found." % outcome.row_spec)
+        if not outcome.possibly_deleted_earlier:
+            continue
+        lost = "rowId '%s': an attempt got no answer and the retry found no data" % outcome.row_spec
+        if existing is None:
+            warn("%s, so the lost attempt probably deleted these rows; they are reported as deleted (changed)."
+                 % lost)
+        elif outcome.result == "deleted":
+            warn("%s; this run's status read showed rows %s, so the lost attempt deleted them."
+                 % (lost, existing.intersection(request_ids(outcome.row_spec)).compact()))
+        else:
+            warn("%s; this run's status read showed none of these rows, so nothing was deleted." % lost)
 
 
 def _warn_about_basic_auth_blind_spot(client: CloudAgentClient, outcomes: List[DeleteOutcome],

@@ -121,8 +121,8 @@ def test_given_token_is_used_without_generation(make_client):
 @pytest.mark.parametrize("status, headers, expected_sleeps", [
     (503, {}, [1.0, 2.0]),
     (429, {"Retry-After": "7"}, [7.0, 7.0]),
-    (502, {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, [1.0, 2.0]),
-    (504, {"Retry-After": "99999"}, [120.0, 120.0]),
+    (502, {"Retry-After": "whenever"}, [1.0, 2.0]),
+    (504, {"Retry-After": "99999"}, [60.0, 60.0]),
 ])
 @responses.activate
 def test_slow_down_answers_are_retried_with_back_off(make_client, recorder, status, headers, expected_sleeps):

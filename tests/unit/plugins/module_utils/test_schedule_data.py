@@ -97,16 +97,6 @@ def test_failure_mid_plan_names_the_batch_and_keeps_what_was_done():
     assert client.deletes == ["1-150", "200-350"]  # nothing sent after the failing request
 
 
-def test_a_possibly_landed_earlier_attempt_is_warned_about():
-    class LostFirstAttempt(FakeClient):
-        def delete_scheduled_data(self, spec, label=""):
-            outcome = super().delete_scheduled_data(spec, label)
-            return DeleteOutcome(outcome.row_spec, outcome.result, outcome.message, possibly_deleted_earlier=True)
-
-    result, warnings = run(LostFirstAttempt(existing=[]), "7")
-    assert result["changed"] is False and len(warnings) == 1 and "rowId '7'" in warnings[0]
-
-
 @pytest.mark.parametrize("auth_mode, existing, expected_warnings", [
     ("basic", [], 1),
     ("basic", [7], 0),
@@ -117,3 +107,35 @@ def test_basic_auth_warns_when_everything_looks_absent(auth_mode, existing, expe
     assert len(warnings) == expected_warnings
     if expected_warnings:
         assert "auth_mode=basic" in warnings[0] and "api_key" in warnings[0]
+
+
+class LostAnswerClient(FakeClient):
+    """Deletes the rows but loses the answer of the first attempt: the retry then finds no data."""
+
+    def delete_scheduled_data(self, spec, label=""):
+        self.deletes.append(spec)
+        hit = self.existing & set(request_ids(spec))
+        self.existing -= hit
+        return DeleteOutcome(spec, "not_found", "No data found", possibly_deleted_earlier=True)
+
+
+def test_lost_answer_with_a_status_read_showing_the_rows_counts_them_as_deleted():
+    client = LostAnswerClient(existing=range(1, 6))
+    result, warnings = run(client, "1-8", diff=True)
+    assert result["changed"] is True
+    assert result["deleted"] == "1-5" and result["not_found"] == "6-8"
+    assert result["diff"]["before"]["row_ids"] == [1, 2, 3, 4, 5]
+    assert any("lost" in warning for warning in warnings)
+
+
+def test_lost_answer_with_a_status_read_showing_none_of_the_rows_is_no_change():
+    client = LostAnswerClient(existing=[20])
+    result, dummy = run(client, "1-8", diff=True)
+    assert result["changed"] is False and result["deleted"] == ""
+
+
+def test_lost_answer_without_a_status_read_is_a_change_with_a_warning():
+    client = LostAnswerClient(existing=range(1, 6))
+    result, warnings = run(client, "1-8")
+    assert result["changed"] is True
+    assert len(warnings) == 1 and "probably deleted" in warnings[0] and "1-8" in warnings[0]

@@ -1,0 +1,201 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
+"""One HTTP exchange under a whole-request deadline, for a hostile network.
+
+``requests`` bounds each socket read, not a request: a server sending a byte a second keeps
+a ``timeout: 2`` request alive for as long as it likes. ``exchange`` runs the request and the
+reading of its answer in a worker thread and stops waiting at the deadline; ``iter_body``
+reads the body in chunks and checks the same deadline between chunks. Redirects are never
+followed (the api key would go along), and ``~/.netrc`` never replaces our authentication.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import threading
+import time
+from typing import Any, Callable, Iterator, Optional
+from urllib.parse import urlsplit
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
+
+try:
+    from requests.auth import AuthBase
+except ImportError:  # the client reports the missing library
+    AuthBase = object
+
+CHUNK_SIZE = 64 * 1024
+MIB = 1024 * 1024
+# Token and DELETE answers are a few hundred bytes; the status read can hold 300,000 records.
+MAX_ANSWER_BYTES = 8 * MIB
+MAX_STATUS_ANSWER_BYTES = 1024 * MIB
+_SSL_REASON = re.compile(r"\[SSL: ([A-Z0-9_]+)\] ([^(\]'\"]*)")
+_PLAIN_HTTP_REASONS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
+
+
+class Deadline:
+    """The moment a request must be complete by, ``seconds`` from now."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self._clock = clock
+        self._end = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(self._end - self._clock(), 0.0)
+
+    def passed(self) -> bool:
+        return self._clock() >= self._end
+
+    def exceeded(self, what: str) -> TransportError:
+        error = TransportError("%s: no complete answer within %s s (timeout bounds the whole request)"
+                               % (what, "%g" % self.seconds))
+        error.may_have_landed = True  # the request may have been sent and acted on
+        return error
+
+
+class NoNetrc(AuthBase):
+    """An authentication that changes nothing: given to the session, it stops ``requests`` from
+    applying ``~/.netrc`` credentials (which would replace the bearer token with Basic auth),
+    while proxy variables and ``REQUESTS_CA_BUNDLE`` keep working (``trust_env`` stays on)."""
+
+    def __call__(self, request):
+        return request
+
+
+def exchange(send: Callable[[], Any], consume: Callable[[Any], Any], deadline: Deadline, what: str) -> Any:
+    """``consume(send())`` in a worker thread, bounded by ``deadline``; the response is always closed.
+
+    ``send`` must ask for ``stream=True`` so that ``consume`` reads the body (with ``iter_body``).
+    Errors of either are raised here; at the deadline a ``TransportError`` (``may_have_landed``).
+    """
+    box: dict = {}
+
+    def work():
+        try:
+            box["response"] = send()
+            box["result"] = consume(box["response"])
+        except BaseException as error:  # pylint: disable=broad-except  # handed to the waiting thread
+            box["error"] = error
+        finally:
+            _close(box.get("response"))
+
+    worker = threading.Thread(target=work, name="cloudagent-http", daemon=True)
+    worker.start()
+    worker.join(deadline.remaining())
+    if worker.is_alive():
+        _close(box.get("response"))  # unblocks a worker stuck in a read
+        raise deadline.exceeded(what)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def iter_body(response, deadline: Deadline, what: str = "the request", chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """Yield the body of a ``stream=True`` response in chunks as they arrive, decoded
+    (gzip/deflate), raising ``TransportError`` (``may_have_landed``) once ``deadline`` passes.
+
+    Each read returns what the socket has (at most ``chunk_size`` bytes) rather than waiting
+    for a full chunk, so a slow drip is noticed at the deadline, not after a full chunk.
+    This is the seam for a streaming parser: feed it these chunks inside ``exchange``.
+    """
+    read = getattr(response.raw, "read1", None) or response.raw.read
+    while True:
+        if deadline.passed():
+            raise deadline.exceeded(what)
+        chunk = read(chunk_size, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
+
+
+def read_body(response, deadline: Deadline, what: str, limit: int = MAX_ANSWER_BYTES) -> bytes:
+    """The whole body (``iter_body`` joined), refused with an ``ApiError`` beyond ``limit`` bytes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(response, what, limit)
+    chunks = []
+    size = 0
+    for chunk in iter_body(response, deadline, what):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(response, what, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def body_text(response, body: bytes) -> str:
+    # Not response.text: its encoding detection reads the whole body character by character.
+    return body.decode(response.encoding or "utf-8", errors="replace")
+
+
+def refuse_redirect(response, what: str) -> None:
+    """Fail on any 3xx: following it would send the api key (and a DELETE turned GET) elsewhere."""
+    if 300 <= response.status_code < 400:
+        target = urlsplit(response.headers.get("Location", "")).netloc or "(no Location given)"
+        raise ApiError("%s: HTTP %d redirect to %s refused: redirects are never followed, because the api key or "
+                       "token would go along. Set base_url to the address the API answers on directly."
+                       % (what, response.status_code, target), status=response.status_code)
+
+
+def tls_failure(exc: Exception, what: str, base_url: str, validate_certs: bool) -> TransportError:
+    """A ``TransportError`` saying what went wrong in the TLS handshake, with advice that fits it."""
+    code, text = _ssl_reason(exc)
+    cause = "SSL: %s %s" % (code, text) if code else text
+    where = urlsplit(base_url).netloc or base_url
+    if code == "CERTIFICATE_VERIFY_FAILED" or _is_verify_error(exc) or "certificate verify failed" in text:
+        advice = "Set ca_path to the CA bundle that signed the server's certificate"
+        advice += ", or validate_certs: false for a test gateway." if validate_certs else "."
+        return TransportError("%s: TLS certificate verification failed (%s). %s" % (what, cause, advice))
+    if code in _PLAIN_HTTP_REASONS:
+        return TransportError("%s: %s did not answer TLS (%s): it looks like a plain HTTP port. Use http:// in "
+                              "base_url, or the port that serves HTTPS." % (what, where, cause))
+    return TransportError("%s: the TLS handshake with %s failed (%s). Check that base_url points at the API's "
+                          "HTTPS address and that it accepts this client's TLS versions." % (what, where, cause))
+
+
+def _ssl_reason(exc: Exception):
+    found = _SSL_REASON.search(_chain_text(exc))
+    if found:
+        return found.group(1), found.group(2).strip()
+    return "", _chain_text(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _is_verify_error(exc: Exception) -> bool:
+    return any(isinstance(error, ssl.SSLCertVerificationError) for error in _chain(exc))
+
+
+def _chain_text(exc: Exception) -> str:
+    return " ".join(str(error) for error in _chain(exc))
+
+
+def _chain(exc: Optional[BaseException], depth: int = 0):
+    """The exception, its arguments that are exceptions, its causes and ``reason``s (bounded)."""
+    if exc is None or depth > 8:
+        return
+    yield exc
+    nested = [arg for arg in getattr(exc, "args", ()) if isinstance(arg, BaseException)]
+    nested += [getattr(exc, "reason", None), exc.__cause__]
+    for inner in nested:
+        if isinstance(inner, BaseException) and inner is not exc:
+            yield from _chain(inner, depth + 1)
+
+
+def _too_large(response, what: str, limit: int) -> ApiError:
+    return ApiError("%s: HTTP %d with an answer larger than %d MiB, refused. Is base_url the CloudAgent API host?"
+                    % (what, response.status_code, limit // MIB), status=response.status_code)
+
+
+def _close(response) -> None:
+    if response is not None:
+        try:
+            response.close()
+        except Exception:  # pylint: disable=broad-except  # closing a broken connection may fail too
+            pass
