@@ -8,16 +8,23 @@ from __future__ import annotations
 import base64
 import datetime
 import errno
+import fcntl
 import json
 import multiprocessing
 import os
 import stat
+import threading
 import time
 
 import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _token_file as token_file_module
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TokenBudgetError, TokenCacheError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
+    ApiError,
+    TokenBudgetError,
+    TokenCacheError,
+    TransportError,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     DEFAULT_MIN_VALIDITY,
     GENERATIONS_PER_HOUR,
@@ -536,3 +543,128 @@ def test_cache_uses_the_environment_override(tmp_path, monkeypatch, clock, gener
     monkeypatch.setenv("OZONETEL_TOKEN_CACHE", str(path))
     file_store(clock=clock).get_token(BASE_URL, USER, API_KEY, generate)
     assert only_account(str(path))["token"] == generate.tokens[0]
+
+
+# ---- clock rules ---------------------------------------------------------------------------
+
+
+def test_expiry_is_measured_on_the_local_clock_when_the_vendor_clock_is_behind(cache, clock):
+    behind = int(T0) - 5 * 3600  # the vendor's clock runs 5 hours behind ours
+    token = cache.get_token(BASE_URL, USER, API_KEY, lambda: make_jwt(behind + 3600, iat=behind))
+    clock.now += 3600 - DEFAULT_MIN_VALIDITY - 1
+    assert cache.get_token(BASE_URL, USER, API_KEY, lambda: pytest.fail("the valid token was not reused")) == token
+    assert only_account(cache.backend.path)["expires_at"] == T0 + 3600
+
+
+def test_ledger_entries_dated_in_the_future_are_clamped(cache, clock, generate):
+    _generate_fresh_tokens(cache, clock, generate, GENERATIONS_PER_HOUR, step=0)
+    for moment in only_account(cache.backend.path)["generated"]:
+        assert moment == T0
+    clock.now = T0 - 30 * 86400  # the clock ran a month ahead while those were stamped, and is corrected now
+    with pytest.raises(TokenBudgetError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert "in 60 minutes" in str(caught.value)
+    assert only_account(cache.backend.path)["generated"] == [clock.now] * GENERATIONS_PER_HOUR
+    clock.now += 3600
+    cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert generate.calls == GENERATIONS_PER_HOUR + 1
+
+
+# ---- lost generations ----------------------------------------------------------------------
+
+
+def test_lost_generations_reach_the_ledger_and_the_superseded_token_is_dropped(cache, clock, generate):
+    stored = cache.get_token(BASE_URL, USER, API_KEY, generate)
+
+    def lost_generate():
+        error = TransportError("Generate Token: no answer within 5 s (read timeout)")
+        error.may_have_landed = True
+        raise error
+
+    for dummy in range(GENERATIONS_PER_HOUR - 1):
+        with pytest.raises(TransportError):
+            cache.get_token(BASE_URL, USER, API_KEY, lost_generate, fresh=True)
+    assert len(only_account(cache.backend.path)["generated"]) == GENERATIONS_PER_HOUR
+    assert only_account(cache.backend.path)["token"] is None
+    with pytest.raises(TokenBudgetError):
+        cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert generate.tokens == [stored]
+
+
+# ---- locks ---------------------------------------------------------------------------------
+
+
+def _hold_lock(path):
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_lock_wait_ends_with_a_message_naming_the_lock(tmp_path, clock, generate):
+    path = str(tmp_path / "cache" / "tokens.json")
+    store = file_store(path, clock)
+    store.get_token(BASE_URL, USER, API_KEY, generate)
+    (account_lock,) = [name for name in os.listdir(os.path.dirname(path)) if name != "tokens.json.lock" and name.endswith(".lock")]
+    held = _hold_lock(os.path.join(os.path.dirname(path), account_lock))
+    store.backend._lock_wait = 0.3  # pylint: disable=protected-access
+    started = time.monotonic()
+    try:
+        with pytest.raises(TokenCacheError) as caught:
+            store.get_token(BASE_URL, USER, API_KEY, generate)
+    finally:
+        os.close(held)
+    assert time.monotonic() - started < 5
+    assert account_lock in str(caught.value) and "Waited" in str(caught.value)
+
+
+def test_lock_wait_limit_is_sixty_seconds(tmp_path):
+    assert file_store(str(tmp_path / "tokens.json")).backend._lock_wait == 60  # pylint: disable=protected-access
+
+
+def test_one_accounts_generation_never_waits_for_another(tmp_path, clock, generate):
+    path = str(tmp_path / "cache" / "tokens.json")
+    file_store(path, clock).get_token(BASE_URL, "other_user", API_KEY, generate)
+    in_generation, release = threading.Event(), threading.Event()
+
+    def slow_generate():
+        in_generation.set()
+        release.wait(30)
+        return make_jwt(T0 + 3600, jti="slow")
+
+    slow = threading.Thread(target=file_store(path, clock).get_token, args=(BASE_URL, USER, API_KEY, slow_generate))
+    slow.start()
+    try:
+        assert in_generation.wait(10)
+        started = time.monotonic()
+        token = file_store(path, clock).get_token(BASE_URL, "other_user", API_KEY, generate)
+        assert time.monotonic() - started < 2
+        assert token == generate.tokens[0]
+    finally:
+        release.set()
+        slow.join(30)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="planting a file of another user needs root")
+def test_lock_file_planted_by_another_user_is_refused(tmp_path, clock, generate):
+    path = tmp_path / "cache" / "tokens.json"
+    path.parent.mkdir()
+    planted = str(path) + ".lock"
+    with open(planted, "w", encoding="utf-8"):
+        pass
+    os.chmod(planted, 0o666)
+    os.chown(planted, 65534, 65534)
+    with pytest.raises(TokenCacheError) as caught:
+        file_store(str(path), clock).get_token(BASE_URL, USER, API_KEY, generate)
+    assert planted in str(caught.value) and "uid 65534" in str(caught.value)
+    assert generate.calls == 0
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="a directory of another user needs root")
+def test_cache_directory_of_another_user_is_refused(tmp_path, clock, generate):
+    path = tmp_path / "shared" / "tokens.json"
+    path.parent.mkdir()
+    os.chown(path.parent, 65534, 65534)
+    with pytest.raises(TokenCacheError) as caught:
+        file_store(str(path), clock).get_token(BASE_URL, USER, API_KEY, generate)
+    assert str(path.parent) in str(caught.value) and "uid 65534" in str(caught.value)
+    assert generate.calls == 0
