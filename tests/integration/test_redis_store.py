@@ -27,7 +27,7 @@ def node_env(tmp_path, index, token_cache):
         "XDG_CACHE_HOME": str(node_dir / "xdg-cache"),
         "ANSIBLE_LOCAL_TEMP": str(node_dir / "ansible-local"),
         "ANSIBLE_REMOTE_TMP": str(node_dir / "ansible-remote"),
-        "OZONETEL_TOKEN_CACHE": token_cache,
+        "OZONETEL_TOKEN_CACHE": token_cache,  # None removes it
     }
 
 
@@ -221,3 +221,23 @@ def test_a_unix_socket_url_works(emulator, playbook_runner, tmp_path, redis_serv
     assert result.rc == 0, result
     assert emulator.counters()["generate_token"] == 1
     assert_no_password(redis_server, result)
+
+
+def test_the_redis_password_stays_out_of_verbose_output(emulator, playbook_runner, tmp_path, redis_server):
+    module_url = "redis://:%s@127.0.0.1:%d/0" % (redis_server.password, redis_server.port)
+    play = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Read rows with the store given as an option
+      ozonetel.cloudagent.ozonetel_schedule_data_info:
+        token_cache: "%s"
+""" % module_url
+
+    result = playbook_runner.run(play, env=node_env(tmp_path, 1, None), verbosity=3)
+
+    assert result.rc == 0, result
+    assert emulator.counters()["generate_token"] == 1
+    assert redis_server.keys(), "the option, not a file, held the token"
+    assert_no_password(redis_server, result)
+    assert "redis://:%s@127.0.0.1" % MASKED in result.output
