@@ -175,8 +175,9 @@ class CloudAgentClient:
         return self._token
 
     def _cached_token(self, **options) -> str:
+        # The lock outlives one generation request (bounded by timeout) with a margin; then it expires by itself.
         return self.token_store().get_token(self.settings.base_url, self.settings.user_name, self.settings.api_key,
-                                             self.generate_token, lock_hold=self.settings.timeout + 60, **options)
+                                            self.generate_token, lock_hold=self.settings.timeout + 60, **options)
 
     def _bearer_headers(self, token: str) -> dict:
         headers = {"Authorization": "Bearer %s" % token}
