@@ -20,22 +20,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import time
 import traceback
 from typing import Callable, Optional
 
-try:
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-except ImportError:
-    HAS_REDIS = False
-    REDIS_IMPORT_ERROR: Optional[str] = traceback.format_exc()
-else:
-    HAS_REDIS = True
-    REDIS_IMPORT_ERROR = None
+# redis-py costs more to import than a module task may spend on its token (it loads asyncio):
+# look for it now, import it only when the store is first used. A task given a token never is.
+HAS_REDIS = importlib.util.find_spec("redis") is not None
+redis = None  # pylint: disable=invalid-name  # the redis package, once imported
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ConfigurationError,
@@ -71,20 +66,28 @@ class RedisTokenBackend(TokenBackend):
                  socket_timeout: float = SOCKET_TIMEOUT):
         if not HAS_REDIS:
             raise MissingLibraryError("redis", "for a Redis token store (token_cache %s)" % mask_url(url),
-                                      REDIS_IMPORT_ERROR)
+                                      _import_error())
         self.url = url
         self.description = "the Redis token store " + mask_url(url)
         self._password = url_password(url)
         self._clock = clock
         self._lock_wait = lock_wait
         self._socket_timeout = socket_timeout
-        try:
-            self._client = redis.Redis.from_url(url, socket_timeout=socket_timeout,
-                                                socket_connect_timeout=socket_timeout,
-                                                retry=Retry(NoBackoff(), 0), health_check_interval=0)
-        except ValueError as error:
-            raise ConfigurationError("token_cache '%s' is not a Redis URL redis-py accepts: %s"
-                                     % (mask_url(url), self._mask(str(error)))) from None
+        self._connection = None
+
+    @property
+    def _client(self):
+        """The redis-py client, made on first use (no connection is opened before the first command)."""
+        if self._connection is None:
+            retry_class, no_backoff = _import_redis()
+            try:
+                self._connection = redis.Redis.from_url(self.url, socket_timeout=self._socket_timeout,
+                                                        socket_connect_timeout=self._socket_timeout,
+                                                        retry=retry_class(no_backoff(), 0), health_check_interval=0)
+            except ValueError as error:
+                raise ConfigurationError("token_cache '%s' is not a Redis URL redis-py accepts: %s"
+                                         % (mask_url(self.url), self._mask(str(error)))) from None
+        return self._connection
 
     # ---- TokenBackend ----------------------------------------------------------------------
 
@@ -164,6 +167,7 @@ class RedisTokenBackend(TokenBackend):
     # ---- errors ----------------------------------------------------------------------------
 
     def _call(self, action: str, operation):
+        self._client  # pylint: disable=pointless-statement  # imports redis-py before its exceptions are named
         try:
             return operation()
         except redis.exceptions.RedisError as error:
@@ -180,6 +184,24 @@ class RedisTokenBackend(TokenBackend):
         if self._password:
             text = text.replace(self._password, MASK)
         return text.replace(self.url, mask_url(self.url))
+
+
+def _import_redis():
+    """Import redis-py on first use; returns the Retry and NoBackoff classes that turn its retries off."""
+    global redis  # pylint: disable=global-statement,invalid-name
+    import redis as redis_package  # pylint: disable=import-outside-toplevel
+    from redis.backoff import NoBackoff  # pylint: disable=import-outside-toplevel
+    from redis.retry import Retry  # pylint: disable=import-outside-toplevel
+    redis = redis_package
+    return Retry, NoBackoff
+
+
+def _import_error() -> Optional[str]:
+    try:
+        import redis as redis_package  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        return traceback.format_exc()
+    return None
 
 
 def _explain(error: Exception, socket_timeout: float) -> str:
