@@ -270,3 +270,14 @@ def wait_until(condition, what, timeout=30.0):
 
 def wait_for_counter(emulator, name, wanted):
     wait_until(lambda: emulator.counters()[name] >= wanted, "%s to reach %d" % (name, wanted))
+
+
+def test_the_lookup_accepts_cache_path_as_an_alias_of_token_cache(emulator, run_playbook, tmp_path, token_cache_file):
+    elsewhere = tmp_path / "alias-cache" / "tokens.json"
+    play = LOOKUP_ONCE.replace("lookup('ozonetel.cloudagent.ozonetel_token')",
+                               "lookup('ozonetel.cloudagent.ozonetel_token', cache_path='%s')" % elsewhere)
+
+    result = run_playbook(play)
+
+    assert result.rc == 0, result
+    assert elsewhere.exists() and not token_cache_file.exists()
