@@ -29,6 +29,8 @@ options:
   api_key:
     description:
       - The account API key.
+      - It generates tokens, and the modules send it in the C(apiKey) header of every request, in token mode
+        too (as the vendor's token-auth samples do) and in basic mode instead of a token.
       - If not set, the environment variable E(OZONETEL_API_KEY) is used.
     type: str
   validate_certs:
@@ -49,12 +51,28 @@ options:
         complete answer), not seconds per network read. Each retry has a timeout of its own.
     type: float
     default: 30
+  token_cache:
+    description:
+      - Where tokens and the record of token generations are kept, shared by every module and lookup that uses it.
+      - A file path, for the machine it is on. Defaults to C($XDG_CACHE_HOME/ozonetel.cloudagent/tokens.json), or
+        C(~/.cache/ozonetel.cloudagent/tokens.json) when E(XDG_CACHE_HOME) is not set.
+      - Or a Redis URL, for many machines (AWX execution nodes, several controllers, CI runners) that use one
+        CloudAgent user. V(redis://[user:password@]host:port/db), V(rediss://...) for TLS, or
+        V(unix:///path/to/redis.sock) (a password goes in V(?password=...) there). The Python library C(redis) is
+        then needed where the plugin runs. The password is masked in every message.
+      - Either way one token generation at a time per account, the newest token reused by all, and at most
+        10 generations an hour per user. When a Redis store cannot be reached, refuses the password or does not
+        answer, the task fails naming the store; no token is generated outside it.
+      - If not set, the environment variable E(OZONETEL_TOKEN_CACHE) is used.
+    type: str
 notes:
-  - The collection needs the Python library C(requests) where the plugin runs.
+  - The collection needs the Python library C(requests) where the plugin runs, and C(redis) only when
+    O(token_cache) is a Redis URL.
   - HTTP redirects are never followed, since the API key or token would go along; a redirect fails, naming
     its status and target host. Credentials in C(~/.netrc) are never used.
 requirements:
   - requests
+  - redis (only when O(token_cache) is a Redis URL)
 """
 
     MODULE = r"""
@@ -63,8 +81,9 @@ options:
     description:
       - A bearer token, for example from the P(ozonetel.cloudagent.ozonetel_token#lookup) lookup.
       - When not set in O(auth_mode=token), a token is generated from O(api_key) through the shared token cache.
-      - When the API refuses this token as expired and O(api_key) is known, a fresh token is obtained once
-        through the cache and the request repeated once.
+      - When the API refuses this token (C(Token Expired) or C(Invalid Token)) and O(api_key) is known, a fresh
+        token is obtained once through O(token_cache) and the request repeated once; without O(api_key) the task
+        fails saying so.
       - If not set, the environment variable E(OZONETEL_TOKEN) is used.
     type: str
   auth_mode:
@@ -112,4 +131,8 @@ options:
   ca_path:
     env:
       - name: OZONETEL_CA_PATH
+  token_cache:
+    aliases: [cache_path]
+    env:
+      - name: OZONETEL_TOKEN_CACHE
 """

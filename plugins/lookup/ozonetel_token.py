@@ -12,11 +12,13 @@ version_added: 1.0.0
 description:
   - Returns a bearer token for the CloudAgent user, for the O(ozonetel.cloudagent.ozonetel_schedule_data#module:token)
     option of the modules.
-  - CloudAgent allows 10 new tokens an hour and each new token logs out every older one, so tokens are kept in a
-    cache file shared by every module and lookup on this machine. One playbook run generates at most one token per
-    account, and a second run within the token's life generates none.
-  - Every generation is recorded in the cache file. When 10 were made in the last hour, the lookup fails and says
-    when the next one is allowed, instead of calling the API.
+  - CloudAgent allows 10 new tokens an hour and each new token logs out every older one, so tokens are kept in the
+    token store of O(token_cache), shared by every module and lookup that uses it - a file on this machine by default,
+    or a Redis server shared by many machines. One playbook run generates at most one token per account, and a
+    second run within the token's life generates none.
+  - Every generation is recorded in the store, also one whose answer was lost. When 10 were made in the last hour,
+    the lookup fails and says when the next one is allowed, instead of calling the API.
+  - O(token_cache) can also be given as C(cache_path).
   - A lookup is templated each time the variable holding it is used. Store the token once with
     C(ansible.builtin.set_fact) and C(run_once), as in the examples.
 author:
@@ -38,18 +40,10 @@ options:
       - A cached token with fewer seconds of life left is replaced by a fresh one.
     type: int
     default: 300
-  cache_path:
-    description:
-      - The token cache file, shared with the modules.
-      - Defaults to C($XDG_CACHE_HOME/ozonetel.cloudagent/tokens.json), or C(~/.cache/ozonetel.cloudagent/tokens.json)
-        when E(XDG_CACHE_HOME) is not set.
-    type: path
-    env:
-      - name: OZONETEL_TOKEN_CACHE
 notes:
   - The lookup runs on the controller, also in check mode. Thanks to the cache, this costs no token when one is valid.
-  - Jobs that run on different machines for the same CloudAgent user log each other out. Give each automation its own
-    CloudAgent user, or run such jobs one at a time.
+  - Jobs that run on different machines for the same CloudAgent user log each other out unless they share one Redis
+    O(token_cache). Without one, give each automation its own CloudAgent user, or run such jobs one at a time.
 seealso:
   - module: ozonetel.cloudagent.ozonetel_schedule_data
 """
@@ -82,11 +76,12 @@ _raw:
 """
 
 from ansible.errors import AnsibleLookupError
+from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import HAS_REQUESTS
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError, MissingLibraryError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import client_from_options
 
 display = Display()
@@ -106,8 +101,10 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError("api_key is required: set the option api_key, the variable ozonetel_api_key "
                                      "or the environment variable OZONETEL_API_KEY.")
         try:
-            client = client_from_options(self._option, warn=display.warning, cache_path=self.get_option("cache_path"))
+            client = client_from_options(self._option, warn=display.warning)
             token = client.get_token(fresh=not self.get_option("cache"), min_validity=self.get_option("min_validity"))
+        except MissingLibraryError as error:
+            raise AnsibleLookupError(missing_required_lib(error.library, reason=error.purpose)) from None
         except CloudAgentError as error:
             raise AnsibleLookupError(str(error)) from None
         return [token]

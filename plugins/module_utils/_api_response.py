@@ -29,6 +29,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     ApiError,
     AuthenticationError,
     TokenExpiredError,
+    TokenInvalidError,
 )
 
 SLOW_DOWN_STATUSES = frozenset((429, 502, 503, 504))
@@ -37,6 +38,7 @@ MAYBE_FORWARDED_STATUSES = frozenset((502, 504))
 MAX_LIMIT_MESSAGE = "max limit exceeded"
 NO_DATA_MESSAGE = "no data found"
 TOKEN_EXPIRED_MESSAGE = "token expired"
+INVALID_TOKEN_MESSAGE = "invalid token"
 MAX_RETRY_AFTER = 60.0
 SNIPPET_LENGTH = 80
 
@@ -89,6 +91,11 @@ def read_answer(http_status: int, headers, text: str, what: str, redact: Callabl
         raise TokenExpiredError(
             "%s: the API refused the token as expired (a token lives 60 minutes, and generating a new one "
             "logs out every older one)" % what, status=http_status, api_message=answer.message_text)
+    if answer.says(INVALID_TOKEN_MESSAGE):
+        # What CloudAgent answers for a token it never issued or no longer knows (HTTP 401).
+        raise TokenInvalidError(
+            "%s: HTTP %d, the API refused the token as 'Invalid Token' (it does not know this token)"
+            % (what, http_status), status=http_status, api_message=answer.message_text)
     if http_status in (401, 403):
         raise AuthenticationError(
             "%s: HTTP %d, the API refused the credentials: %s. Check user_name, api_key and the account's "

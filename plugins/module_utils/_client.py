@@ -40,13 +40,14 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     CloudAgentError,
     ConfigurationError,
     RateLimitError,
-    TokenExpiredError,
+    TokenRefusedError,
     TransportError,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     DEFAULT_MIN_VALIDITY,
-    TokenCache,
+    TokenStore,
+    open_token_store,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
     MAX_ANSWER_BYTES,
@@ -79,7 +80,7 @@ class ConnectionSettings:
     ca_path: Optional[str] = None
     timeout: float = 30.0
     retries: int = 3
-    cache_path: Optional[str] = None
+    token_cache: Optional[str] = None  # a file path or a Redis URL; None: the default cache file
 
 
 def _masking_errors(method):
@@ -109,11 +110,11 @@ class DeleteOutcome:
 class CloudAgentClient:
     """Talks to one CloudAgent account. Raises ``CloudAgentError`` subclasses, never fails a module."""
 
-    def __init__(self, settings: ConnectionSettings, token_cache: Optional[TokenCache] = None,
+    def __init__(self, settings: ConnectionSettings, token_store: Optional[TokenStore] = None,
                  warn: Optional[Callable[[str], None]] = None, sleep: Callable[[float], None] = time.sleep,
                  session=None):
         self.settings = settings
-        self._cache = token_cache
+        self._store = token_store
         shown = warn or (lambda message: None)
         self._warn = lambda message: shown(self._redact(message))
         self._sleep = sleep
@@ -182,13 +183,24 @@ class CloudAgentClient:
         token = self._current_token()
         try:
             return self._send(method, path, body, self._bearer_headers(token), what, retry=True)
-        except TokenExpiredError as exc:
-            if not self.settings.api_key:
-                raise TokenExpiredError(
-                    "%s. Set api_key (or OZONETEL_API_KEY) so a fresh token can be generated, or pass a "
-                    "fresh token." % exc, status=exc.status, api_message=exc.api_message) from None
-            self._token = self._cached_token(refused_token=token)
-        return self._send(method, path, body, self._bearer_headers(self._token), what, retry=True)
+        except TokenRefusedError as exc:
+            self._token = self._replacement_token(token, exc)
+        try:
+            return self._send(method, path, body, self._bearer_headers(self._token), what, retry=True)
+        except TokenRefusedError as exc:
+            raise type(exc)(
+                "%s. The replacement token was refused too, so no further token is generated: the account's API "
+                "Authentication setting may be basic authentication; if so, set auth_mode: basic (or "
+                "OZONETEL_AUTH_MODE=basic)." % exc, status=exc.status, api_message=exc.api_message) from None
+
+    def _replacement_token(self, refused: str, exc: TokenRefusedError) -> str:
+        """After a refusal: drop the refused token from the store and get one fresh (or newer) token."""
+        if not self.settings.api_key:
+            raise type(exc)(
+                "%s. The token given in the token option (or OZONETEL_TOKEN) cannot be replaced without api_key: "
+                "set api_key (or OZONETEL_API_KEY) so a fresh token can be generated, or pass a fresh token."
+                % exc, status=exc.status, api_message=exc.api_message) from None
+        return self._cached_token(refused_token=refused)
 
     def _current_token(self) -> str:
         if not self._token:
@@ -196,8 +208,9 @@ class CloudAgentClient:
         return self._token
 
     def _cached_token(self, **options) -> str:
-        return self._token_cache().get_token(self.settings.base_url, self.settings.user_name, self.settings.api_key,
-                                             self.generate_token, **options)
+        # The lock outlives one generation request (bounded by timeout) with a margin; then it expires by itself.
+        return self.token_store().get_token(self.settings.base_url, self.settings.user_name, self.settings.api_key,
+                                            self.generate_token, lock_hold=self.settings.timeout + 60, **options)
 
     def _bearer_headers(self, token: str) -> dict:
         headers = {"Authorization": "Bearer %s" % token}
@@ -210,10 +223,11 @@ class CloudAgentClient:
             raise ConfigurationError("%s needs api_key (option api_key or environment variable OZONETEL_API_KEY)."
                                      % purpose.capitalize())
 
-    def _token_cache(self) -> TokenCache:
-        if self._cache is None:
-            self._cache = TokenCache(self.settings.cache_path, warn=self._warn)
-        return self._cache
+    def token_store(self) -> TokenStore:
+        """The token store of this client, opened (and its option checked) on first use."""
+        if self._store is None:
+            self._store = open_token_store(self.settings.token_cache, warn=self._warn)
+        return self._store
 
     # ---- HTTP with bounded retries ---------------------------------------------------------
 
@@ -282,7 +296,9 @@ class CloudAgentClient:
         if not retry:
             tried = " (token generation is never retried: each call spends budget and logs out older tokens)"
         if isinstance(outcome, TransportError):
-            return TransportError("%s%s. Check base_url, the network path and timeout." % (outcome, tried))
+            error = TransportError("%s%s. Check base_url, the network path and timeout." % (outcome, tried))
+            error.may_have_landed = outcome.may_have_landed  # the token store counts such a lost generation
+            return error
         advice = "try again later" + (" or raise retries" if retry else "")
         return RateLimitError(self._redact("%s: %s%s. The API is overloaded or rate-limiting this account; %s."
                                            % (what, outcome.reason, tried, advice)),

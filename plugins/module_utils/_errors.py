@@ -28,8 +28,19 @@ class RowIdError(ConfigurationError):
     """A ``row_id`` value cannot be understood, or asks for too many rows."""
 
 
+class MissingLibraryError(ConfigurationError):
+    """An optional Python library is needed for the options given (e.g. ``redis`` for a Redis token store)."""
+
+    def __init__(self, library: str, purpose: str, import_error: str | None = None):
+        super().__init__("The Python library %s is needed %s; install it where the plugin runs (pip install %s)."
+                         % (library, purpose, library))
+        self.library = library
+        self.purpose = purpose
+        self.import_error = import_error
+
+
 class TokenCacheError(CloudAgentError):
-    """The token cache file cannot be used safely."""
+    """The token store (a cache file or a Redis server) cannot be used safely, or is unreachable."""
 
 
 class TokenBudgetError(CloudAgentError):
@@ -59,8 +70,16 @@ class AuthenticationError(ApiError):
     """The API refused the credentials (wrong user name or api key)."""
 
 
-class TokenExpiredError(AuthenticationError):
+class TokenRefusedError(AuthenticationError):
+    """The API refused a bearer token: a cached one is dropped and replaced once."""
+
+
+class TokenExpiredError(TokenRefusedError):
     """The API refused a bearer token as expired (or superseded by a newer one)."""
+
+
+class TokenInvalidError(TokenRefusedError):
+    """The API answered ``Invalid Token`` (HTTP 401): it does not know the token (e.g. it was restarted)."""
 
 
 class RateLimitError(ApiError):

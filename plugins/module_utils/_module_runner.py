@@ -15,16 +15,19 @@ from typing import Callable
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError, MissingLibraryError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import (
     CONNECTION_ARGUMENT_SPEC,
     client_from_options,
+    token_cache_secrets,
 )
 
 
 def build_module(argument_spec: dict, **kwargs) -> AnsibleModule:
     """An AnsibleModule with the connection options added; fails at once when requests is missing."""
     module = AnsibleModule(argument_spec=dict(CONNECTION_ARGUMENT_SPEC, **argument_spec), **kwargs)
+    # A Redis token_cache URL may carry a password: mask it like a no_log value, in every output.
+    module.no_log_values.update(token_cache_secrets(module.params.get("token_cache")))
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     return module
@@ -35,6 +38,8 @@ def run_module(module: AnsibleModule, action: Callable) -> None:
     try:
         client = client_from_options(module.params.get, warn=module.warn)
         result = action(module, client)
+    except MissingLibraryError as error:
+        module.fail_json(msg=missing_required_lib(error.library, reason=error.purpose), exception=error.import_error)
     except CloudAgentError as error:
         module.fail_json(msg=str(error), **getattr(error, "result", {}))
     module.exit_json(**result)

@@ -11,11 +11,13 @@
 from __future__ import annotations
 
 from typing import Callable, Optional
+from urllib.parse import unquote
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, ConnectionSettings
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import url_password
 
 DEFAULT_BASE_URL = "https://in1-ccaas-api.ozonetel.com"
 
@@ -30,16 +32,27 @@ CONNECTION_ARGUMENT_SPEC = dict(
     ca_path=dict(type="path", fallback=(env_fallback, ["OZONETEL_CA_PATH"])),
     timeout=dict(type="float", default=30.0),
     retries=dict(type="int", default=3),
+    # no_log=False: a file path is no secret; a Redis URL's password is masked by token_cache_secrets().
+    token_cache=dict(type="str", no_log=False, fallback=(env_fallback, ["OZONETEL_TOKEN_CACHE"])),
 )
 
 
-def client_from_options(get_option: Callable[[str], object], warn: Optional[Callable[[str], None]] = None,
-                        cache_path: Optional[str] = None) -> CloudAgentClient:
+def client_from_options(get_option: Callable[[str], object], warn: Optional[Callable[[str], None]] = None) -> CloudAgentClient:
     """Validate connection options and build the client; raises ConfigurationError before any HTTP."""
-    return CloudAgentClient(settings_from_options(get_option, cache_path), warn=warn)
+    settings = settings_from_options(get_option)
+    client = CloudAgentClient(settings, warn=warn)
+    if settings.auth_mode == "token":
+        client.token_store()  # a bad token_cache or a missing redis library fails before any HTTP
+    return client
 
 
-def settings_from_options(get_option: Callable[[str], object], cache_path: Optional[str] = None) -> ConnectionSettings:
+def token_cache_secrets(location) -> list:
+    """The forms of a Redis URL's password to mask in every output (as written and URL-decoded)."""
+    password = url_password(location) if isinstance(location, str) else None
+    return sorted({password, unquote(password)}) if password else []
+
+
+def settings_from_options(get_option: Callable[[str], object]) -> ConnectionSettings:
     settings = ConnectionSettings(
         base_url=_required_text(get_option, "base_url", "OZONETEL_BASE_URL").rstrip("/"),
         user_name=_required_text(get_option, "user_name", "OZONETEL_USERNAME"),
@@ -50,7 +63,7 @@ def settings_from_options(get_option: Callable[[str], object], cache_path: Optio
         ca_path=get_option("ca_path") or None,
         timeout=float(get_option("timeout")),
         retries=int(get_option("retries")),
-        cache_path=cache_path,
+        token_cache=(get_option("token_cache") or "").strip() or None,
     )
     _check(settings)
     return settings

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 # pylint: disable=wrong-import-position
 from bench_report import COUNT, SPEED, Measurement, Report  # noqa: E402
 from bench_support import AnsibleRunner, BenchError, describe_ids, load_average, machine_facts, scattered_ids  # noqa: E402
+from bench_token_store import METHOD as TOKEN_STORE_METHOD, measure_token_store  # noqa: E402
 from cloudagent_harness.layout import DEMO_USER, REPO_ROOT, load_emulator_class  # noqa: E402
 from cloudagent_harness.planner_oracle import expected_plan, plan_problems  # noqa: E402
 
@@ -226,7 +227,8 @@ def run_benchmark(args) -> Report:
         steps = [("token generations", lambda: measure_tokens(runner, report)),
                  ("check mode", lambda: measure_check_mode(runner, report, ids)),
                  ("module overhead", lambda: measure_overhead(runner, report, args.runs)),
-                 ("scattered delete", lambda: measure_deletes(runner, report, ids, plan, args.runs, per_id_runs))]
+                 ("scattered delete", lambda: measure_deletes(runner, report, ids, plan, args.runs, per_id_runs)),
+                 ("token store", lambda: measure_token_store(Path(workdir), report, args.runs))]
         for name, step in steps:
             print("Measuring %s ..." % name, flush=True)
             step()
@@ -236,7 +238,7 @@ def run_benchmark(args) -> Report:
         report.target(COUNT, "Token generations, whole benchmark", "1", str(totals["generate_token_ok"]),
                       totals["generate_token_ok"] == 1)
         report.target(COUNT, "Mixed or invalid row specs sent", "0", str(totals["invalid_specs"]), totals["invalid_specs"] == 0)
-    report.method = method_text(args, ids, plan, per_id_runs)
+    report.method = method_text(args, ids, plan, per_id_runs) + TOKEN_STORE_METHOD
     return report
 
 

@@ -126,6 +126,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             "endpoint": endpoint,
             "row_spec": loggable_row_spec(body) if endpoint == "delete" else None,
             "auth": auth_kind(self.headers),
+            "api_key_header": self.headers.get("apiKey") is not None,
             "status": reply.status,
             "api_status": reply.api_status(),
             "api_message": reply.api_message(),

@@ -31,6 +31,7 @@ from cloudagent_harness.ansible_setup import (  # noqa: E402
 )
 from cloudagent_harness.layout import load_emulator_class  # noqa: E402
 from cloudagent_harness.playbook_runner import PlaybookRunner  # noqa: E402
+from cloudagent_harness.redis_server import RedisServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -101,3 +102,10 @@ def run_playbook(playbook_runner):
     """``run_playbook(playbook, extravars=None, env=None, check=False, diff=False, verbosity=0, forks=None,
     inventory=None) -> Result``; ``env`` entries set to None are removed from the environment."""
     return playbook_runner.run
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server of this test, with a password, on a free port (and a unix socket); stopped after it."""
+    with RedisServer(tmp_path / "redis") as server:
+        yield server

@@ -7,11 +7,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
+import time
+from pathlib import Path
 
-from cloudagent_harness.layout import DEMO_USER
+from cloudagent_harness.layout import DEMO_USER, load_emulator_class
+from cloudagent_harness.redis_server import free_port
 from helpers import requests_to
+
+OTHER_USER = "other_user"
+OTHER_API_KEY = "FAKE-OTHER-API-KEY-0006"
 
 HOST_INDEXES = range(1, 6)
 FIRST_DELETE = "Delete each host's first row without a token (all hosts race for one)"
@@ -89,3 +97,187 @@ def test_the_eleventh_generation_in_an_hour_is_refused_locally(emulator, run_pla
         "the refusal must say when the next generation is allowed: %s" % refusal
     assert "Traceback" not in result.output
     json.loads(token_cache_file.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- defects of the token cache (issue 7)
+
+READ_TWICE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Read rows
+      ozonetel.cloudagent.ozonetel_schedule_data_info: {}
+    - name: Read rows again
+      ozonetel.cloudagent.ozonetel_schedule_data_info: {}
+"""
+
+LOOKUP_ONCE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Get a token
+      ansible.builtin.set_fact:
+        some_token: "{{ lookup('ozonetel.cloudagent.ozonetel_token') }}"
+      no_log: true
+"""
+
+INVALID_TOKEN_BODY = '{"status": "false", "message": "Invalid Token", "data": null}'
+
+
+def test_cached_token_answered_invalid_token_after_a_vendor_restart_is_evicted(run_playbook, token_cache_file):
+    port = free_port()
+    emulator_class = load_emulator_class()
+    with emulator_class.start(["--port", str(port)]) as before_restart:
+        before_restart.seed(DEMO_USER, ids=[1, 2])
+        first = run_playbook(READ_TWICE, env={"OZONETEL_BASE_URL": before_restart.url})
+        assert first.rc == 0, first
+    with emulator_class.start(["--port", str(port)]) as restarted:  # a new signing secret: old tokens are unknown
+        restarted.seed(DEMO_USER, ids=[1, 2])
+
+        second = run_playbook(READ_TWICE, env={"OZONETEL_BASE_URL": restarted.url})
+
+        assert second.rc == 0, second
+        counters = restarted.counters()
+        assert counters["generate_token_ok"] == 1, "one fresh token, reused by the second task"
+        assert [entry["api_message"] for entry in requests_to(counters, "get_scheduled_data")][0] == "Invalid Token"
+        assert [record["id"] for record in second.one("Read rows again")["scheduled_data"]] == [1, 2]
+        third = run_playbook(READ_TWICE, env={"OZONETEL_BASE_URL": restarted.url})
+        assert third.rc == 0, third
+        assert restarted.counters()["generate_token_ok"] == 1
+
+
+def test_fresh_token_refused_too_fails_suggesting_basic_auth(emulator, run_playbook):
+    emulator.faults([{"endpoint": "get_scheduled_data", "kind": "http_status", "status": 401, "body": INVALID_TOKEN_BODY,
+                      "times": 2}])
+
+    result = run_playbook(READ_TWICE)
+
+    assert result.rc != 0
+    message = result.one("Read rows")["msg"]
+    assert "auth_mode: basic" in message and "Invalid Token" in message
+    assert emulator.counters()["generate_token"] == 2, "the first token and one replacement, no third"
+
+
+LOST_GENERATIONS = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Get a token through the cache
+      ansible.builtin.set_fact:
+        first_token: "{{ lookup('ozonetel.cloudagent.ozonetel_token') }}"
+      no_log: true
+    - name: Ask for fresh tokens whose answers are lost
+      ansible.builtin.set_fact:
+        lost_token: "{{ lookup('ozonetel.cloudagent.ozonetel_token', cache=false, timeout=1) }}"
+      loop: "{{ range(9) | list }}"
+      ignore_errors: true
+      no_log: true
+    - name: Ask for a token once more
+      block:
+        - name: Get a token through the cache again
+          ansible.builtin.set_fact:
+            last_token: "{{ lookup('ozonetel.cloudagent.ozonetel_token') }}"
+          no_log: true
+      rescue:
+        - name: Keep the refusal
+          ansible.builtin.set_fact:
+            refusal: "{{ ansible_failed_result.msg }}"
+"""
+
+
+def test_lost_token_generations_reach_the_ledger(emulator, run_playbook):
+    emulator.fault(endpoint="generate_token", kind="delay", seconds=2.5, times=9, skip=1)
+
+    result = run_playbook(LOST_GENERATIONS)
+
+    assert result.rc == 0, result
+    wait_for_counter(emulator, "generate_token_ok", 10)
+    assert emulator.counters()["generate_token"] == 10, "the vendor counted 10 generations; an 11th was never sent"
+    refusal = result.one("Keep the refusal")["ansible_facts"]["refusal"]
+    assert "10 tokens were generated" in refusal and "The next generation is allowed at" in refusal
+
+
+def test_slow_generation_for_one_account_does_not_block_another_account(emulator, playbook_runner):
+    emulator.add_account(OTHER_USER, OTHER_API_KEY)
+    other_env = {"OZONETEL_USERNAME": OTHER_USER, "OZONETEL_API_KEY": OTHER_API_KEY}
+    assert playbook_runner.run(LOOKUP_ONCE, env=other_env).rc == 0  # the other account has a valid token
+    emulator.fault(endpoint="generate_token", kind="delay", seconds=20)
+    slow_started = time.monotonic()
+    slow = playbook_runner.start(LOOKUP_ONCE)
+    wait_until(lambda: not emulator.pending_faults(), "the slow generation to reach the emulator")
+
+    healthy = playbook_runner.run(LOOKUP_ONCE, env=other_env)
+    healthy_done = time.monotonic()
+    slow_result = slow.wait()
+
+    assert healthy.rc == 0 and slow_result.rc == 0, (healthy, slow_result)
+    assert healthy_done < slow_started + slow_result.elapsed, "the healthy lookup waited for the other account"
+    assert emulator.counters()["generate_token"] == 2
+
+
+def test_lock_file_planted_by_another_user_is_refused_instead_of_hanging(emulator, run_playbook, token_cache_file):
+    token_cache_file.parent.mkdir(mode=0o700)
+    planted = Path(str(token_cache_file) + ".lock")
+    planted.write_text("", encoding="utf-8")
+    os.chmod(planted, 0o666)
+    if os.getuid() == 0:
+        os.chown(planted, 65534, 65534)
+    holder = os.open(str(planted), os.O_RDWR)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # the other user's process holds it, forever
+    try:
+        result = run_playbook(LOOKUP_ONCE, timeout=120)
+    finally:
+        os.close(holder)
+
+    assert result.rc != 0
+    assert str(planted) in result.output
+    assert ("owned by uid 65534" in result.output) if os.getuid() == 0 else ("Waited 60 s" in result.output)
+    assert emulator.counters()["generate_token"] == 0
+
+
+def test_ledger_entries_dated_in_the_future_are_clamped(emulator, run_playbook, token_cache_file, ansible_env):
+    month_ahead = time.time() + 30 * 86400
+    entry = {"token": "FAKE-STALE-TOKEN", "expires_at": 0, "key_digest": "0" * 32, "generated": [month_ahead] * 10}
+    account = ansible_env["OZONETEL_BASE_URL"].rstrip("/").lower() + "|" + DEMO_USER
+    token_cache_file.parent.mkdir(mode=0o700)
+    token_cache_file.write_text(json.dumps({"version": 1, "accounts": {account: entry}}), encoding="utf-8")
+    os.chmod(token_cache_file, 0o600)
+
+    result = run_playbook(LOOKUP_ONCE)
+
+    assert result.rc != 0
+    assert "(in 60 minutes)" in result.output, "future-dated entries count as made now, not a month ahead"
+    assert emulator.counters()["generate_token"] == 0
+
+
+def test_token_expiry_is_measured_on_the_local_clock(emulator, run_playbook, token_cache_file):
+    emulator.advance_clock(7200)  # the vendor's clock runs two hours ahead: its exp claim says "in 3 hours"
+    received = time.time()
+
+    result = run_playbook(LOOKUP_ONCE)
+
+    assert result.rc == 0, result
+    (entry,) = json.loads(token_cache_file.read_text(encoding="utf-8"))["accounts"].values()
+    assert received + 3600 - 5 <= entry["expires_at"] <= time.time() + 3600 + 5
+
+
+def wait_until(condition, what, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for " + what
+        time.sleep(0.1)
+
+
+def wait_for_counter(emulator, name, wanted):
+    wait_until(lambda: emulator.counters()[name] >= wanted, "%s to reach %d" % (name, wanted))
+
+
+def test_the_lookup_accepts_cache_path_as_an_alias_of_token_cache(emulator, run_playbook, tmp_path, token_cache_file):
+    elsewhere = tmp_path / "alias-cache" / "tokens.json"
+    play = LOOKUP_ONCE.replace("lookup('ozonetel.cloudagent.ozonetel_token')",
+                               "lookup('ozonetel.cloudagent.ozonetel_token', cache_path='%s')" % elsewhere)
+
+    result = run_playbook(play)
+
+    assert result.rc == 0, result
+    assert elsewhere.exists() and not token_cache_file.exists()

@@ -28,7 +28,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TokenExpiredError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import TokenCache
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import open_token_store
 
 BASE = "https://cloudagent.example.test"
 API_KEY = "FAKE-API-KEY-0000"
@@ -60,8 +60,8 @@ def make_client(tmp_path, recorder):
     def make(**overrides):
         settings = dict(base_url=BASE, user_name="unit_user", api_key=API_KEY, retries=3, timeout=5.0)
         settings.update(overrides)
-        cache = TokenCache(str(tmp_path / "tokens.json"))
-        return CloudAgentClient(ConnectionSettings(**settings), token_cache=cache,
+        store = open_token_store(str(tmp_path / "tokens.json"))
+        return CloudAgentClient(ConnectionSettings(**settings), token_store=store,
                                 warn=recorder.warnings.append, sleep=recorder.sleeps.append)
     return make
 

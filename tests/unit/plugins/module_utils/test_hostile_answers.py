@@ -31,7 +31,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TransportError,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import scheduled_data_info
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import TokenCache
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import open_token_store
 
 BASE = "https://cloudagent.example.test"
 OTHER = "https://attacker.example.test"
@@ -56,7 +56,7 @@ def make_client(tmp_path, sleeps, warnings):
         settings = dict(base_url=BASE, user_name="unit_user", api_key=API_KEY, retries=2, timeout=5.0,
                         auth_mode="basic")
         settings.update(overrides)
-        return CloudAgentClient(ConnectionSettings(**settings), token_cache=TokenCache(str(tmp_path / "t.json")),
+        return CloudAgentClient(ConnectionSettings(**settings), token_store=open_token_store(str(tmp_path / "t.json")),
                                 warn=warnings.append, sleep=sleeps.append)
     return make
 

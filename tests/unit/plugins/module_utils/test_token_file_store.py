@@ -8,23 +8,31 @@ from __future__ import annotations
 import base64
 import datetime
 import errno
+import fcntl
 import json
 import multiprocessing
 import os
 import stat
+import threading
 import time
 
 import pytest
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _token_cache as token_cache_module
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TokenBudgetError, TokenCacheError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _token_file as token_file_module
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
+    ApiError,
+    TokenBudgetError,
+    TokenCacheError,
+    TransportError,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     DEFAULT_MIN_VALIDITY,
     GENERATIONS_PER_HOUR,
     TOKEN_LIFETIME_FALLBACK,
-    TokenCache,
     default_cache_path,
-    token_expiry,
+    key_digest,
+    open_token_store,
+    token_lifetime,
 )
 
 BASE_URL = "https://in1-ccaas-api.ozonetel.com"
@@ -43,6 +51,15 @@ def make_jwt(exp, jti="1", **extra_claims) -> str:
     claims = {"sub": USER, "iat": int(exp) - 3600, "exp": int(exp), "jti": jti}
     claims.update(extra_claims)
     return _b64url({"alg": "HS512", "typ": "JWT"}) + "." + _b64url(claims) + ".FAKE-SIGNATURE-" + jti
+
+
+def file_store(path=None, clock=time.time, warn=None):
+    """The file-backed token store, the way every plugin opens it from the token_cache option."""
+    return open_token_store(path, warn=warn, clock=clock)
+
+
+def non_lock_files(directory):
+    return sorted(name for name in os.listdir(directory) if not name.endswith(".lock"))
 
 
 class FakeClock:
@@ -93,7 +110,7 @@ def cache_path(tmp_path):
 
 @pytest.fixture
 def cache(cache_path, clock, warnings_seen):
-    return TokenCache(cache_path, clock, warn=warnings_seen.append)
+    return file_store(cache_path, clock, warn=warnings_seen.append)
 
 
 def read_cache_file(path):
@@ -130,8 +147,8 @@ def test_reuses_cached_token_while_it_has_enough_life_left(cache, clock, generat
 
 
 def test_other_instances_reuse_the_file(cache_path, clock, generate):
-    first = TokenCache(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate)
-    second = TokenCache(cache_path, clock).get_token(BASE_URL + "/", USER, API_KEY, generate)
+    first = file_store(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate)
+    second = file_store(cache_path, clock).get_token(BASE_URL + "/", USER, API_KEY, generate)
     assert second == first
     assert generate.calls == 1
 
@@ -160,7 +177,7 @@ def test_fresh_generates_and_later_calls_reuse_the_newest(cache, clock, generate
     assert newest == generate.tokens[1]
     assert cache.get_token(BASE_URL, USER, API_KEY, generate) == newest
     assert generate.calls == 2
-    assert only_account(cache.path)["generated"] == [T0, T0]
+    assert only_account(cache.backend.path)["generated"] == [T0, T0]
 
 
 def test_refused_token_is_replaced_once(cache, clock, generate):
@@ -173,9 +190,9 @@ def test_refused_token_is_replaced_once(cache, clock, generate):
 
 
 def test_refused_token_yields_the_newer_token_of_another_process(cache_path, clock, generate):
-    ours = TokenCache(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate)
-    theirs = TokenCache(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
-    token = TokenCache(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate, refused_token=ours)
+    ours = file_store(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate)
+    theirs = file_store(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    token = file_store(cache_path, clock).get_token(BASE_URL, USER, API_KEY, generate, refused_token=ours)
     assert token == theirs != ours
     assert generate.calls == 2
 
@@ -186,7 +203,7 @@ def test_token_made_with_another_key_is_not_reused(cache, generate):
     assert second != first
     assert generate.calls == 2
     assert cache.get_token(BASE_URL, USER, OTHER_API_KEY, generate) == second
-    with open(cache.path, encoding="utf-8") as cache_file:
+    with open(cache.backend.path, encoding="utf-8") as cache_file:
         assert_no_secret(cache_file.read())
 
 
@@ -196,7 +213,7 @@ def test_accounts_are_kept_apart_and_keyed_without_the_key(cache, generate):
     cache.get_token(BASE_URL, "other_user", API_KEY, generate)
     cache.get_token(BASE_URL, USER, API_KEY, generate)
     assert generate.calls == 3
-    assert sorted(read_cache_file(cache.path)["accounts"]) == [
+    assert sorted(read_cache_file(cache.backend.path)["accounts"]) == [
         "https://api.ccaas.ozonetel.com|fake_user",
         "https://in1-ccaas-api.ozonetel.com|fake_user",
         "https://in1-ccaas-api.ozonetel.com|other_user",
@@ -206,8 +223,8 @@ def test_accounts_are_kept_apart_and_keyed_without_the_key(cache, generate):
 # ---- expiry -------------------------------------------------------------------------------
 
 
-def test_token_expiry_reads_the_exp_claim():
-    assert token_expiry(make_jwt(T0 + 123)) == T0 + 123
+def test_token_lifetime_is_exp_minus_iat():
+    assert token_lifetime(make_jwt(T0 + 123, iat=int(T0))) == 123
 
 
 @pytest.mark.parametrize("token", [
@@ -220,16 +237,16 @@ def test_token_expiry_reads_the_exp_claim():
     "a." + _b64url({"exp": True}) + ".c",
     "a." + base64.urlsafe_b64encode(b"\xff\xfe").decode() + ".c",
 ])
-def test_token_expiry_is_none_when_unreadable(token):
-    assert token_expiry(token) is None
+def test_token_lifetime_falls_back_when_unreadable(token):
+    assert token_lifetime(token) == TOKEN_LIFETIME_FALLBACK
 
 
 def test_stored_expiry_comes_from_the_token_or_the_fallback(cache, clock):
-    cache.get_token(BASE_URL, USER, API_KEY, lambda: make_jwt(T0 + 1800))
-    assert only_account(cache.path)["expires_at"] == T0 + 1800
+    cache.get_token(BASE_URL, USER, API_KEY, lambda: make_jwt(T0 + 1800, iat=int(T0)))
+    assert only_account(cache.backend.path)["expires_at"] == T0 + 1800
     clock.now += 100
     cache.get_token(BASE_URL, USER, API_KEY, lambda: "opaque-FAKE-TOKEN", fresh=True)
-    assert only_account(cache.path)["expires_at"] == T0 + 100 + TOKEN_LIFETIME_FALLBACK
+    assert only_account(cache.backend.path)["expires_at"] == T0 + 100 + TOKEN_LIFETIME_FALLBACK
 
 
 # ---- generation ledger --------------------------------------------------------------------
@@ -267,7 +284,7 @@ def test_generations_older_than_an_hour_are_pruned(cache, clock, generate):
     clock.now = T0 + 3600  # the generation at T0 is now an hour old
     cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
     assert generate.calls == GENERATIONS_PER_HOUR + 1
-    assert only_account(cache.path)["generated"] == [T0 + 60 * i for i in range(1, 10)] + [T0 + 3600]
+    assert only_account(cache.backend.path)["generated"] == [T0 + 60 * i for i in range(1, 10)] + [T0 + 3600]
     with pytest.raises(TokenBudgetError) as caught:
         cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
     assert "in 1 minute" in str(caught.value)
@@ -283,7 +300,7 @@ def test_ledger_is_per_user_and_survives_a_key_change(cache, clock, generate):
 
 def test_failed_generation_propagates_and_is_not_recorded(cache, clock, generate):
     _generate_fresh_tokens(cache, clock, generate, GENERATIONS_PER_HOUR - 1)
-    before = read_cache_file(cache.path)
+    before = read_cache_file(cache.backend.path)
     failure = ApiError("Invalid userName or apiKey", status=200, api_message="Invalid userName or apiKey")
 
     def failing_generate():
@@ -293,7 +310,7 @@ def test_failed_generation_propagates_and_is_not_recorded(cache, clock, generate
         with pytest.raises(ApiError) as caught:
             cache.get_token(BASE_URL, USER, API_KEY, failing_generate, fresh=True)
         assert caught.value is failure
-    assert read_cache_file(cache.path) == before
+    assert read_cache_file(cache.backend.path) == before
     cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)  # the 10th real generation is still allowed
     assert generate.calls == GENERATIONS_PER_HOUR
 
@@ -310,34 +327,36 @@ def open_umask():
 
 def test_file_is_0600_and_new_directory_0700(tmp_path, clock, generate, open_umask):
     path = tmp_path / "missing" / "ozonetel.cloudagent" / "tokens.json"
-    TokenCache(str(path), clock).get_token(BASE_URL, USER, API_KEY, generate)
+    file_store(str(path), clock).get_token(BASE_URL, USER, API_KEY, generate)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(str(path) + ".lock").st_mode) == 0o600
+    lock_files = [name for name in os.listdir(path.parent) if name.endswith(".lock")]
+    assert len(lock_files) == 2  # the file lock, and the lock of the one account
+    assert all(stat.S_IMODE(os.stat(path.parent / name).st_mode) == 0o600 for name in lock_files)
 
 
 def test_writes_leave_no_temporary_files(cache, clock, generate):
     for dummy in range(5):
         cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
-    assert sorted(os.listdir(os.path.dirname(cache.path))) == ["tokens.json", "tokens.json.lock"]
+    assert non_lock_files(os.path.dirname(cache.backend.path)) == ["tokens.json"]
 
 
 def test_failed_write_keeps_the_old_file_and_removes_the_temporary_one(cache, generate, monkeypatch):
     cache.get_token(BASE_URL, USER, API_KEY, generate)
-    before = read_cache_file(cache.path)
+    before = read_cache_file(cache.backend.path)
 
     def full_disk(src, dst):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(token_cache_module.os, "replace", full_disk)
+    monkeypatch.setattr(token_file_module.os, "replace", full_disk)
     with pytest.raises(TokenCacheError) as caught:
         cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
     monkeypatch.undo()
     message = str(caught.value)
-    assert cache.path in message and os.strerror(errno.ENOSPC) in message
+    assert cache.backend.path in message and os.strerror(errno.ENOSPC) in message
     assert_no_secret(message, *generate.tokens)
-    assert read_cache_file(cache.path) == before
-    assert sorted(os.listdir(os.path.dirname(cache.path))) == ["tokens.json", "tokens.json.lock"]
+    assert read_cache_file(cache.backend.path) == before
+    assert non_lock_files(os.path.dirname(cache.backend.path)) == ["tokens.json"]
 
 
 def _valid_cache_text(token, expires_at, digest="0" * 32):
@@ -355,51 +374,51 @@ def _valid_cache_text(token, expires_at, digest="0" * 32):
     ('{"version": 1, "accounts": {"x|y": {"token": "FAKE", "expires_at": "later", "key_digest": "", "generated": []}}}', "expected format"),
 ])
 def test_corrupt_file_is_rebuilt_with_a_warning(cache, generate, warnings_seen, content, reason):
-    write_raw(cache.path, content)
+    write_raw(cache.backend.path, content)
     token = cache.get_token(BASE_URL, USER, API_KEY, generate)
     assert generate.calls == 1
     assert len(warnings_seen) == 1
-    assert cache.path in warnings_seen[0] and reason in warnings_seen[0]
-    assert only_account(cache.path) == {
-        "token": token, "expires_at": T0 + 3600, "key_digest": only_account(cache.path)["key_digest"], "generated": [T0],
+    assert cache.backend.path in warnings_seen[0] and reason in warnings_seen[0]
+    assert only_account(cache.backend.path) == {
+        "token": token, "expires_at": T0 + 3600, "key_digest": only_account(cache.backend.path)["key_digest"], "generated": [T0],
     }
     cache.get_token(BASE_URL, USER, API_KEY, generate)
     assert len(warnings_seen) == 1 and generate.calls == 1
 
 
 def test_corrupt_file_is_rewritten_even_if_generation_fails(cache, warnings_seen):
-    write_raw(cache.path, "{not json")
+    write_raw(cache.backend.path, "{not json")
 
     def failing_generate():
         raise ApiError("boom")
 
     with pytest.raises(ApiError):
         cache.get_token(BASE_URL, USER, API_KEY, failing_generate)
-    assert read_cache_file(cache.path) == {"version": 1, "accounts": {}}
+    assert read_cache_file(cache.backend.path) == {"version": 1, "accounts": {}}
     assert len(warnings_seen) == 1
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620, 0o602])
 def test_permissive_file_is_rebuilt_and_its_token_not_reused(cache, clock, generate, warnings_seen, mode):
     planted = make_jwt(T0 + 3600, jti="planted")
-    write_raw(cache.path, _valid_cache_text(planted, T0 + 3600, digest=token_cache_module.key_digest(API_KEY)), mode)
+    write_raw(cache.backend.path, _valid_cache_text(planted, T0 + 3600, digest=key_digest(API_KEY)), mode)
     token = cache.get_token(BASE_URL, USER, API_KEY, generate)
     assert token != planted and generate.calls == 1
-    assert stat.S_IMODE(os.stat(cache.path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(cache.backend.path).st_mode) == 0o600
     assert len(warnings_seen) == 1
-    assert cache.path in warnings_seen[0] and "%04o" % mode in warnings_seen[0]
+    assert cache.backend.path in warnings_seen[0] and "%04o" % mode in warnings_seen[0]
     assert_no_secret(warnings_seen[0], planted, token)
-    assert only_account(cache.path)["generated"] == [T0]  # the untrusted ledger is dropped too
+    assert only_account(cache.backend.path)["generated"] == [T0]  # the untrusted ledger is dropped too
 
 
 def test_file_of_another_user_is_refused(cache, generate, monkeypatch):
     cache.get_token(BASE_URL, USER, API_KEY, generate)
     real_uid = os.getuid()
-    monkeypatch.setattr(token_cache_module.os, "getuid", lambda: real_uid + 4242)
+    monkeypatch.setattr(token_file_module.os, "getuid", lambda: real_uid + 4242)
     with pytest.raises(TokenCacheError) as caught:
         cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
     message = str(caught.value)
-    assert cache.path in message
+    assert cache.backend.path in message
     assert "uid %d" % real_uid in message
     assert "OZONETEL_TOKEN_CACHE" in message
     assert_no_secret(message, *generate.tokens)
@@ -408,30 +427,30 @@ def test_file_of_another_user_is_refused(cache, generate, monkeypatch):
 
 def test_symlink_at_the_cache_path_is_refused(tmp_path, cache, clock, generate):
     target = str(tmp_path / "real" / "tokens.json")
-    real_token = TokenCache(target, clock).get_token(BASE_URL, USER, API_KEY, generate)
-    os.makedirs(os.path.dirname(cache.path))
-    os.symlink(target, cache.path)
+    real_token = file_store(target, clock).get_token(BASE_URL, USER, API_KEY, generate)
+    os.makedirs(os.path.dirname(cache.backend.path))
+    os.symlink(target, cache.backend.path)
     with pytest.raises(TokenCacheError) as caught:
         cache.get_token(BASE_URL, USER, API_KEY, generate)
     message = str(caught.value)
-    assert cache.path in message and "symbolic link" in message
+    assert cache.backend.path in message and "symbolic link" in message
     assert_no_secret(message, real_token)
     assert generate.calls == 1
-    assert os.path.islink(cache.path)
+    assert os.path.islink(cache.backend.path)
 
 
 def test_dangling_symlink_is_refused(cache, generate):
-    os.makedirs(os.path.dirname(cache.path))
-    os.symlink(cache.path + ".elsewhere", cache.path)
+    os.makedirs(os.path.dirname(cache.backend.path))
+    os.symlink(cache.backend.path + ".elsewhere", cache.backend.path)
     with pytest.raises(TokenCacheError, match="symbolic link"):
         cache.get_token(BASE_URL, USER, API_KEY, generate)
-    assert not os.path.exists(cache.path + ".elsewhere")
+    assert not os.path.exists(cache.backend.path + ".elsewhere")
     assert generate.calls == 0
 
 
 def test_non_regular_file_is_refused(cache, generate):
-    os.makedirs(os.path.dirname(cache.path))
-    os.mkfifo(cache.path, 0o600)
+    os.makedirs(os.path.dirname(cache.backend.path))
+    os.mkfifo(cache.backend.path, 0o600)
     with pytest.raises(TokenCacheError, match="not a regular file"):
         cache.get_token(BASE_URL, USER, API_KEY, generate)
     assert generate.calls == 0
@@ -441,17 +460,17 @@ def test_directory_that_cannot_be_created_is_reported(cache, generate, monkeypat
     def denied(path, mode=0o777):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
 
-    monkeypatch.setattr(token_cache_module.os, "mkdir", denied)
+    monkeypatch.setattr(token_file_module.os, "mkdir", denied)
     with pytest.raises(TokenCacheError) as caught:
         cache.get_token(BASE_URL, USER, API_KEY, generate)
     message = str(caught.value)
-    assert os.path.dirname(cache.path) in message and os.strerror(errno.EACCES) in message
+    assert os.path.dirname(cache.backend.path) in message and os.strerror(errno.EACCES) in message
     assert "OZONETEL_TOKEN_CACHE" in message
     assert generate.calls == 0
 
 
 def test_read_only_filesystem_is_reported(cache, generate, monkeypatch):
-    os.makedirs(os.path.dirname(cache.path))
+    os.makedirs(os.path.dirname(cache.backend.path))
     real_open = os.open
 
     def read_only_open(path, flags, *args, **kwargs):
@@ -459,10 +478,10 @@ def test_read_only_filesystem_is_reported(cache, generate, monkeypatch):
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
         return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(token_cache_module.os, "open", read_only_open)
+    monkeypatch.setattr(token_file_module.os, "open", read_only_open)
     with pytest.raises(TokenCacheError) as caught:
         cache.get_token(BASE_URL, USER, API_KEY, generate)
-    assert cache.path in str(caught.value) and os.strerror(errno.EROFS) in str(caught.value)
+    assert cache.backend.path in str(caught.value) and os.strerror(errno.EROFS) in str(caught.value)
     assert generate.calls == 0
 
 
@@ -477,7 +496,7 @@ def _concurrent_worker(cache_path, count_path, start, results):
         return make_jwt(time.time() + 3600, jti=str(os.getpid()))
 
     start.wait()
-    results.put(TokenCache(cache_path).get_token(BASE_URL, USER, API_KEY, generate))
+    results.put(file_store(cache_path).get_token(BASE_URL, USER, API_KEY, generate))
 
 
 def test_concurrent_processes_generate_one_token(tmp_path):
@@ -522,5 +541,130 @@ def test_default_cache_path_falls_back_to_home_cache(xdg):
 def test_cache_uses_the_environment_override(tmp_path, monkeypatch, clock, generate):
     path = tmp_path / "from-env.json"
     monkeypatch.setenv("OZONETEL_TOKEN_CACHE", str(path))
-    TokenCache(clock=clock).get_token(BASE_URL, USER, API_KEY, generate)
+    file_store(clock=clock).get_token(BASE_URL, USER, API_KEY, generate)
     assert only_account(str(path))["token"] == generate.tokens[0]
+
+
+# ---- clock rules ---------------------------------------------------------------------------
+
+
+def test_expiry_is_measured_on_the_local_clock_when_the_vendor_clock_is_behind(cache, clock):
+    behind = int(T0) - 5 * 3600  # the vendor's clock runs 5 hours behind ours
+    token = cache.get_token(BASE_URL, USER, API_KEY, lambda: make_jwt(behind + 3600, iat=behind))
+    clock.now += 3600 - DEFAULT_MIN_VALIDITY - 1
+    assert cache.get_token(BASE_URL, USER, API_KEY, lambda: pytest.fail("the valid token was not reused")) == token
+    assert only_account(cache.backend.path)["expires_at"] == T0 + 3600
+
+
+def test_ledger_entries_dated_in_the_future_are_clamped(cache, clock, generate):
+    _generate_fresh_tokens(cache, clock, generate, GENERATIONS_PER_HOUR, step=0)
+    for moment in only_account(cache.backend.path)["generated"]:
+        assert moment == T0
+    clock.now = T0 - 30 * 86400  # the clock ran a month ahead while those were stamped, and is corrected now
+    with pytest.raises(TokenBudgetError) as caught:
+        cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert "in 60 minutes" in str(caught.value)
+    assert only_account(cache.backend.path)["generated"] == [clock.now] * GENERATIONS_PER_HOUR
+    clock.now += 3600
+    cache.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+    assert generate.calls == GENERATIONS_PER_HOUR + 1
+
+
+# ---- lost generations ----------------------------------------------------------------------
+
+
+def test_lost_generations_reach_the_ledger_and_the_superseded_token_is_dropped(cache, clock, generate):
+    stored = cache.get_token(BASE_URL, USER, API_KEY, generate)
+
+    def lost_generate():
+        error = TransportError("Generate Token: no answer within 5 s (read timeout)")
+        error.may_have_landed = True
+        raise error
+
+    for dummy in range(GENERATIONS_PER_HOUR - 1):
+        with pytest.raises(TransportError):
+            cache.get_token(BASE_URL, USER, API_KEY, lost_generate, fresh=True)
+    assert len(only_account(cache.backend.path)["generated"]) == GENERATIONS_PER_HOUR
+    assert only_account(cache.backend.path)["token"] is None
+    with pytest.raises(TokenBudgetError):
+        cache.get_token(BASE_URL, USER, API_KEY, generate)
+    assert generate.tokens == [stored]
+
+
+# ---- locks ---------------------------------------------------------------------------------
+
+
+def _hold_lock(path):
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_lock_wait_ends_with_a_message_naming_the_lock(tmp_path, clock, generate):
+    path = str(tmp_path / "cache" / "tokens.json")
+    store = file_store(path, clock)
+    store.get_token(BASE_URL, USER, API_KEY, generate)
+    (account_lock,) = [name for name in os.listdir(os.path.dirname(path)) if name != "tokens.json.lock" and name.endswith(".lock")]
+    held = _hold_lock(os.path.join(os.path.dirname(path), account_lock))
+    store.backend._lock_wait = 0.3  # pylint: disable=protected-access
+    started = time.monotonic()
+    try:
+        with pytest.raises(TokenCacheError) as caught:
+            store.get_token(BASE_URL, USER, API_KEY, generate)
+    finally:
+        os.close(held)
+    assert time.monotonic() - started < 5
+    assert account_lock in str(caught.value) and "Waited" in str(caught.value)
+
+
+def test_lock_wait_limit_is_sixty_seconds(tmp_path):
+    assert file_store(str(tmp_path / "tokens.json")).backend._lock_wait == 60  # pylint: disable=protected-access
+
+
+def test_one_accounts_generation_never_waits_for_another(tmp_path, clock, generate):
+    path = str(tmp_path / "cache" / "tokens.json")
+    file_store(path, clock).get_token(BASE_URL, "other_user", API_KEY, generate)
+    in_generation, release = threading.Event(), threading.Event()
+
+    def slow_generate():
+        in_generation.set()
+        release.wait(30)
+        return make_jwt(T0 + 3600, jti="slow")
+
+    slow = threading.Thread(target=file_store(path, clock).get_token, args=(BASE_URL, USER, API_KEY, slow_generate))
+    slow.start()
+    try:
+        assert in_generation.wait(10)
+        started = time.monotonic()
+        token = file_store(path, clock).get_token(BASE_URL, "other_user", API_KEY, generate)
+        assert time.monotonic() - started < 2
+        assert token == generate.tokens[0]
+    finally:
+        release.set()
+        slow.join(30)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="planting a file of another user needs root")
+def test_lock_file_planted_by_another_user_is_refused(tmp_path, clock, generate):
+    path = tmp_path / "cache" / "tokens.json"
+    path.parent.mkdir()
+    planted = str(path) + ".lock"
+    with open(planted, "w", encoding="utf-8"):
+        pass
+    os.chmod(planted, 0o666)
+    os.chown(planted, 65534, 65534)
+    with pytest.raises(TokenCacheError) as caught:
+        file_store(str(path), clock).get_token(BASE_URL, USER, API_KEY, generate)
+    assert planted in str(caught.value) and "uid 65534" in str(caught.value)
+    assert generate.calls == 0
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="a directory of another user needs root")
+def test_cache_directory_of_another_user_is_refused(tmp_path, clock, generate):
+    path = tmp_path / "shared" / "tokens.json"
+    path.parent.mkdir()
+    os.chown(path.parent, 65534, 65534)
+    with pytest.raises(TokenCacheError) as caught:
+        file_store(str(path), clock).get_token(BASE_URL, USER, API_KEY, generate)
+    assert str(path.parent) in str(caught.value) and "uid 65534" in str(caught.value)
+    assert generate.calls == 0
