@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import REDACTED
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection, select_records, selected_ids
 
 SECRET_PARAM_NAMES = frozenset(("api_key", "apikey"))
 TRUE_WORDS = frozenset(("1", "true", "yes"))
@@ -38,15 +39,9 @@ def normalize_records(raw_records: Iterable[dict], warn: Callable[[str], None]) 
     return sorted(records, key=lambda record: record["id"])
 
 
-def filter_records(records: List[dict], rows: Optional[RowSet], campaign_name: Optional[str],
-                   pending: Optional[bool]) -> List[dict]:
-    """Keep the records matching every filter that is set."""
-    return [
-        record for record in records
-        if (rows is None or record["id"] in rows)
-        and (campaign_name is None or record["campaign_name"] == campaign_name)
-        and (pending is None or record["is_request_sent"] is not pending)
-    ]
+def filter_records(records: List[dict], selection: Selection) -> List[dict]:
+    """Keep the records matching every filter of ``selection`` (see _selectors.py)."""
+    return select_records(records, selection)
 
 
 def _normalize(raw: dict, row_id: int) -> dict:
@@ -103,9 +98,8 @@ def _scrub(value: Any, secrets: set) -> Any:
     return value
 
 
-def scheduled_data_info(client, rows: Optional[RowSet], campaign_name: Optional[str], pending: Optional[bool],
-                        warn: Callable[[str], None]) -> dict:
+def scheduled_data_info(client, selection: Selection, warn: Callable[[str], None]) -> dict:
     """The info module's whole job: one status read, normalised and filtered."""
     raw_records = client.get_scheduled_data()
-    records = filter_records(normalize_records(raw_records, warn), rows, campaign_name, pending)
-    return dict(changed=False, scheduled_data=records, row_ids=RowSet.from_ids(r["id"] for r in records).compact())
+    records = filter_records(normalize_records(raw_records, warn), selection)
+    return dict(changed=False, scheduled_data=records, row_ids=selected_ids(records).compact())
