@@ -43,7 +43,7 @@ class PresentError(CloudAgentError):
 
     def __init__(self, message: str, result: dict):
         super().__init__(message)
-        self.result = result
+        self.result = {key: value for key, value in result.items() if key != "msg"}  # the message is the msg
 
 
 @dataclass(frozen=True)
