@@ -126,7 +126,7 @@ def test_exclusive_deletes_exactly_the_undeclared_pending_rows_with_the_fewest_d
     first_requests = log.since_last()
 
     assert result.rc == 0, result
-    doomed = [n for n in list(range(4, 41)) + [60, 61, 63, 64, 65, 70, 72, 74]]
+    doomed = list(range(4, 41)) + [60, 61, 63, 64, 65, 70, 72, 74]
     held_ids = {record["id"] for record in emulator.records(DEMO_USER)}
     assert held_ids.isdisjoint(doomed)
     assert set(range(41, 51)) <= held_ids, "a sent row was deleted"

@@ -131,7 +131,7 @@ def test_deletes_go_first_through_the_planner():
 
 
 def options(**values):
-    return lambda name: values.get(name)
+    return values.get
 
 
 @pytest.mark.parametrize("values, expected", [

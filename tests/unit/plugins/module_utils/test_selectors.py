@@ -25,7 +25,7 @@ RECORDS = [
 
 
 def options(**values):
-    return lambda name: values.get(name)
+    return values.get
 
 
 @pytest.mark.parametrize("values, expected", [
