@@ -231,7 +231,8 @@ def _diff(request: PresentRequest, removed: List[ExistingRow], created: List[Wan
 def _existing_line(row: ExistingRow) -> str:
     phone, moment = row.identity or (row.params.get("PhoneNumber", "?"), row.params.get("ScheduledTime", "?"))
     columns = " ".join("%s=%s" % (key, row.params[key]) for key in sorted(row.params)
-                       if key not in ("PhoneNumber", "ScheduledTime", "campaign_name", "action", "format"))
+                       if row.params[key] and key not in ("PhoneNumber", "ScheduledTime", "campaign_name", "action",
+                                                          "format"))
     return ("%s %s id=%d %s" % (phone, moment, row.row_id, columns)).rstrip()
 
 
