@@ -34,7 +34,6 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data
     delete_scheduled_data,
 )
 
-DELETE_BATCH_SIZE = 100
 SHOWN_REJECTIONS = 5
 
 
@@ -53,6 +52,7 @@ class PresentRequest:
     replace_changed: bool = False
     exclusive: bool = False
     check_duplicate: bool = False
+    delete_batch_size: int = 100
 
 
 ABSENT_ONLY_OPTIONS = ("row_id", "phone_number", "scheduled_after", "scheduled_before", "pending")
@@ -75,8 +75,11 @@ def present_request_from_options(get_option: Callable[[str], object]) -> Present
     if get_option("rows") is None:
         raise ConfigurationError("state=present needs rows: a list of dicts with phone_number and scheduled_time "
                                  "(rows: [] with exclusive: true clears the campaign's pending rows).")
+    batch_size = get_option("batch_size") or 100
+    if batch_size < 1:
+        raise ConfigurationError("batch_size must be 1 or more, got %d." % batch_size)
     return PresentRequest(campaign_name, parse_wanted_rows(get_option("rows")), bool(get_option("replace_changed")),
-                          exclusive, bool(get_option("check_duplicate")))
+                          exclusive, bool(get_option("check_duplicate")), batch_size)
 
 
 def check_absent_options(get_option: Callable[[str], object]) -> None:
@@ -119,7 +122,7 @@ def _delete(client, request: PresentRequest, plan: PresentPlan, progress: _Progr
     if not doomed:
         return
     try:
-        outcome = delete_scheduled_data(client, doomed, DELETE_BATCH_SIZE, False, False, warn, existing=doomed)
+        outcome = delete_scheduled_data(client, doomed, request.delete_batch_size, False, False, warn, existing=doomed)
     except PartialDeleteError as error:
         progress.batches.extend(dict(batch, kind="delete") for batch in error.result["batches"])
         progress.deleted = _ids(error.result["deleted"])

@@ -130,7 +130,7 @@ options:
     default: 10000
   batch_size:
     description:
-      - The most ids one comma-list DELETE request may carry.
+      - The most ids one comma-list DELETE request may carry (also for the deletes of O(state=present)).
     type: int
     default: 100
 notes:

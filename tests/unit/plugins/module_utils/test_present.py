@@ -121,11 +121,14 @@ def test_a_failed_post_stops_and_reports_what_was_sent():
     assert len(caught.value.result["created"]) == 100
 
 
-def test_deletes_go_first_through_the_planner():
+def test_deletes_go_first_through_the_planner_with_the_batch_size():
     rows = [(n, {"PhoneNumber": "97%08d" % n, "ScheduledTime": "2026-12-03 09:00:00"}, n > 8) for n in range(1, 11)]
     api = FakeApi(rows=rows)
     result, dummy = run(api, wanted(1), exclusive=True)
     assert api.calls == ["read", "delete 1-8", "post 1", "read"]
+    api = FakeApi(rows=[(n, {"PhoneNumber": "97%08d" % n, "ScheduledTime": "2026-12-03"}, False) for n in (1, 3, 5)])
+    run(api, [], exclusive=True, delete_batch_size=2)
+    assert api.calls == ["read", "delete 1,3", "delete 5"]
     assert result["deleted"] == "1-8" and sorted(api.rows)[:2] == [9, 10]
     assert [b["kind"] for b in result["batches"]] == ["read", "delete", "create", "read"]
 
@@ -140,6 +143,7 @@ def options(**values):
     (dict(campaign_name="c1"), "state=present needs rows"),
     (dict(campaign_name="c1", rows=[], pending=True), "pending select rows to delete and apply to state=absent only"),
     (dict(campaign_name="c1", rows="nope"), "rows must be a list of dicts"),
+    (dict(campaign_name="c1", rows=[], batch_size=-1), "batch_size must be 1 or more"),
 ])
 def test_present_options_are_checked_before_any_request(values, expected):
     with pytest.raises(ConfigurationError, match=expected):
