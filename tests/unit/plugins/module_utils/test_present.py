@@ -19,7 +19,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._present impor
     schedule_present,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import parse_wanted_rows
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import request_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, plan_delete_requests, request_ids
 
 
 class FakeApi:
@@ -121,16 +121,20 @@ def test_a_failed_post_stops_and_reports_what_was_sent():
     assert len(caught.value.result["created"]) == 100
 
 
-def test_deletes_go_first_through_the_planner_with_the_batch_size():
+def test_deletes_go_first_through_the_planner():
     rows = [(n, {"PhoneNumber": "97%08d" % n, "ScheduledTime": "2026-12-03 09:00:00"}, n > 8) for n in range(1, 11)]
     api = FakeApi(rows=rows)
     result, dummy = run(api, wanted(1), exclusive=True)
     assert api.calls == ["read", "delete 1-8", "post 1", "read"]
-    api = FakeApi(rows=[(n, {"PhoneNumber": "97%08d" % n, "ScheduledTime": "2026-12-03"}, False) for n in (1, 3, 5)])
-    run(api, [], exclusive=True, delete_batch_size=2)
-    assert api.calls == ["read", "delete 1,3", "delete 5"]
     assert result["deleted"] == "1-8" and sorted(api.rows)[:2] == [9, 10]
     assert [b["kind"] for b in result["batches"]] == ["read", "delete", "create", "read"]
+
+
+def test_deletes_honour_batch_size():
+    api = FakeApi(rows=[(n, {"PhoneNumber": "97%08d" % n, "ScheduledTime": "2026-12-03"}, False) for n in (1, 3, 5)])
+    run(api, [], exclusive=True, delete_batch_size=2)
+    assert api.calls == ["read"] + ["delete " + spec for spec in plan_delete_requests(RowSet.from_ids([1, 3, 5]), 2)]
+    assert len(api.calls) == 3
 
 
 def options(**values):
