@@ -9,12 +9,13 @@ touch only pending rows, rejected rows are reported; judged by the emulator's ro
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 
-from cloudagent_harness.layout import DEMO_USER
+from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
 from cloudagent_harness.planner_oracle import expected_plan
-from helpers import delete_specs, requests_to
+from helpers import JWT_PATTERN, SecretScan, delete_specs, requests_to
 
 FIRST = "Schedule the rows"
 AGAIN = "Schedule the same rows again"
@@ -247,3 +248,23 @@ def test_bad_input_fails_before_any_request_naming_the_row(emulator, run_playboo
     assert result.rc != 0
     assert expected in result.one(FIRST)["msg"]
     assert emulator.counters()["requests"] == []
+
+
+def test_a_very_verbose_present_run_with_a_diff_leaks_no_secret(emulator, run_playbook, token_cache_file):
+    emulator.seed(DEMO_USER, spec="1-5")
+    wanted = new_rows(3, name="Asha")
+    assert run_playbook("present.yml", {"wanted_rows": wanted}).rc == 0
+    wanted[0]["name"] = "Asha Rao"
+    wanted.append(dict(phone_number="12345", scheduled_time=future(30)))
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted, "exclusive": True, "replace_changed": True},
+                          verbosity=4, diff=True)
+
+    assert result.rc != 0 and result.one(FIRST)["deleted"], "the run must walk the delete, create and reject paths"
+    assert result.one(FIRST)["rejected"] and result.one(FIRST)["created"]
+    tokens = set(JWT_PATTERN.findall(token_cache_file.read_text(encoding="utf-8")))
+    scan = SecretScan(dict({"demo api key": DEMO_API_KEY}, **{"token %d" % n: t for n, t in enumerate(tokens)}))
+    scan.scan("stdout", result.stdout)
+    scan.scan("stderr", result.stderr)
+    scan.scan("task results", json.dumps(result.records))
+    assert tokens and scan.hits == {}, "secrets found: %r" % scan.hits
