@@ -32,7 +32,8 @@ attributes:
     support: full
     details:
       - Sends no POST and no DELETE. Reads Scheduled Data Status once and predicts C(changed), C(created) and
-        C(deleted) exactly.
+        C(deleted) exactly; rows the API would reject cannot be known without sending them, so they are
+        predicted as created.
       - With O(state=absent) and only O(row_id), a failed status read warns and assumes a change.
   diff_mode:
     support: full
