@@ -64,9 +64,16 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport imp
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
 DELETE_PATH = "/ca_apis/deleteScheduledData"
 STATUS_PATH = "/ca_apis/getScheduledData"
+SCHEDULE_PATH = "/ca_apis/campaignScheduledData"
 USER_AGENT = "ozonetel.cloudagent/1.0.0"
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
+# Why a request was sent once only, by the first word of its description.
+NOT_RETRIED = {
+    "Generate": " (token generation is never retried: each call spends budget and logs out older tokens)",
+    "Schedule": " (a POST that creates rows is never retried: it may have created them; run the task again, "
+                "it creates only the rows still missing)",
+}
 
 
 @dataclass(frozen=True)
@@ -174,19 +181,32 @@ class CloudAgentClient:
         raise ApiError("%s failed: %s" % (what, self._describe(answer)),
                        status=answer.http_status, api_message=answer.message_text)
 
+    def schedule_campaign_data(self, campaign_name: str, bulk_data: dict, check_duplicate: bool,
+                               label: str = "") -> list:
+        """One Schedule Campaign Data request; returns the API's per-row entries (it returns no row ids)."""
+        what = "Schedule Campaign Data (POST %s) for campaign '%s'%s" % (SCHEDULE_PATH, campaign_name, label)
+        body = {"userName": self.settings.user_name, "campaignName": campaign_name,
+                "checkDuplicate": bool(check_duplicate), "bulkData": bulk_data}
+        # A lost answer may still have created the rows, so a POST is never repeated blindly.
+        answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=False)
+        if answer.ok and isinstance(answer.message, (list, dict)):
+            return _row_entries(answer.message)
+        raise ApiError("%s failed: %s" % (what, self._describe(answer)),
+                       status=answer.http_status, api_message=answer.message_text)
+
     # ---- authentication ------------------------------------------------------------------
 
-    def _authorized(self, method: str, path: str, body: dict, what: str):
+    def _authorized(self, method: str, path: str, body: dict, what: str, retry: bool = True):
         if self.settings.auth_mode == "basic":
             self._require_api_key("basic authentication")
-            return self._send(method, path, body, {"apiKey": self.settings.api_key}, what, retry=True)
+            return self._send(method, path, body, {"apiKey": self.settings.api_key}, what, retry=retry)
         token = self._current_token()
         try:
-            return self._send(method, path, body, self._bearer_headers(token), what, retry=True)
+            return self._send(method, path, body, self._bearer_headers(token), what, retry=retry)
         except TokenRefusedError as exc:
             self._token = self._replacement_token(token, exc)
         try:
-            return self._send(method, path, body, self._bearer_headers(self._token), what, retry=True)
+            return self._send(method, path, body, self._bearer_headers(self._token), what, retry=retry)
         except TokenRefusedError as exc:
             raise type(exc)(
                 "%s. The replacement token was refused too, so no further token is generated: the account's API "
@@ -294,7 +314,7 @@ class CloudAgentClient:
     def _gave_up(self, outcome, what: str, attempts: int, waited: float, retry: bool) -> CloudAgentError:
         tried = " after %d retries (%.1f s of back-off)" % (attempts, waited) if attempts else ""
         if not retry:
-            tried = " (token generation is never retried: each call spends budget and logs out older tokens)"
+            tried = NOT_RETRIED.get(what.split(" ", 1)[0], NOT_RETRIED["Generate"])
         if isinstance(outcome, TransportError):
             error = TransportError("%s%s. Check base_url, the network path and timeout." % (outcome, tried))
             error.may_have_landed = outcome.may_have_landed  # the token store counts such a lost generation
@@ -334,6 +354,15 @@ def _records(message: Any) -> list:
     if isinstance(message, list):
         return [record for record in message if isinstance(record, dict)]
     return []  # "null", None, "": the API's ways of saying "no records"
+
+
+def _row_entries(message: Any) -> list:
+    """The per-row entries of a Schedule Campaign Data answer: a list, one entry, or an object keyed by position."""
+    if isinstance(message, list):
+        return [entry for entry in message if isinstance(entry, dict)]
+    if all(isinstance(value, dict) for value in message.values()) and message:
+        return list(message.values())
+    return [message]
 
 
 def _text(value: Any) -> str:

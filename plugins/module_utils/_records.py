@@ -23,6 +23,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import
     secret_values,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection, select_records, selected_ids
 
 TRUE_WORDS = frozenset(("1", "true", "yes"))
 # Longer digit strings are no row id, and int() refuses 4,300+ digits (Python's conversion limit).
@@ -53,15 +54,9 @@ def normalize_records(raw_records: Iterable[dict], warn: Callable[[str], None],
     return sorted(records, key=lambda record: record["id"])
 
 
-def filter_records(records: List[dict], rows: Optional[RowSet], campaign_name: Optional[str],
-                   pending: Optional[bool]) -> List[dict]:
-    """Keep the records matching every filter that is set."""
-    return [
-        record for record in records
-        if (rows is None or record["id"] in rows)
-        and (campaign_name is None or record["campaign_name"] == campaign_name)
-        and (pending is None or record["is_request_sent"] is not pending)
-    ]
+def filter_records(records: List[dict], selection: Selection) -> List[dict]:
+    """Keep the records matching every filter of ``selection`` (see _selectors.py)."""
+    return select_records(records, selection)
 
 
 def _normalize(raw: dict, row_id: int, client_forms: List[str]) -> dict:
@@ -104,9 +99,8 @@ def _json_or_text(value: Any) -> Any:
         return "(a JSON text nested deeper than %d levels: not shown)" % MAX_RECORD_DEPTH
 
 
-def scheduled_data_info(client, rows: Optional[RowSet], campaign_name: Optional[str], pending: Optional[bool],
-                        warn: Callable[[str], None]) -> dict:
+def scheduled_data_info(client, selection: Selection, warn: Callable[[str], None]) -> dict:
     """The info module's whole job: one status read, normalised and filtered."""
     raw_records = client.get_scheduled_data()
-    records = filter_records(normalize_records(raw_records, warn, client.secrets), rows, campaign_name, pending)
-    return dict(changed=False, scheduled_data=records, row_ids=RowSet.from_ids(r["id"] for r in records).compact())
+    records = filter_records(normalize_records(raw_records, warn, client.secrets), selection)
+    return dict(changed=False, scheduled_data=records, row_ids=selected_ids(records).compact())

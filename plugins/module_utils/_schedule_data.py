@@ -14,12 +14,20 @@ import dataclasses
 from typing import Callable, List, Optional
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, DeleteOutcome
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError, ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_row_ids, normalize_records
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import (
     RowSet,
+    check_max_rows,
     plan_delete_requests,
     request_ids,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    SELECTOR_OPTIONS,
+    Selection,
+    select_records,
+    selected_ids,
+    selection_from_options,
 )
 
 
@@ -32,16 +40,48 @@ class PartialDeleteError(CloudAgentError):
 
 
 def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: int, check_mode: bool,
-                          want_diff: bool, warn: Callable[[str], None]) -> dict:
-    """Delete ``rows`` with the fewest requests; in check mode only predict, from one status read."""
+                          want_diff: bool, warn: Callable[[str], None], existing: Optional[RowSet] = None) -> dict:
+    """Delete ``rows`` with the fewest requests; in check mode only predict, from one status read.
+
+    ``existing``: the ids a status read of this run already found (then no second read is made).
+    """
     plan = plan_delete_requests(rows, batch_size)
-    existing = _read_existing(client, rows, check_mode, warn) if check_mode or want_diff else None
+    if existing is None and (check_mode or want_diff):
+        existing = _read_existing(client, rows, check_mode, warn)
     if check_mode:
         return _prediction(rows, plan, existing, want_diff)
     outcomes = _send_plan(client, rows, plan, existing)
     _warn_about_lost_attempts(outcomes, existing, warn)
     _warn_about_basic_auth_blind_spot(client, outcomes, warn)
     return _outcome(rows, outcomes, existing, want_diff)
+
+
+def delete_rows(client: CloudAgentClient, get_option: Callable[[str], object], check_mode: bool, want_diff: bool,
+                warn: Callable[[str], None]) -> dict:
+    """state=absent: validate row_id and the selectors (before any HTTP request), then delete."""
+    selection = selection_from_options(get_option)
+    batch_size, max_rows = get_option("batch_size"), get_option("max_rows")
+    if batch_size < 1:
+        raise ConfigurationError("batch_size must be 1 or more, got %d." % batch_size)
+    if selection.has_selectors:
+        return delete_selected(client, selection, batch_size, max_rows, check_mode, want_diff, warn)
+    if selection.rows is None:
+        raise ConfigurationError("state=absent needs row_id or a selector (%s) to name the rows to delete."
+                                 % ", ".join(SELECTOR_OPTIONS))
+    check_max_rows(selection.rows, max_rows)
+    return delete_scheduled_data(client, selection.rows, batch_size, check_mode, want_diff, warn)
+
+
+def delete_selected(client: CloudAgentClient, selection: Selection, batch_size: int, max_rows: int, check_mode: bool,
+                    want_diff: bool, warn: Callable[[str], None]) -> dict:
+    """state=absent with selectors: one status read picks the rows, then the planner deletes them."""
+    selected = selected_ids(select_records(normalize_records(client.get_scheduled_data(), warn), selection))
+    check_max_rows(selected, max_rows, "the selection")
+    if not selected:
+        return dict(changed=False, row_ids="", batches=[], deleted="", not_found="",
+                    msg="No scheduled row matches the selectors: nothing to delete.",
+                    **(dict(diff=_diff(selected)) if want_diff else {}))
+    return delete_scheduled_data(client, selected, batch_size, check_mode, want_diff, warn, existing=selected)
 
 
 def _read_existing(client: CloudAgentClient, rows: RowSet, check_mode: bool,

@@ -31,12 +31,29 @@ options:
     description:
       - Only return rows of this campaign.
     type: str
+  phone_number:
+    description:
+      - Only return rows for this number, or one of these numbers.
+      - Numbers compare without spaces, C(-), C(\() and C(\)); a leading C(+) is kept.
+    type: list
+    elements: str
+  scheduled_after:
+    description:
+      - Only return rows scheduled at or after this time (inclusive), compared with the record's scheduled time.
+      - C(YYYY-MM-DD HH:MM[:SS]) or C(YYYY-MM-DD) (midnight), in the account's local time, without a time zone.
+    type: str
+  scheduled_before:
+    description:
+      - Only return rows scheduled before this time (exclusive). Same format as O(scheduled_after).
+    type: str
   pending:
     description:
       - V(true) returns only rows not yet sent to the dialer, V(false) only rows already sent.
       - Unset returns all rows.
     type: bool
 notes:
+  - The filters are the selectors of O(ozonetel.cloudagent.ozonetel_schedule_data#module:state=absent), with one
+    implementation, so a delete with the same selectors removes exactly the rows this module returns.
   - With O(auth_mode=basic) and a wrong API key the API answers as if there were no data.
 seealso:
   - module: ozonetel.cloudagent.ozonetel_schedule_data
@@ -53,6 +70,12 @@ EXAMPLES = r"""
   ozonetel.cloudagent.ozonetel_schedule_data:
     row_id: "{{ pending_rows.row_ids }}"
   when: pending_rows.row_ids | length > 0
+
+- name: Read the calls to one number scheduled in the first week of December
+  ozonetel.cloudagent.ozonetel_schedule_data_info:
+    phone_number: ["+91 98765 43210", "9876543211"]
+    scheduled_after: "2026-12-01"
+    scheduled_before: "2026-12-08"
 """
 
 RETURN = r"""
@@ -107,12 +130,11 @@ row_ids:
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._module_runner import build_module, run_module
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import scheduled_data_info
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import selection_from_options
 
 
 def read_records(module, client):
-    rows = None if module.params["row_id"] is None else parse_row_ids(module.params["row_id"])
-    return scheduled_data_info(client, rows, module.params["campaign_name"], module.params["pending"], module.warn)
+    return scheduled_data_info(client, selection_from_options(module.params.get), module.warn)
 
 
 def main():
@@ -120,6 +142,9 @@ def main():
         dict(
             row_id=dict(type="raw", aliases=["row_ids"]),
             campaign_name=dict(type="str"),
+            phone_number=dict(type="list", elements="str"),
+            scheduled_after=dict(type="str"),
+            scheduled_before=dict(type="str"),
             pending=dict(type="bool"),
         ),
         supports_check_mode=True,

@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
 # pylint: disable=wrong-import-position
+from bench_present import add_arguments as add_present_arguments, measure_present, method_lines as present_method  # noqa: E402
 from bench_report import COUNT, SPEED, Measurement, Report  # noqa: E402
 from bench_support import AnsibleRunner, BenchError, describe_ids, load_average, machine_facts, scattered_ids  # noqa: E402
 from bench_token_store import METHOD as TOKEN_STORE_METHOD, measure_token_store  # noqa: E402
@@ -52,7 +53,10 @@ def parse_args(argv):
     parser.add_argument("--count", type=int, default=400, help="row ids to delete (default %(default)s)")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "performance.md",
                         help="Markdown report to write (default docs/performance.md); '-' writes none")
+    add_present_arguments(parser)
     args = parser.parse_args(argv)
+    if args.full:
+        args.present_uri_rows = 1000
     if args.runs < 1 or args.count < 1:
         parser.error("--runs and --count must be at least 1")
     if args.quick and args.full:
@@ -228,7 +232,8 @@ def run_benchmark(args) -> Report:
                  ("check mode", lambda: measure_check_mode(runner, report, ids)),
                  ("module overhead", lambda: measure_overhead(runner, report, args.runs)),
                  ("scattered delete", lambda: measure_deletes(runner, report, ids, plan, args.runs, per_id_runs)),
-                 ("token store", lambda: measure_token_store(Path(workdir), report, args.runs))]
+                 ("token store", lambda: measure_token_store(Path(workdir), report, args.runs)),
+                 ("declarative schedule", lambda: measure_present(runner, report, args.runs, args.present_uri_rows))]
         for name, step in steps:
             print("Measuring %s ..." % name, flush=True)
             step()
@@ -238,7 +243,8 @@ def run_benchmark(args) -> Report:
         report.target(COUNT, "Token generations, whole benchmark", "1", str(totals["generate_token_ok"]),
                       totals["generate_token_ok"] == 1)
         report.target(COUNT, "Mixed or invalid row specs sent", "0", str(totals["invalid_specs"]), totals["invalid_specs"] == 0)
-    report.method = method_text(args, ids, plan, per_id_runs) + TOKEN_STORE_METHOD
+    report.method = (method_text(args, ids, plan, per_id_runs) + TOKEN_STORE_METHOD
+                     + present_method(args.present_uri_rows))
     return report
 
 

@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "Without it: demo_user (TOKEN_AUTH) and basic_user (BASIC_AUTH)")
     parser.add_argument("--rows", action="append", default=[], metavar="USER:SPEC[:CAMPAIGN]",
                         help="seed scheduled rows at start, SPEC like 1-500 or 1,3,7-9; repeatable")
+    parser.add_argument("--campaign", action="append", default=[], metavar="USER:CAMPAIGN",
+                        help="a campaign Schedule Campaign Data accepts for USER (demo_campaign always exists); repeatable")
     parser.add_argument("--delete-rate-limit", type=int, default=0, metavar="N",
                         help="DELETE requests allowed per user per rolling minute (default: 0 = no limit)")
     parser.add_argument("--token-ttl", type=float, default=3600.0, metavar="SECONDS",
@@ -51,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 def build_state(parser: argparse.ArgumentParser, args: argparse.Namespace) -> EmulatorState:
     try:
         accounts = [parse_account(text) for text in args.account] or default_accounts()
-        state = EmulatorState(accounts, delete_rate_limit=args.delete_rate_limit, token_ttl=args.token_ttl)
+        campaigns = [_user_and_campaign(text) for text in args.campaign]
+        state = EmulatorState(accounts, delete_rate_limit=args.delete_rate_limit, token_ttl=args.token_ttl,
+                              campaigns=campaigns)
         for seed in args.rows:
             user_name, _sep, rest = seed.partition(":")
             spec, _sep, campaign_name = rest.partition(":")
@@ -60,6 +64,13 @@ def build_state(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Em
         # The messages never repeat the argument text, so an api key cannot leak through them.
         parser.error(str(error))
     return state
+
+
+def _user_and_campaign(text: str):
+    user_name, sep, campaign_name = text.partition(":")
+    if not sep or not user_name or not campaign_name:
+        raise StateError("a campaign is written USER:CAMPAIGN")
+    return user_name, campaign_name
 
 
 def _stop_on_sigterm(signum, frame):

@@ -150,6 +150,22 @@ class Emulator:
     def counters(self) -> dict:
         return self.request("GET", "counters")
 
+    def add_campaign(self, user_name: str, campaign_name: str) -> None:
+        """Make Schedule Campaign Data accept ``campaign_name`` for ``user_name``."""
+        self.request("POST", "campaigns", {"user_name": user_name, "campaign_name": campaign_name})
+
+    def campaigns(self, user_name: str) -> List[str]:
+        return self.request("GET", "campaigns?" + urllib.parse.urlencode({"user_name": user_name}))["campaigns"]
+
+    def records(self, user_name: str) -> List[dict]:
+        """The user's rows as the emulator holds them: id, campaign_name, phone_number, scheduled_time,
+        is_request_sent, and the columns sent for rows created through Schedule Campaign Data."""
+        return self.request("GET", "records?" + urllib.parse.urlencode({"user_name": user_name}))["rows"]
+
+    def dial(self, user_name: str, ids: Iterable[int]) -> int:
+        """Mark rows as sent to the dialer (what happens when their time comes); returns how many."""
+        return self.request("POST", "dial", {"user_name": user_name, "ids": list(ids)})["sent"]
+
     def fault(self, **rule) -> None:
         """Add one fault rule, e.g. ``fault(endpoint="delete", kind="http_status", status=503, retry_after=1)``."""
         self.faults([rule])

@@ -44,6 +44,32 @@ def _list_rows(state: EmulatorState, payload: dict, query: Dict[str, str]) -> di
     return {"ids_by_user": state.ids_by_user()}
 
 
+def _add_campaign(state: EmulatorState, payload: dict, query: Dict[str, str]) -> dict:
+    state.add_campaign(payload.get("user_name"), payload.get("campaign_name"))
+    return {"ok": True}
+
+
+def _list_campaigns(state: EmulatorState, payload: dict, query: Dict[str, str]) -> dict:
+    return {"campaigns": state.campaigns_of(_required_user(query))}
+
+
+def _list_records(state: EmulatorState, payload: dict, query: Dict[str, str]) -> dict:
+    return {"rows": [row.describe() for row in state.rows_of(_required_user(query))]}
+
+
+def _dial(state: EmulatorState, payload: dict, query: Dict[str, str]) -> dict:
+    ids = payload.get("ids")
+    if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+        raise StateError("'ids' must be a list of integers")
+    return {"ok": True, "sent": state.mark_sent(payload.get("user_name"), ids)}
+
+
+def _required_user(query: Dict[str, str]) -> str:
+    if not query.get("user_name"):
+        raise StateError("give the query parameter user_name")
+    return query["user_name"]
+
+
 def _counters(state: EmulatorState, payload: dict, query: Dict[str, str]) -> dict:
     return state.counters()
 
@@ -86,6 +112,10 @@ ROUTES = {
     ("POST", "accounts"): _add_account,
     ("POST", "rows"): _add_rows,
     ("GET", "rows"): _list_rows,
+    ("POST", "campaigns"): _add_campaign,
+    ("GET", "campaigns"): _list_campaigns,
+    ("GET", "records"): _list_records,
+    ("POST", "dial"): _dial,
     ("GET", "counters"): _counters,
     ("POST", "faults"): _add_faults,
     ("GET", "faults"): _list_faults,

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from emulator_reply import Reply, vendor_error, vendor_false
 
-ENDPOINTS = ("generate_token", "delete", "get_scheduled_data")
+ENDPOINTS = ("generate_token", "delete", "get_scheduled_data", "schedule")
 ANSWER_KINDS = ("http_status", "html", "empty", "non_json", "max_limit", "token_expired", "server_error_json", "drop")
 FAULT_KINDS = ANSWER_KINDS + ("delay",)
 MAX_DELAY_SECONDS = 600

@@ -22,6 +22,11 @@ from emulator_vendor import VENDOR_ROUTES, auth_kind, chosen_row_spec, handle_ve
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
+def _posted_rows(body: dict):
+    data = body.get("bulkData", {}).get("data") if isinstance(body.get("bulkData"), dict) else None
+    return len(data) if isinstance(data, list) else None
+
+
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -125,6 +130,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             "path": path,
             "endpoint": endpoint,
             "row_spec": loggable_row_spec(body) if endpoint == "delete" else None,
+            "rows": _posted_rows(body) if endpoint == "schedule" else None,
             "auth": auth_kind(self.headers),
             "api_key_header": self.headers.get("apiKey") is not None,
             "status": reply.status,

@@ -86,21 +86,27 @@ class Row:
     def phone_number(self) -> str:
         return "98%08d" % (self.row_id % 100000000)
 
-    def to_record(self, api_key: str) -> dict:
-        """The record as the vendor returns it, including the account key the vendor leaks."""
-        schedule_time = self.schedule_time()
-        params = [
-            ("api_key", api_key),
-            ("campaign_name", self.campaign_name),
-            ("action", "START"),
-            ("format", "json"),
+    def schedule_params(self):
+        """The row's columns inside ScheduleParams, after api_key, campaign_name, action and format."""
+        return [
             ("PhoneNumber", self.phone_number()),
             ("Name", "Customer %d" % self.row_id),
-            ("ScheduledTime", schedule_time),
+            ("ScheduledTime", self.schedule_time()),
             ("skill", "demo_skill"),
             ("AgentID", "demo_agent"),
             ("Priority", "1"),
         ]
+
+    def describe(self) -> dict:
+        """The row for the control API (no api key)."""
+        return {"id": self.row_id, "campaign_name": self.campaign_name, "phone_number": self.phone_number(),
+                "scheduled_time": self.schedule_time(), "is_request_sent": self.is_request_sent}
+
+    def to_record(self, api_key: str) -> dict:
+        """The record as the vendor returns it, including the account key the vendor leaks."""
+        schedule_time = self.schedule_time()
+        params = [("api_key", api_key), ("campaign_name", self.campaign_name), ("action", "START"),
+                  ("format", "json")] + self.schedule_params()
         if self.is_request_sent:
             response = json.dumps({"status": "queued", "message": "Customer added to campaign"})
         else:

@@ -12,7 +12,7 @@ import numbers
 import secrets
 import threading
 import time
-from typing import Dict, Iterable, List
+from typing import Callable, Dict, Iterable, List, Set, Tuple
 
 from emulator_faults import FaultQueue
 from emulator_jwt import decode_token, encode_token
@@ -53,7 +53,8 @@ class Account:
 
 
 def _empty_counters() -> dict:
-    return {"generate_token": 0, "generate_token_ok": 0, "delete": 0, "get_scheduled_data": 0, "invalid_specs": 0}
+    return {"generate_token": 0, "generate_token_ok": 0, "delete": 0, "get_scheduled_data": 0, "schedule": 0,
+            "invalid_specs": 0}
 
 
 def validate_settings(changes) -> dict:
@@ -77,10 +78,12 @@ def validate_settings(changes) -> dict:
 class EmulatorState:
     """Shared by all request threads; vendor handlers hold ``lock`` for the whole of one request."""
 
-    def __init__(self, accounts: Iterable[Account], delete_rate_limit: int = 0, token_ttl: float = HOUR):
+    def __init__(self, accounts: Iterable[Account], delete_rate_limit: int = 0, token_ttl: float = HOUR,
+                 campaigns: Iterable[Tuple[str, str]] = ()):
         self.lock = threading.RLock()
         self._secret = secrets.token_bytes(64)
         self._initial_accounts = list(accounts)
+        self._initial_campaigns = list(campaigns)
         self._initial_settings = validate_settings(
             {"status_case": "lower", "delete_rate_limit": delete_rate_limit, "token_ttl": token_ttl})
         self.faults = FaultQueue()
@@ -91,6 +94,10 @@ class EmulatorState:
             self.accounts: Dict[str, Account] = {account.user_name: account for account in self._initial_accounts}
             self.settings = dict(self._initial_settings)
             self._rows: Dict[str, Dict[int, Row]] = {}
+            self._next_ids: Dict[str, int] = {}
+            self._campaigns: Dict[str, Set[str]] = {}
+            for user_name, campaign_name in self._initial_campaigns:
+                self.add_campaign(user_name, campaign_name)
             self._current_tokens: Dict[str, str] = {}
             self._generations: Dict[str, List[float]] = {}
             self._deletes: Dict[str, List[float]] = {}
@@ -135,10 +142,46 @@ class EmulatorState:
         if any(isinstance(row_id, bool) or not isinstance(row_id, int) or row_id < 0 for row_id in ids):
             raise StateError("ids must be integers >= 0")
         with self.lock:
+            self.add_campaign(user_name, campaign_name)
             rows = self._rows.setdefault(user_name, {})
             for row_id in ids:
                 rows[row_id] = Row(row_id, campaign_name, is_request_sent)
         return len(ids)
+
+    def insert_row(self, user_name: str, make_row: Callable[[int], Row]) -> int:
+        """Store ``make_row(new_id)`` under a fresh id (never one used before, like the vendor's sequence)."""
+        with self.lock:
+            rows = self._rows.setdefault(user_name, {})
+            row_id = max(self._next_ids.get(user_name, 1), max(rows, default=0) + 1)
+            rows[row_id] = make_row(row_id)
+            self._next_ids[user_name] = row_id + 1
+            return row_id
+
+    def mark_sent(self, user_name: str, ids: Iterable[int]) -> int:
+        """What the dialer does when a row's time comes: the row becomes sent (history)."""
+        with self.lock:
+            rows = self._rows.get(user_name, {})
+            marked = [row_id for row_id in ids if row_id in rows]
+            for row_id in marked:
+                rows[row_id].is_request_sent = True
+            return len(marked)
+
+    def add_campaign(self, user_name: str, campaign_name: str) -> None:
+        if not isinstance(user_name, str) or not user_name:
+            raise StateError("user_name must be a non-empty string")
+        if not isinstance(campaign_name, str) or not campaign_name:
+            raise StateError("campaign_name must be a non-empty string")
+        with self.lock:
+            self._campaigns.setdefault(user_name, set()).add(campaign_name)
+
+    def knows_campaign(self, user_name: str, campaign_name: str) -> bool:
+        """Every account has the demo campaign; others exist once seeded (control API, --campaign, --rows)."""
+        with self.lock:
+            return campaign_name == DEFAULT_CAMPAIGN or campaign_name in self._campaigns.get(user_name, set())
+
+    def campaigns_of(self, user_name: str) -> List[str]:
+        with self.lock:
+            return sorted(self._campaigns.get(user_name, set()) | {DEFAULT_CAMPAIGN})
 
     def row_ids(self, user_name: str) -> List[int]:
         with self.lock:

@@ -11,12 +11,14 @@ from typing import Optional, Tuple
 
 from emulator_reply import Reply, vendor_error, vendor_false
 from emulator_rows import vendor_spec_selector
+from emulator_schedule import schedule_campaign_data
 from emulator_state import TOKEN_EXPIRED, TOKEN_OK, EmulatorState
 
 VENDOR_ROUTES = {
     ("POST", "/ca_apis/CAToken/generateToken"): "generate_token",
     ("DELETE", "/ca_apis/deleteScheduledData"): "delete",
     ("GET", "/ca_apis/getScheduledData"): "get_scheduled_data",
+    ("POST", "/ca_apis/campaignScheduledData"): "schedule",
 }
 
 
@@ -135,4 +137,6 @@ def handle_vendor_request(state: EmulatorState, endpoint: str, headers, body: di
             return generate_token(state, headers, body)
         if endpoint == "delete":
             return delete_scheduled_data(state, headers, body), False
+        if endpoint == "schedule":
+            return schedule_campaign_data(state, headers, body, _authenticate), False
         return get_scheduled_data(state, headers, body), False

@@ -367,7 +367,8 @@ def test_counters_log_requests_without_secrets(emulator):
     status(emulator, BASIC_USER, api_key=BASIC_API_KEY)
     counters = emulator.counters()
     assert {key: counters[key] for key in counters if key != "requests"} == {
-        "generate_token": 1, "generate_token_ok": 1, "delete": 1, "get_scheduled_data": 1, "invalid_specs": 0}
+        "generate_token": 1, "generate_token_ok": 1, "delete": 1, "get_scheduled_data": 1, "schedule": 0,
+        "invalid_specs": 0}
     token_entry, delete_entry, status_entry = counters["requests"]
     assert (token_entry["endpoint"], token_entry["auth"], token_entry["api_message"]) == ("generate_token", "apikey", "")
     assert delete_entry["method"] == "DELETE" and delete_entry["path"] == DELETE_PATH

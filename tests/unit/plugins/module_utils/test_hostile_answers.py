@@ -31,6 +31,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TransportError,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import scheduled_data_info
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import open_token_store
 
 BASE = "https://cloudagent.example.test"
@@ -235,7 +236,7 @@ def test_records_echoing_the_client_secrets_are_masked_in_the_info_result(make_c
     responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": [
         {"Id": "1", "Response": echo, TOKEN: "as a key", "ScheduleParams": "campaign_name=c"}]})
     client = make_client(api_key=ODD_API_KEY, auth_mode="token", token=TOKEN)
-    result = scheduled_data_info(client, None, None, None, warnings.append)
+    result = scheduled_data_info(client, Selection(), warnings.append)
     dumped = json.dumps(result)
     assert TOKEN not in dumped and quote_plus(ODD_API_KEY) not in dumped and result["scheduled_data"]
 

@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import settings_from_options
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import filter_records, normalize_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids
 
 ACCOUNT_KEY = "FAKE-ACCOUNT-KEY-0000"
@@ -51,7 +52,8 @@ def test_records_are_snake_case_int_ids_sorted_without_the_api_key():
 def test_filters_combine(rows, campaign, pending, expected):
     raw = [vendor_record(1), vendor_record(2, sent="1"), vendor_record(3, "autumn"), vendor_record(4, "autumn", "1")]
     records = normalize_records(raw, lambda message: None)
-    selected = filter_records(records, None if rows is None else parse_row_ids(rows), campaign, pending)
+    selection = Selection(rows=None if rows is None else parse_row_ids(rows), campaign_name=campaign, pending=pending)
+    selected = filter_records(records, selection)
     assert [r["id"] for r in selected] == expected
 
 

@@ -64,7 +64,14 @@ def basic_args(**extra):
 
 def test_no_arguments_fails_naming_the_required_options(monkeypatch):
     outcome = run_module(ozonetel_schedule_data, {}, monkeypatch)
-    assert outcome.failed and "row_id" in outcome.result["msg"] and "user_name" in outcome.result["msg"]
+    assert outcome.failed and "user_name" in outcome.result["msg"]
+
+
+def test_absent_without_row_id_or_a_selector_fails_naming_them_before_any_request(monkeypatch):
+    with responses.RequestsMock() as mock:
+        outcome = run_module(ozonetel_schedule_data, basic_args(), monkeypatch)
+        assert len(mock.calls) == 0
+    assert outcome.failed and "state=absent needs row_id or a selector (campaign_name" in outcome.result["msg"]
 
 
 @pytest.mark.parametrize("row_id, shown", [("abc", "abc"), ("10-3", "10-3"), ([1, [2]], "[2]"), (3.5, "3.5")])

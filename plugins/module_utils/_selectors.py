@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
+"""Selecting status records: the filters of the info module and the selectors of state=absent, one implementation."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any, Callable, FrozenSet, Iterable, List, Optional
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import (
+    comparable_phone,
+    normalize_phone,
+    parse_local_time,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
+
+SELECTOR_OPTIONS = ("campaign_name", "phone_number", "scheduled_after", "scheduled_before", "pending")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Every filter that is set must match; ``None`` means "not filtered on this"."""
+
+    rows: Optional[RowSet] = None
+    campaign_name: Optional[str] = None
+    phone_numbers: Optional[FrozenSet[str]] = None
+    scheduled_after: Optional[datetime.datetime] = None
+    scheduled_before: Optional[datetime.datetime] = None
+    pending: Optional[bool] = None
+
+    @property
+    def has_selectors(self) -> bool:
+        """True when something besides ``row_id`` narrows the records (so a status read is needed)."""
+        return any(value is not None for value in (self.campaign_name, self.phone_numbers, self.scheduled_after,
+                                                   self.scheduled_before, self.pending))
+
+    def matches(self, record: dict) -> bool:
+        if self.rows is not None and record["id"] not in self.rows:
+            return False
+        if self.campaign_name is not None and record.get("campaign_name") != self.campaign_name:
+            return False
+        if self.pending is not None and bool(record.get("is_request_sent")) is self.pending:
+            return False
+        if self.phone_numbers is not None and comparable_phone(_record_phone(record)) not in self.phone_numbers:
+            return False
+        return self._time_matches(record)
+
+    def _time_matches(self, record: dict) -> bool:
+        if self.scheduled_after is None and self.scheduled_before is None:
+            return True
+        moment = _record_time(record)
+        if moment is None:
+            return False
+        if self.scheduled_after is not None and moment < self.scheduled_after:
+            return False
+        return self.scheduled_before is None or moment < self.scheduled_before
+
+
+def selection_from_options(get_option: Callable[[str], Any]) -> Selection:
+    """Validate the filter options (before any HTTP request) and build the selection."""
+    row_id = get_option("row_id")
+    selection = Selection(
+        rows=None if row_id is None else parse_row_ids(row_id),
+        campaign_name=_campaign(get_option("campaign_name")),
+        phone_numbers=_phones(get_option("phone_number")),
+        scheduled_after=_moment(get_option("scheduled_after"), "scheduled_after"),
+        scheduled_before=_moment(get_option("scheduled_before"), "scheduled_before"),
+        pending=get_option("pending"),
+    )
+    if selection.scheduled_after and selection.scheduled_before and selection.scheduled_after >= selection.scheduled_before:
+        raise ConfigurationError("scheduled_after (%s) must be earlier than scheduled_before (%s): nothing could match."
+                                 % (selection.scheduled_after, selection.scheduled_before))
+    return selection
+
+
+def select_records(records: Iterable[dict], selection: Selection) -> List[dict]:
+    """The normalised records matching every filter of ``selection``, in their order."""
+    return [record for record in records if selection.matches(record)]
+
+
+def selected_ids(records: Iterable[dict]) -> RowSet:
+    return RowSet.from_ids(record["id"] for record in records)
+
+
+def _campaign(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError("campaign_name must be a non-empty string, got %r." % (value,))
+    return value
+
+
+def _phones(value: Any) -> Optional[FrozenSet[str]]:
+    if value is None:
+        return None
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if not values:
+        raise ConfigurationError("phone_number is an empty list: give at least one number, or leave it out.")
+    return frozenset(normalize_phone(item, "phone_number[%d]" % index) for index, item in enumerate(values))
+
+
+def _moment(value: Any, name: str) -> Optional[datetime.datetime]:
+    return None if value is None else parse_local_time(value, name, date_only=True)
+
+
+def _record_phone(record: dict) -> Any:
+    return (record.get("params") or {}).get("PhoneNumber", record.get("phone_number"))
+
+
+def _record_time(record: dict) -> Optional[datetime.datetime]:
+    value = (record.get("params") or {}).get("ScheduledTime") or record.get("schedule_time")
+    try:
+        return parse_local_time(value)
+    except ConfigurationError:
+        return None

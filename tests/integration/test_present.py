@@ -1,0 +1,270 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""state=present end to end: only missing rows are POSTed, reruns send nothing, exclusive and replace_changed
+touch only pending rows, rejected rows are reported; judged by the emulator's rows and request log."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
+from cloudagent_harness.planner_oracle import expected_plan
+from helpers import JWT_PATTERN, SecretScan, delete_specs, requests_to
+
+FIRST = "Schedule the rows"
+AGAIN = "Schedule the same rows again"
+SEEDED_FIRST_TIME = datetime.datetime(2026, 12, 1, 9, 0, 0)  # the emulator synthesizes seeded rows from their id
+
+
+def future(minutes: int, days: int = 1) -> str:
+    """A local time inside the API's 30-day window."""
+    base = datetime.datetime.now().replace(second=0, microsecond=0) + datetime.timedelta(days=days)
+    return (base + datetime.timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def new_rows(count: int, first_phone: int = 9900000000, **columns) -> list:
+    return [dict(phone_number=str(first_phone + n), scheduled_time=future(n), **columns) for n in range(count)]
+
+
+def seeded_row(row_id: int) -> dict:
+    """The identity the emulator gives a seeded row."""
+    moment = SEEDED_FIRST_TIME + datetime.timedelta(minutes=row_id % 100000)
+    return dict(phone_number="98%08d" % row_id, scheduled_time=moment.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def identities(records) -> set:
+    return {(record["phone_number"], record["scheduled_time"]) for record in records}
+
+
+def wanted_identities(rows) -> set:
+    return {(row["phone_number"], row["scheduled_time"].replace("T", " ")) for row in rows}
+
+
+class Requests:
+    """The vendor requests the emulator received since the last call."""
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.seen = len(emulator.counters()["requests"])
+
+    def since_last(self) -> dict:
+        log = self.emulator.counters()["requests"]
+        new, self.seen = log[self.seen:], len(log)
+        return {"posts": [entry for entry in new if entry["endpoint"] == "schedule"],
+                "deletes": [entry["row_spec"] for entry in new if entry["endpoint"] == "delete"],
+                "reads": sum(1 for entry in new if entry["endpoint"] == "get_scheduled_data")}
+
+
+def test_250_new_rows_take_3_posts_and_the_identical_rerun_sends_nothing(emulator, run_playbook):
+    wanted = new_rows(250, name="Customer")
+    log = Requests(emulator)
+
+    first = run_playbook("present.yml", {"wanted_rows": wanted})
+    first_requests = log.since_last()
+    again = run_playbook("present.yml", {"wanted_rows": wanted})
+    again_requests = log.since_last()
+
+    assert first.rc == 0 and again.rc == 0, first
+    held = emulator.records(DEMO_USER)
+    assert identities(held) == wanted_identities(wanted) and len(held) == 250
+    assert [post["rows"] for post in first_requests["posts"]] == [100, 100, 50]
+    assert first_requests["reads"] == 2 and first_requests["deletes"] == []
+    assert again_requests == {"posts": [], "deletes": [], "reads": 1}
+    result = first.one(FIRST)
+    assert result["changed"] is True
+    assert [entry["index"] for entry in result["created"]] == list(range(250))
+    ids_by_identity = {(r["phone_number"], r["scheduled_time"]): r["id"] for r in held}
+    assert [entry["row_id"] for entry in result["created"]] == [
+        ids_by_identity[(row["phone_number"], row["scheduled_time"])] for row in wanted]
+    assert [b["kind"] for b in result["batches"]] == ["read", "create", "create", "create", "read"]
+    assert result["deleted"] == "" and result["rejected"] == [] and result["differing"] == []
+    rerun = again.one(FIRST)
+    assert rerun["changed"] is False and rerun["created"] == [] and rerun["deleted"] == ""
+    assert [b["kind"] for b in rerun["batches"]] == ["read"]
+
+
+def test_check_mode_predicts_the_first_run_exactly_without_writing(emulator, run_playbook):
+    emulator.seed(DEMO_USER, spec="1-30")
+    wanted = [seeded_row(n) for n in (3, 4, 5)] + new_rows(120)
+    log = Requests(emulator)
+
+    predicted = run_playbook("present.yml", {"wanted_rows": wanted, "exclusive": True}, check=True, diff=True)
+    predicted_requests = log.since_last()
+    real = run_playbook("present.yml", {"wanted_rows": wanted, "exclusive": True}, diff=True)
+    real_requests = log.since_last()
+
+    assert predicted.rc == 0 and real.rc == 0, predicted
+    assert predicted_requests == {"posts": [], "deletes": [], "reads": 1}
+    guess, done = predicted.one(FIRST), real.one(FIRST)
+    assert guess["changed"] is done["changed"] is True
+    assert [(c["index"], c["phone_number"], c["scheduled_time"]) for c in guess["created"]] == [
+        (c["index"], c["phone_number"], c["scheduled_time"]) for c in done["created"]]
+    assert {c["row_id"] for c in guess["created"]} == {None}
+    assert guess["deleted"] == done["deleted"] == "1-2,6-30"
+    assert guess["diff"]["before"] == done["diff"]["before"]
+    assert len(guess["diff"]["after"].splitlines()) == len(done["diff"]["after"].splitlines()) == 120
+    assert len(real_requests["posts"]) == 2 and real_requests["deletes"] == expected_plan(
+        list(range(1, 3)) + list(range(6, 31)), 100)
+
+
+def test_exclusive_deletes_exactly_the_undeclared_pending_rows_with_the_fewest_deletes_and_never_a_sent_row(
+        emulator, run_playbook):
+    emulator.seed(DEMO_USER, spec="1-40")
+    emulator.seed(DEMO_USER, spec="41-50", is_request_sent=True)
+    emulator.seed(DEMO_USER, spec="60-65,70,72,74")
+    emulator.seed(DEMO_USER, spec="100-110", campaign_name="other_campaign")
+    declared = [seeded_row(n) for n in (1, 2, 3, 45, 62)]
+    wanted = declared + new_rows(5)
+    log = Requests(emulator)
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted, "exclusive": True, "rerun": True})
+    first_requests = log.since_last()
+
+    assert result.rc == 0, result
+    doomed = list(range(4, 41)) + [60, 61, 63, 64, 65, 70, 72, 74]
+    held_ids = {record["id"] for record in emulator.records(DEMO_USER)}
+    assert held_ids.isdisjoint(doomed)
+    assert set(range(41, 51)) <= held_ids, "a sent row was deleted"
+    assert set(range(100, 111)) <= held_ids, "a row of another campaign was deleted"
+    assert {1, 2, 3, 62} <= held_ids
+    assert first_requests["deletes"] == expected_plan(doomed, 100)
+    assert len(first_requests["posts"]) == 1
+    assert result.one(FIRST)["deleted"] == "4-40,60-61,63-65,70,72,74"
+    again = result.one(AGAIN)
+    assert again["changed"] is False and again["deleted"] == ""
+
+
+def test_exclusive_with_no_rows_clears_the_pending_schedule_only(emulator, run_playbook):
+    emulator.seed(DEMO_USER, spec="1-20")
+    emulator.seed(DEMO_USER, spec="21-25", is_request_sent=True)
+
+    result = run_playbook("present.yml", {"wanted_rows": [], "exclusive": True})
+
+    assert result.rc == 0, result
+    assert emulator.ids(DEMO_USER) == list(range(21, 26))
+    assert delete_specs(emulator.counters()) == ["1-20"]
+    assert requests_to(emulator.counters(), "schedule") == []
+
+
+def test_replace_changed_recreates_only_pending_rows_whose_fields_differ(emulator, run_playbook):
+    wanted = new_rows(5, name="Asha", priority=1)
+    assert run_playbook("present.yml", {"wanted_rows": wanted}).rc == 0
+    before = {(r["phone_number"], r["scheduled_time"]): r for r in emulator.records(DEMO_USER)}
+    sent_id = before[(wanted[1]["phone_number"], wanted[1]["scheduled_time"])]["id"]
+    emulator.dial(DEMO_USER, [sent_id])
+    changed = [dict(row) for row in wanted]
+    changed[0]["name"] = "Asha Rao"  # pending: replaced
+    changed[1]["name"] = "Asha Rao"  # sent: history, never touched
+    changed[2]["priority"] = 2       # pending: replaced
+    log = Requests(emulator)
+
+    left_alone = run_playbook("present.yml", {"wanted_rows": changed})
+    left_alone_requests = log.since_last()
+    replaced = run_playbook("present.yml", {"wanted_rows": changed, "replace_changed": True, "rerun": True})
+    replaced_requests = log.since_last()
+
+    assert left_alone.rc == 0 and replaced.rc == 0, replaced
+    assert left_alone_requests == {"posts": [], "deletes": [], "reads": 1}
+    alone = left_alone.one(FIRST)
+    assert alone["changed"] is False
+    assert [(d["index"], d["is_request_sent"]) for d in alone["differing"]] == [(0, False), (1, True), (2, False)]
+    assert alone["differing"][0]["changes"] == {"Name": {"existing": "Asha", "wanted": "Asha Rao"}}
+    old_ids = [before[(row["phone_number"], row["scheduled_time"])]["id"] for row in wanted]
+    assert replaced_requests["deletes"] == expected_plan([old_ids[0], old_ids[2]], 100)
+    assert [post["rows"] for post in replaced_requests["posts"]] == [2]
+    after = {(r["phone_number"], r["scheduled_time"]): r for r in emulator.records(DEMO_USER)}
+    assert after[(wanted[0]["phone_number"], wanted[0]["scheduled_time"])]["columns"]["Name"] == "Asha Rao"
+    assert after[(wanted[2]["phone_number"], wanted[2]["scheduled_time"])]["columns"]["Priority"] == "2"
+    assert after[(wanted[1]["phone_number"], wanted[1]["scheduled_time"])]["id"] == sent_id
+    assert {r["id"] for r in after.values()} >= {sent_id, old_ids[3], old_ids[4]}
+    result = replaced.one(FIRST)
+    assert [c["index"] for c in result["created"]] == [0, 2]
+    assert [d["index"] for d in result["differing"]] == [1]
+    again = replaced.one(AGAIN)
+    assert again["changed"] is False and [d["index"] for d in again["differing"]] == [1]
+
+
+def test_rejected_rows_are_reported_the_other_batches_go_out_and_the_rerun_creates_nothing_twice(
+        emulator, run_playbook):
+    wanted = new_rows(150)
+    wanted[5]["phone_number"] = "12345"
+    wanted[120]["phone_number"] = "+1 (234)"
+    wanted[130]["scheduled_time"] = future(0, days=40)
+    log = Requests(emulator)
+
+    first = run_playbook("present.yml", {"wanted_rows": wanted})
+    first_requests = log.since_last()
+    again = run_playbook("present.yml", {"wanted_rows": wanted})
+    again_requests = log.since_last()
+
+    assert first.rc != 0 and again.rc != 0
+    assert [post["rows"] for post in first_requests["posts"]] == [100, 50]
+    assert [post["rows"] for post in again_requests["posts"]] == [3]
+    assert len(emulator.records(DEMO_USER)) == 147
+    assert len(identities(emulator.records(DEMO_USER))) == 147, "a row was created twice"
+    for run in (first, again):
+        result = run.one(FIRST)
+        assert [(r["index"], r["message"]) for r in result["rejected"]] == [
+            (5, "Invalid PhoneNumber"), (120, "Invalid PhoneNumber"),
+            (130, "ScheduledTime should be within the next 30 days")]
+        assert "rows[5]" in result["msg"] and "rows[130]" in result["msg"]
+    assert len(first.one(FIRST)["created"]) == 147
+    assert again.one(FIRST)["created"] == []
+
+
+def test_unknown_campaign_fails_with_the_api_message(emulator, run_playbook):
+    result = run_playbook("present.yml", {"wanted_rows": new_rows(2), "campaign_name": "no_such_campaign"})
+
+    assert result.rc != 0
+    assert "api_key or campaign_name is invalid or not found" in result.one(FIRST)["msg"]
+    emulator.add_campaign(DEMO_USER, "no_such_campaign")
+    assert run_playbook("present.yml", {"wanted_rows": new_rows(2), "campaign_name": "no_such_campaign"}).rc == 0
+    assert len(emulator.records(DEMO_USER)) == 2
+
+
+@pytest.mark.parametrize("extravars, expected", [
+    ({"wanted_rows": [{"phone_number": "9876543210"}]}, "rows[0] has no scheduled_time"),
+    ({"wanted_rows": [{"phone_number": "9876543210", "scheduled_time": "2026-12-02T09:00:00+05:30"}]},
+     "rows[0].scheduled_time '2026-12-02T09:00:00+05:30' carries a time zone"),
+    ({"wanted_rows": [{"phone_number": "9876543210", "scheduled_time": "2026-12-02 09:00"},
+                      {"phone_number": "98765 43210", "scheduled_time": "2026-12-02T09:00:00"}]},
+     "rows[1] has the same phone number and scheduled time as rows[0]"),
+    ({"wanted_rows": [{"phone_number": "1", "scheduled_time": "2026-12-02 09:00"}, "oops"]},
+     "rows[1] must be a dict"),
+    ({"wanted_rows": [{"phone_number": "1", "scheduled_time": "2026-12-02 09:00", "priority": "high"}]},
+     "rows[0].priority must be an integer"),
+    ({"wanted_rows": [], "exclusive": True, "campaign_name": ""}, "exclusive: true needs campaign_name"),
+    ({"schedule_state": "absent"}, "state=absent needs row_id or a selector"),
+])
+def test_bad_input_fails_before_any_request_naming_the_row(emulator, run_playbook, extravars, expected):
+    result = run_playbook("present.yml", extravars)
+
+    assert result.rc != 0
+    assert expected in result.one(FIRST)["msg"]
+    assert emulator.counters()["requests"] == []
+
+
+def test_a_very_verbose_present_run_with_a_diff_leaks_no_secret(emulator, run_playbook, token_cache_file):
+    emulator.seed(DEMO_USER, spec="1-5")
+    wanted = new_rows(3, name="Asha")
+    assert run_playbook("present.yml", {"wanted_rows": wanted}).rc == 0
+    wanted[0]["name"] = "Asha Rao"
+    wanted.append(dict(phone_number="12345", scheduled_time=future(30)))
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted, "exclusive": True, "replace_changed": True},
+                          verbosity=4, diff=True)
+
+    assert result.rc != 0 and result.one(FIRST)["deleted"], "the run must walk the delete, create and reject paths"
+    assert result.one(FIRST)["rejected"] and result.one(FIRST)["created"]
+    tokens = set(JWT_PATTERN.findall(token_cache_file.read_text(encoding="utf-8")))
+    scan = SecretScan(dict({"demo api key": DEMO_API_KEY}, **{"token %d" % n: t for n, t in enumerate(tokens)}))
+    scan.scan("stdout", result.stdout)
+    scan.scan("stderr", result.stderr)
+    scan.scan("task results", json.dumps(result.records))
+    assert tokens and scan.hits == {}, "secrets found: %r" % scan.hits

@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The client's one Schedule Campaign Data call, at the HTTP seam."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import responses
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
+    SCHEDULE_PATH,
+    CloudAgentClient,
+    ConnectionSettings,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
+
+BASE = "https://cloudagent.example.test"
+API_KEY = "FAKE-API-KEY-0000"
+BULK = {"map": ["PhoneNumber", "ScheduledTime"], "data": [["9800000001", "2026-12-02 09:00:00"]]}
+
+
+@pytest.fixture
+def client():
+    sleeps = []
+    made = CloudAgentClient(ConnectionSettings(base_url=BASE, user_name="unit_user", api_key=API_KEY,
+                                               auth_mode="basic", retries=3), sleep=sleeps.append)
+    made.sleeps = sleeps
+    return made
+
+
+@responses.activate
+def test_the_post_carries_campaign_name_check_duplicate_and_bulk_data(client):
+    entry = {"Response": "success", "msg": "Data updated successfully", "index": "0"}
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [entry]})
+    assert client.schedule_campaign_data("c1", BULK, True) == [entry]
+    call = responses.calls[0].request
+    assert json.loads(call.body) == {"userName": "unit_user", "campaignName": "c1", "checkDuplicate": True,
+                                     "bulkData": BULK}
+    assert call.headers["apiKey"] == API_KEY
+
+
+@responses.activate
+def test_an_answer_keyed_by_position_is_read_as_per_row_entries(client):
+    garbled = {"0-0": {"msg": "Invalid PhoneNumber"}, "0-1": {"msg": "Invalid PhoneNumber"}}
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": garbled})
+    assert client.schedule_campaign_data("c1", BULK, False) == list(garbled.values())
+
+
+@responses.activate
+@pytest.mark.parametrize("body", [
+    {"status": "error", "message": "api_key or campaign_name is invalid or not found"},
+    {"status": "error", "message": "Mandatory parameter ScheduledTime is in bulkData map"},
+    {"status": "success", "message": "done"},
+])
+def test_a_refused_or_unrecognised_answer_is_an_api_error_with_its_message(client, body):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json=body)
+    with pytest.raises(ApiError) as caught:
+        client.schedule_campaign_data("c1", BULK, False)
+    assert body["message"] in str(caught.value) and API_KEY not in str(caught.value)
+
+
+@responses.activate
+def test_a_lost_answer_is_not_retried_because_the_rows_may_exist(client):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, body=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(TransportError) as caught:
+        client.schedule_campaign_data("c1", BULK, False)
+    assert len(responses.calls) == 1 and client.sleeps == []
+    assert "a POST that creates rows is never retried" in str(caught.value)
+    assert "token generation" not in str(caught.value)
