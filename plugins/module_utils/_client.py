@@ -68,11 +68,15 @@ SCHEDULE_PATH = "/ca_apis/campaignScheduledData"
 USER_AGENT = "ozonetel.cloudagent/1.0.0"
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
+# Which failed attempts a request may repeat (see _may_repeat).
+RETRY_ALWAYS = "always"  # reads and DELETEs: repeating them is safe
+RETRY_UNPROCESSED = "unprocessed"  # POSTs that create rows: only when the API cannot have acted on them
+RETRY_NEVER = "never"  # token generation: every call spends budget and logs out older tokens
 # Why a request was sent once only, by the first word of its description.
 NOT_RETRIED = {
     "Generate": " (token generation is never retried: each call spends budget and logs out older tokens)",
-    "Schedule": " (a POST that creates rows is never retried: it may have created them; run the task again, "
-                "it creates only the rows still missing)",
+    "Schedule": " (a POST that creates rows is not repeated once it may have reached CloudAgent: it may have created "
+                "them; run the task again, it creates only the rows still missing)",
 }
 
 
@@ -136,7 +140,7 @@ class CloudAgentClient:
         what = "Generate Token for user '%s'" % self.settings.user_name
         self._require_api_key("generating a token")
         answer = self._send("POST", TOKEN_PATH, {"userName": self.settings.user_name},
-                            {"apiKey": self.settings.api_key}, what, retry=False)
+                            {"apiKey": self.settings.api_key}, what, retry=RETRY_NEVER)
         token = answer.payload.get("token") if isinstance(answer.payload, dict) else None
         if isinstance(token, str) and token:
             return token
@@ -187,8 +191,8 @@ class CloudAgentClient:
         what = "Schedule Campaign Data (POST %s) for campaign '%s'%s" % (SCHEDULE_PATH, campaign_name, label)
         body = {"userName": self.settings.user_name, "campaignName": campaign_name,
                 "checkDuplicate": bool(check_duplicate), "bulkData": bulk_data}
-        # A lost answer may still have created the rows, so a POST is never repeated blindly.
-        answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=False)
+        # A lost answer may still have created the rows, so only a POST the API refused unread is repeated.
+        answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=RETRY_UNPROCESSED)
         if answer.ok and isinstance(answer.message, (list, dict)):
             return _row_entries(answer.message)
         raise ApiError("%s failed: %s" % (what, self._describe(answer)),
@@ -196,7 +200,7 @@ class CloudAgentClient:
 
     # ---- authentication ------------------------------------------------------------------
 
-    def _authorized(self, method: str, path: str, body: dict, what: str, retry: bool = True):
+    def _authorized(self, method: str, path: str, body: dict, what: str, retry: str = RETRY_ALWAYS):
         if self.settings.auth_mode == "basic":
             self._require_api_key("basic authentication")
             return self._send(method, path, body, {"apiKey": self.settings.api_key}, what, retry=retry)
@@ -251,8 +255,8 @@ class CloudAgentClient:
 
     # ---- HTTP with bounded retries ---------------------------------------------------------
 
-    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: bool):
-        retries = self.settings.retries if retry else 0
+    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: str):
+        retries = 0 if retry == RETRY_NEVER else self.settings.retries
         waited = 0.0
         lost_attempt = False
         for attempt in range(retries + 1):
@@ -260,8 +264,8 @@ class CloudAgentClient:
             if not isinstance(outcome, (SlowDown, TransportError)):
                 return dataclasses.replace(outcome, after_lost_attempt=lost_attempt)
             lost_attempt = lost_attempt or outcome.may_have_landed
-            if attempt == retries:
-                raise self._gave_up(outcome, what, attempt, waited, retry)
+            if attempt == retries or not _may_repeat(outcome, retry):
+                raise self._gave_up(outcome, what, attempt, waited, _may_repeat(outcome, retry))
             delay = _delay(outcome, attempt)
             self._warn(self._redact("%s: %s; retry %d of %d in %.1f s." % (
                 what, _cause(outcome), attempt + 1, retries, delay)))
@@ -367,6 +371,12 @@ def _row_entries(message: Any) -> list:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _may_repeat(outcome, retry: str) -> bool:
+    if retry == RETRY_UNPROCESSED:
+        return not outcome.may_have_landed  # a refused connection, 429, 503 or "Max limit exceeded"
+    return retry == RETRY_ALWAYS
 
 
 def _delay(outcome, attempt: int) -> float:

@@ -71,5 +71,31 @@ def test_a_lost_answer_is_not_retried_because_the_rows_may_exist(client):
     with pytest.raises(TransportError) as caught:
         client.schedule_campaign_data("c1", BULK, False)
     assert len(responses.calls) == 1 and client.sleeps == []
-    assert "a POST that creates rows is never retried" in str(caught.value)
+    assert "a POST that creates rows is not repeated once it may have reached CloudAgent" in str(caught.value)
     assert "token generation" not in str(caught.value)
+
+
+OK_ENTRY = {"Response": "success", "msg": "Data updated successfully", "index": "0"}
+
+
+@responses.activate
+@pytest.mark.parametrize("refusal", [
+    dict(status=429, json={"status": "error", "message": "Too many requests"}),
+    dict(status=503, json={"status": "error", "message": "Service unavailable"}),
+    dict(status=200, json={"status": "error", "message": "Max limit exceeded"}),
+], ids=["http-429", "http-503", "max-limit-exceeded"])
+def test_a_post_refused_before_it_was_processed_is_retried(client, refusal):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, **refusal)
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [OK_ENTRY]})
+    assert client.schedule_campaign_data("c1", BULK, False) == [OK_ENTRY]
+    assert len(responses.calls) == 2 and len(client.sleeps) == 1
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_post_answered_by_a_gateway_that_may_have_forwarded_it_is_not_retried(client, status):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, status=status, body="<html>Bad gateway</html>")
+    with pytest.raises(ApiError) as caught:
+        client.schedule_campaign_data("c1", BULK, False)
+    assert len(responses.calls) == 1 and client.sleeps == []
+    assert "a POST that creates rows is not repeated once it may have reached CloudAgent" in str(caught.value)
