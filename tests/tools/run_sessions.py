@@ -1,0 +1,114 @@
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run nox sessions one by one and print one result line for each, then the test summary.
+
+Usage: python tests/tools/run_sessions.py [SESSION ...]   (default: every session of ``nox -l``
+except the meta session ``lint``, whose parts are listed on their own)
+
+Each line reads ``result: <session> ansible-core=<X> python=<Y> passed|FAILED <seconds> s``.
+The last line is ``tests: N passed, N failed``: test cases from the JUnit reports the sessions
+write under tests/output/sessions/, plus one failure for every failed session, so a failing lint
+counts as much as a failing test. A run without any test case is a failure too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from junit_summary import Counts, report_counts  # noqa: E402  pylint: disable=wrong-import-position
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REPORT_DIR = REPO_ROOT / "tests" / "output" / "sessions"
+META_SESSIONS = {"lint"}
+CORE_IN_NAME = re.compile(r"-(2\.\d+)(?:-|$)")
+
+
+def nox_command() -> list[str]:
+    return [sys.executable, "-m", "nox", "--no-color", "--reuse-venv", "yes"]
+
+
+def listed_sessions() -> list[dict]:
+    listing = subprocess.run([*nox_command(), "--list", "--json"], cwd=REPO_ROOT, check=True,
+                             capture_output=True, text=True).stdout
+    return [entry for entry in json.loads(listing) if entry["session"] not in META_SESSIONS]
+
+
+def ansible_core_of(name: str) -> str:
+    found = CORE_IN_NAME.search(name)
+    return found.group(1) if found else "-"
+
+
+def python_of(entry: dict) -> str:
+    """The controller Python of a session, and the module Pythons ansible-test ran on when they differ."""
+    python = entry.get("python")
+    controller = python if isinstance(python, str) else "runner"
+    modules = [tag.split(":", 1)[1] for tag in entry.get("tags") or [] if tag.startswith("modules:")]
+    if modules and modules[0] != controller:
+        return "%s modules=%s" % (controller, modules[0])
+    return controller
+
+
+def run_session(name: str, log_dir: Path) -> tuple[bool, float]:
+    """Run one session, its output to the terminal and to a log file; return (passed, seconds)."""
+    started = time.monotonic()
+    with open(log_dir / ("%s.log" % name), "wb") as log:
+        process = subprocess.Popen([*nox_command(), "-s", name], cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        for chunk in iter(process.stdout.readline, b""):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+            log.write(chunk)
+        rc = process.wait()
+    return rc == 0, time.monotonic() - started
+
+
+def junit_counts() -> Counts:
+    total = Counts()
+    for report in sorted(REPORT_DIR.glob("*/*.xml")):
+        total.add(report_counts(str(report)))
+    return total
+
+
+def main(requested: list[str]) -> int:
+    entries = {entry["session"]: entry for entry in listed_sessions()}
+    names = requested or list(entries)
+    unknown = [name for name in names if name not in entries]
+    if unknown:
+        print("unknown session(s): %s (nox -l lists them)" % ", ".join(unknown))
+        return 2
+    shutil.rmtree(REPORT_DIR, ignore_errors=True)
+    log_dir = REPO_ROOT / "tests" / "output" / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in names:
+        print("=== session %s ===" % name, flush=True)
+        passed, seconds = run_session(name, log_dir)
+        results.append((name, passed, seconds))
+    print()
+    for name, passed, seconds in results:
+        print("result: %-20s ansible-core=%-5s python=%-20s %-6s %5.0f s" % (
+            name, ansible_core_of(name), python_of(entries[name]), "passed" if passed else "FAILED", seconds))
+    failed_sessions = sum(1 for result in results if not result[1])
+    counts = junit_counts()
+    print("sessions: %d passed, %d failed, %.0f s in all (logs: %s)" % (
+        len(results) - failed_sessions, failed_sessions, sum(result[2] for result in results), log_dir))
+    failed = counts.failed + failed_sessions
+    if counts.tests == 0:
+        print("no session wrote a test report: nothing was tested")
+        failed += 1
+    print("tests: %d passed, %d failed" % (counts.passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    sys.exit(main(sys.argv[1:]))
