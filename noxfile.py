@@ -103,6 +103,7 @@ def _drop_ansible_test_temp() -> None:
 
 def _junit_units_check(session_name: str):
     """After ansible-test units: keep its JUnit reports; no test collected is a failure (it exits 0 then)."""
+
     def check() -> None:
         _drop_ansible_test_temp()
         reports = sorted(Path("tests/output/junit").glob("*.xml"))
@@ -115,15 +116,17 @@ def _junit_units_check(session_name: str):
             counts.add(report_counts(str(report)))
         if counts.tests == 0:
             raise RuntimeError("ansible-test units ran no test (it treats 'nothing collected' as success)")
+
     return check
 
 
-def _add_ansible_test(name: str, target: Target, params: list[str], module_pythons: str,
-                      after=_drop_ansible_test_temp) -> None:
+def _add_ansible_test(
+    name: str, target: Target, params: list[str], module_pythons: str, after=_drop_ansible_test_temp
+) -> None:
     antsibull_nox.add_ansible_test_session(
         name=name,
-        description="ansible-test %s with ansible-core %s (controller Python %s)" % (
-            " ".join(params), target.core, target.controller),
+        description="ansible-test %s with ansible-core %s (controller Python %s)"
+        % (" ".join(params), target.core, target.controller),
         ansible_test_params=[*params, "--venv", "--color", "no"],
         default=True,
         ansible_core_version=target.core,
@@ -136,16 +139,22 @@ def _add_ansible_test(name: str, target: Target, params: list[str], module_pytho
 
 
 for _target in MATRIX:
-    _add_ansible_test("sanity-%s" % _target.core, _target, ["sanity", "--python", _target.sanity_python],
-                      _target.sanity_python)
+    _add_ansible_test(
+        "sanity-%s" % _target.core, _target, ["sanity", "--python", _target.sanity_python], _target.sanity_python
+    )
     # without --python, ansible-test units runs on every supported Python it finds (3.9-3.13 here)
     _units_python = [] if _target.units_pythons == ["all"] else ["--python", _target.units_pythons[0]]
-    _add_ansible_test("units-%s" % _target.core, _target, ["units", *_units_python, "--requirements"],
-                      "3.9-3.13" if _target.units_pythons == ["all"] else _target.units_pythons[0],
-                      _junit_units_check("units-%s" % _target.core))
+    _add_ansible_test(
+        "units-%s" % _target.core,
+        _target,
+        ["units", *_units_python, "--requirements"],
+        "3.9-3.13" if _target.units_pythons == ["all"] else _target.units_pythons[0],
+        _junit_units_check("units-%s" % _target.core),
+    )
 
 
 # --- the project's own pytest sessions ------------------------------------------------------------
+
 
 def _core_pin(core: str) -> str:
     return "ansible-core==%s.*" % core
@@ -163,9 +172,24 @@ def _pytest(session: nox.Session, name: str, *args: str) -> None:
         "XDG_CACHE_HOME": str(tmp / "xdg-cache"),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:pytest-ansible", "-q",
-                "--basetemp", str(tmp / "pytest"), "--junitxml", str(REPORT_DIR / name / "junit.xml"), *args,
-                *session.posargs, env=env, success_codes=[0])
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:pytest-ansible",
+        "-q",
+        "--basetemp",
+        str(tmp / "pytest"),
+        "--junitxml",
+        str(REPORT_DIR / name / "junit.xml"),
+        *args,
+        *session.posargs,
+        env=env,
+        success_codes=[0],
+    )
 
 
 def _add_pytest_session(kind: str, target: Target, requirements: str, args: list[str]) -> None:
@@ -180,10 +204,15 @@ def _add_pytest_session(kind: str, target: Target, requirements: str, args: list
 
 
 for _target in (OLDEST, NEWEST):
-    _add_pytest_session("integration", _target, "tests/requirements-integration.txt",
-                        ["tests/integration", "--ignore", "tests/integration/test_docs_snippets.py"])
-    _add_pytest_session("docs-snippets", _target, "tests/requirements-integration.txt",
-                        ["tests/integration/test_docs_snippets.py"])
+    _add_pytest_session(
+        "integration",
+        _target,
+        "tests/requirements-integration.txt",
+        ["tests/integration", "--ignore", "tests/integration/test_docs_snippets.py"],
+    )
+    _add_pytest_session(
+        "docs-snippets", _target, "tests/requirements-integration.txt", ["tests/integration/test_docs_snippets.py"]
+    )
 
 
 # --- build, import, changelog, execution environment --------------------------------------------
@@ -191,14 +220,15 @@ for _target in (OLDEST, NEWEST):
 UNWANTED_IN_TARBALL = re.compile(
     r"(^|/)(\.venv[^/]*|venv|\.nox|\.tox|\.git|\.ci|\.cache|\.ansible|__pycache__|\.pytest_cache|\.hypothesis"
     r"|\.mypy_cache|\.ruff_cache|build|dist|output)(/|$)|\.py[co]$|\.tar\.gz$"
-    r"|(^|/)(Makefile|noxfile\.py|antsibull-nox\.toml|ruff\.toml|\.yamllint|\.ansible-lint|\.gitignore)$")
+    r"|(^|/)(Makefile|noxfile\.py|antsibull-nox\.toml|ruff\.toml|\.yamllint|\.ansible-lint|\.gitignore)$"
+)
 
 
 @nox.session(name="build-import", python="3.11", default=True)
 def build_import(session: nox.Session) -> None:
     """Build the collection, refuse unwanted files in the tarball, import it with galaxy-importer (strict)."""
     session.install("galaxy-importer")
-    work = Path(session.create_tmp()) / "build-import"
+    work = Path(session.create_tmp()).resolve() / "build-import"
     shutil.rmtree(work, ignore_errors=True)
     (work / "tmp").mkdir(parents=True)
     session.run("ansible-galaxy", "collection", "build", "--output-path", str(work), str(REPO_ROOT))
@@ -206,14 +236,25 @@ def build_import(session: nox.Session) -> None:
     entries = session.run("tar", "-tzf", str(tarball), silent=True, external=True).split()
     unwanted = [entry for entry in entries if UNWANTED_IN_TARBALL.search(entry.removeprefix("./"))]
     if unwanted:
-        session.error("%s holds files that are not part of the product (fix build_ignore in galaxy.yml): %s"
-                      % (tarball.name, ", ".join(unwanted)))
+        session.error(
+            "%s holds files that are not part of the product (fix build_ignore in galaxy.yml): %s"
+            % (tarball.name, ", ".join(unwanted))
+        )
     session.log("%s: %d entries, none unwanted" % (tarball.name, len(entries)))
     # Never RUN_ANSIBLE_TEST (it needs a container engine). The importer exits 0 on lint violations,
     # which it logs as WARNING lines: every WARNING or ERROR line is a failure here.
-    log = session.run("python", "-m", "galaxy_importer.main", str(tarball), silent=True, env={
-        "GALAXY_IMPORTER_RUN_ANSIBLE_TEST": "false", "GALAXY_IMPORTER_OFFLINE_ANSIBLE_LINT": "true",
-        "GALAXY_IMPORTER_TMP_ROOT_DIR": str(work / "tmp")})
+    log = session.run(
+        "python",
+        "-m",
+        "galaxy_importer.main",
+        str(tarball),
+        silent=True,
+        env={
+            "GALAXY_IMPORTER_RUN_ANSIBLE_TEST": "false",
+            "GALAXY_IMPORTER_OFFLINE_ANSIBLE_LINT": "true",
+            "GALAXY_IMPORTER_TMP_ROOT_DIR": str(work / "tmp"),
+        },
+    )
     print(log)
     problems = [line for line in log.splitlines() if re.match(r"^(WARNING|ERROR)", line)]
     if problems:
@@ -231,24 +272,37 @@ def changelog(session: nox.Session) -> None:
 def execution_environment(session: nox.Session) -> None:
     """ansible-builder: introspection lists requests; the documented EE definition renders a build context."""
     session.install("ansible-builder")
-    root = Path(session.create_tmp()) / "ee"
+    root = Path(session.create_tmp()).resolve() / "ee"
     shutil.rmtree(root, ignore_errors=True)
     staged = root / "collections" / "ansible_collections" / "ozonetel" / "cloudagent"
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT,
-                           check=True, capture_output=True, text=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     for relative in files:
         if (REPO_ROOT / relative).is_file():
             (staged / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO_ROOT / relative, staged / relative)
-    introspection = session.run("ansible-builder", "introspect", "--sanitize", str(root / "collections"),
-                                silent=True)
+    introspection = session.run("ansible-builder", "introspect", "--sanitize", str(root / "collections"), silent=True)
     print(introspection)
     if not re.search(r"^\s*-\s+'?requests([^A-Za-z0-9_.-]|$)", introspection, re.MULTILINE):
-        session.error("ansible-builder introspect does not list 'requests' (requirements.txt, "
-                      "meta/execution-environment.yml)")
+        session.error(
+            "ansible-builder introspect does not list 'requests' (requirements.txt, meta/execution-environment.yml)"
+        )
     with session.chdir(staged):
-        session.run("ansible-builder", "create", "-f", "docs/execution-environment.yml",
-                    "--context", str(root / "context"), "--output-filename", "Containerfile")
+        session.run(
+            "ansible-builder",
+            "create",
+            "-f",
+            "docs/execution-environment.yml",
+            "--context",
+            str(root / "context"),
+            "--output-filename",
+            "Containerfile",
+        )
 
 
 @nox.session(name="no-shared-refs", python=False, default=True)

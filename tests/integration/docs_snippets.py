@@ -37,9 +37,12 @@ PLAY_KEYWORDS = {"module_defaults", "vars", "environment", "collections", "gathe
 # Tasks that exercise a play-keyword fragment (e.g. a documented module_defaults), using the pattern
 # the guides document: one token per run through set_fact, then a module of the action group.
 FRAGMENT_TASKS = [
-    {"name": "Get one CloudAgent API token for this run",
-     "ansible.builtin.set_fact": {"cloudagent_token": "{{ lookup('ozonetel.cloudagent.ozonetel_token') }}"},
-     "run_once": True, "no_log": True},
+    {
+        "name": "Get one CloudAgent API token for this run",
+        "ansible.builtin.set_fact": {"cloudagent_token": "{{ lookup('ozonetel.cloudagent.ozonetel_token') }}"},
+        "run_once": True,
+        "no_log": True,
+    },
     {"name": "Read the scheduled data", "ozonetel.cloudagent.ozonetel_schedule_data_info": {}},
 ]
 
@@ -66,8 +69,12 @@ class Snippet:
     def playbook(self) -> str:
         """The snippet as a playbook: plays as written, tasks inside a play, play keywords around FRAGMENT_TASKS."""
         data = yaml.safe_load(self.text)
-        local_play = {"name": "docs snippet %s" % self.ident, "hosts": "localhost", "connection": "local",
-                      "gather_facts": False}
+        local_play = {
+            "name": "docs snippet %s" % self.ident,
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+        }
         if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
             if all("hosts" in item for item in data):
                 return self.text
@@ -75,8 +82,9 @@ class Snippet:
                 return yaml.safe_dump([dict(local_play, tasks=data)], sort_keys=False)
         if isinstance(data, dict) and data and set(data) <= PLAY_KEYWORDS:
             return yaml.safe_dump([dict(local_play, **data, tasks=FRAGMENT_TASKS)], sort_keys=False)
-        raise MarkerError("%s: neither plays, tasks nor play keywords: run it or mark it "
-                          "'docs-test: skip -- <reason>'" % self.ident)
+        raise MarkerError(
+            "%s: neither plays, tasks nor play keywords: run it or mark it 'docs-test: skip -- <reason>'" % self.ident
+        )
 
 
 def _apply_marker(kind: str, value: Optional[str], where: str, pending: dict) -> None:
@@ -97,8 +105,9 @@ def _rst_block_text(lines: List[str], start: int, indent: str) -> str:
     """The indented body of the directive at ``start``, options (``:caption:``) left out."""
     body = []
     index = start + 1
-    while index < len(lines) and (not lines[index].strip() or lines[index].startswith(indent + " ")
-                                  or lines[index].startswith(indent + "\t")):
+    while index < len(lines) and (
+        not lines[index].strip() or lines[index].startswith(indent + " ") or lines[index].startswith(indent + "\t")
+    ):
         body.append(lines[index])
         index += 1
     while body and body[0].strip().startswith(":"):
@@ -110,10 +119,10 @@ def _rst_block_text(lines: List[str], start: int, indent: str) -> str:
 
 def _md_block_text(lines: List[str], start: int, indent: str) -> str:
     body = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if line.strip() == "```":
             break
-        body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+        body.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
     return "\n".join(body) + "\n"
 
 
@@ -141,7 +150,9 @@ def snippets_of(path: Path) -> List[Snippet]:
             pending, pending_line = {}, 0
             in_fence = markdown
         elif line.strip() and pending_line:
-            raise MarkerError("%s:%d: a docs-test marker must stand right before a code block" % (relative, pending_line))
+            raise MarkerError(
+                "%s:%d: a docs-test marker must stand right before a code block" % (relative, pending_line)
+            )
     if pending_line:
         raise MarkerError("%s:%d: a docs-test marker must stand right before a code block" % (relative, pending_line))
     return found
@@ -165,8 +176,9 @@ def playbook_files() -> List[Snippet]:
 
 def yaml_snippets() -> List[Snippet]:
     """Every YAML snippet of the docs plus the documented playbook files, skipped ones included."""
-    blocks = [snippet for path in documentation_files() for snippet in snippets_of(path)
-              if snippet.language in YAML_LANGUAGES]
+    blocks = [
+        snippet for path in documentation_files() for snippet in snippets_of(path) if snippet.language in YAML_LANGUAGES
+    ]
     return blocks + playbook_files()
 
 
@@ -180,10 +192,14 @@ def main() -> int:
         print("docs snippets: %s" % error)
         return 1
     skipped = [snippet for snippet in snippets if snippet.skip_reason]
-    print("docs snippets: %d YAML snippets, %d run, %d skipped" % (len(snippets), len(snippets) - len(skipped),
-                                                                   len(skipped)))
+    print(
+        "docs snippets: %d YAML snippets, %d run, %d skipped"
+        % (len(snippets), len(snippets) - len(skipped), len(skipped))
+    )
     for snippet in snippets:
-        outcome = "skip %s -- %s" % (snippet.ident, snippet.skip_reason) if snippet.skip_reason else "run  " + snippet.ident
+        outcome = (
+            "skip %s -- %s" % (snippet.ident, snippet.skip_reason) if snippet.skip_reason else "run  " + snippet.ident
+        )
         print("  " + outcome)
     return 0
 

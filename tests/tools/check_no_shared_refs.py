@@ -20,8 +20,12 @@ FORBIDDEN = re.compile("|".join([r"interface\.md", r"ozonetel-api\.md", "TOOL" +
 
 
 def tracked_files() -> list[str]:
-    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT,
-                             check=True, capture_output=True).stdout
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
     return [name for name in listing.decode("utf-8").split("\0") if name]
 
 

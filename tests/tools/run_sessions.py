@@ -37,8 +37,9 @@ def nox_command() -> list[str]:
 
 
 def listed_sessions() -> list[dict]:
-    listing = subprocess.run([*nox_command(), "--list", "--json"], cwd=REPO_ROOT, check=True,
-                             capture_output=True, text=True).stdout
+    listing = subprocess.run(
+        [*nox_command(), "--list", "--json"], cwd=REPO_ROOT, check=True, capture_output=True, text=True
+    ).stdout
     return [entry for entry in json.loads(listing) if entry["session"] not in META_SESSIONS]
 
 
@@ -50,7 +51,9 @@ def ansible_core_of(name: str) -> str:
 def python_of(entry: dict) -> str:
     """The controller Python of a session, and the module Pythons ansible-test ran on when they differ."""
     python = entry.get("python")
-    controller = python if isinstance(python, str) else "runner"
+    if python is None:  # nox's own interpreter
+        python = "%d.%d" % sys.version_info[:2]
+    controller = python if isinstance(python, str) else "-"
     modules = [tag.split(":", 1)[1] for tag in entry.get("tags") or [] if tag.startswith("modules:")]
     if modules and modules[0] != controller:
         return "%s modules=%s" % (controller, modules[0])
@@ -61,8 +64,9 @@ def run_session(name: str, log_dir: Path) -> tuple[bool, float]:
     """Run one session, its output to the terminal and to a log file; return (passed, seconds)."""
     started = time.monotonic()
     with open(log_dir / ("%s.log" % name), "wb") as log:
-        process = subprocess.Popen([*nox_command(), "-s", name], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*nox_command(), "-s", name], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         for chunk in iter(process.stdout.readline, b""):
             sys.stdout.buffer.write(chunk)
             sys.stdout.flush()
@@ -95,12 +99,16 @@ def main(requested: list[str]) -> int:
         results.append((name, passed, seconds))
     print()
     for name, passed, seconds in results:
-        print("result: %-20s ansible-core=%-5s python=%-20s %-6s %5.0f s" % (
-            name, ansible_core_of(name), python_of(entries[name]), "passed" if passed else "FAILED", seconds))
+        print(
+            "result: %-20s ansible-core=%-5s python=%-20s %-6s %5.0f s"
+            % (name, ansible_core_of(name), python_of(entries[name]), "passed" if passed else "FAILED", seconds)
+        )
     failed_sessions = sum(1 for result in results if not result[1])
     counts = junit_counts()
-    print("sessions: %d passed, %d failed, %.0f s in all (logs: %s)" % (
-        len(results) - failed_sessions, failed_sessions, sum(result[2] for result in results), log_dir))
+    print(
+        "sessions: %d passed, %d failed, %.0f s in all (logs: %s)"
+        % (len(results) - failed_sessions, failed_sessions, sum(result[2] for result in results), log_dir)
+    )
     failed = counts.failed + failed_sessions
     if counts.tests == 0:
         print("no session wrote a test report: nothing was tested")
