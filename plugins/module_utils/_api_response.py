@@ -82,15 +82,23 @@ def read_answer(http_status: int, headers, text: str, what: str):
     if answer.says(TOKEN_EXPIRED_MESSAGE):
         raise TokenExpiredError(
             "%s: the API refused the token as expired (a token lives 60 minutes, and generating a new one "
-            "logs out every older one)" % what, status=http_status, api_message=answer.message_text)
+            "logs out every older one)" % what,
+            status=http_status,
+            api_message=answer.message_text,
+        )
     if http_status in (401, 403):
         raise AuthenticationError(
             "%s: HTTP %d, the API refused the credentials: %s. Check user_name, api_key and the account's "
             "API Authentication setting (token or basic)." % (what, http_status, _api_text(answer)),
-            status=http_status, api_message=answer.message_text)
+            status=http_status,
+            api_message=answer.message_text,
+        )
     if http_status >= 400:
-        raise ApiError("%s: HTTP %d: %s" % (what, http_status, _api_text(answer)),
-                       status=http_status, api_message=answer.message_text)
+        raise ApiError(
+            "%s: HTTP %d: %s" % (what, http_status, _api_text(answer)),
+            status=http_status,
+            api_message=answer.message_text,
+        )
     return answer
 
 
@@ -121,10 +129,17 @@ def _json_or_none(text: str) -> Any:
 
 def _no_json_message(http_status: int, text: str, what: str) -> str:
     if not text or not text.strip():
-        return "%s: HTTP %d with an empty body (expected JSON). Is base_url the CloudAgent API host?" % (what, http_status)
+        return "%s: HTTP %d with an empty body (expected JSON). Is base_url the CloudAgent API host?" % (
+            what,
+            http_status,
+        )
     kind = "an HTML page (a proxy or gateway error?)" if "<" in text[:200] else "a body that is not JSON"
     return "%s: HTTP %d with %s, starting %r. Is base_url the CloudAgent API host?" % (
-        what, http_status, kind, snippet(text))
+        what,
+        http_status,
+        kind,
+        snippet(text),
+    )
 
 
 def snippet(text: str) -> str:

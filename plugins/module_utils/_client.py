@@ -83,9 +83,14 @@ class DeleteOutcome:
 class CloudAgentClient:
     """Talks to one CloudAgent account. Raises ``CloudAgentError`` subclasses, never fails a module."""
 
-    def __init__(self, settings: ConnectionSettings, token_cache: Optional[TokenCache] = None,
-                 warn: Optional[Callable[[str], None]] = None, sleep: Callable[[float], None] = time.sleep,
-                 session=None):
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        token_cache: Optional[TokenCache] = None,
+        warn: Optional[Callable[[str], None]] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session=None,
+    ):
         self.settings = settings
         self._cache = token_cache
         self._warn = warn or (lambda message: None)
@@ -99,17 +104,27 @@ class CloudAgentClient:
         """One Generate Token call. Never retried: each call spends budget and logs out older tokens."""
         what = "Generate Token for user '%s'" % self.settings.user_name
         self._require_api_key("generating a token")
-        answer = self._send("POST", TOKEN_PATH, {"userName": self.settings.user_name},
-                            {"apiKey": self.settings.api_key}, what, retry=False)
+        answer = self._send(
+            "POST",
+            TOKEN_PATH,
+            {"userName": self.settings.user_name},
+            {"apiKey": self.settings.api_key},
+            what,
+            retry=False,
+        )
         token = answer.payload.get("token") if isinstance(answer.payload, dict) else None
         if isinstance(token, str) and token:
             return token
         if "invalid" in answer.message_text.lower():
             raise AuthenticationError(
                 "%s: the API answered '%s'. Check user_name and api_key (OZONETEL_USERNAME, OZONETEL_API_KEY)."
-                % (what, answer.message_text), status=answer.http_status, api_message=answer.message_text)
-        raise ApiError("%s failed: %s" % (what, self._describe(answer)),
-                       status=answer.http_status, api_message=answer.message_text)
+                % (what, answer.message_text),
+                status=answer.http_status,
+                api_message=answer.message_text,
+            )
+        raise ApiError(
+            "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
+        )
 
     def get_token(self, fresh: bool = False, min_validity: float = DEFAULT_MIN_VALIDITY) -> str:
         """A bearer token through the shared cache (generating one only when needed)."""
@@ -123,8 +138,11 @@ class CloudAgentClient:
         if answer.says(NO_DATA_MESSAGE):
             return []
         if not answer.ok:
-            raise ApiError("%s failed: %s" % (what, self._describe(answer)),
-                           status=answer.http_status, api_message=answer.message_text)
+            raise ApiError(
+                "%s failed: %s" % (what, self._describe(answer)),
+                status=answer.http_status,
+                api_message=answer.message_text,
+            )
         return _records(answer.message)
 
     def delete_scheduled_data(self, row_spec: str, label: str = "") -> DeleteOutcome:
@@ -137,8 +155,9 @@ class CloudAgentClient:
             return DeleteOutcome(row_spec, "deleted", _text(answer.message) or "deleted")
         if answer.says(NO_DATA_MESSAGE):
             return DeleteOutcome(row_spec, "not_found", answer.message_text, answer.after_lost_attempt)
-        raise ApiError("%s failed: %s" % (what, self._describe(answer)),
-                       status=answer.http_status, api_message=answer.message_text)
+        raise ApiError(
+            "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
+        )
 
     # ---- authentication ------------------------------------------------------------------
 
@@ -153,7 +172,10 @@ class CloudAgentClient:
             if not self.settings.api_key:
                 raise TokenExpiredError(
                     "%s. Set api_key (or OZONETEL_API_KEY) so a fresh token can be generated, or pass a "
-                    "fresh token." % exc, status=exc.status, api_message=exc.api_message) from None
+                    "fresh token." % exc,
+                    status=exc.status,
+                    api_message=exc.api_message,
+                ) from None
             self._token = self._cached_token(refused_token=token)
         return self._send(method, path, body, self._bearer_headers(self._token), what, retry=True)
 
@@ -163,8 +185,9 @@ class CloudAgentClient:
         return self._token
 
     def _cached_token(self, **options) -> str:
-        return self._token_cache().get_token(self.settings.base_url, self.settings.user_name, self.settings.api_key,
-                                             self.generate_token, **options)
+        return self._token_cache().get_token(
+            self.settings.base_url, self.settings.user_name, self.settings.api_key, self.generate_token, **options
+        )
 
     def _bearer_headers(self, token: str) -> dict:
         headers = {"Authorization": "Bearer %s" % token}
@@ -174,8 +197,9 @@ class CloudAgentClient:
 
     def _require_api_key(self, purpose: str) -> None:
         if not self.settings.api_key:
-            raise ConfigurationError("%s needs api_key (option api_key or environment variable OZONETEL_API_KEY)."
-                                     % purpose.capitalize())
+            raise ConfigurationError(
+                "%s needs api_key (option api_key or environment variable OZONETEL_API_KEY)." % purpose.capitalize()
+            )
 
     def _token_cache(self) -> TokenCache:
         if self._cache is None:
@@ -196,8 +220,9 @@ class CloudAgentClient:
             if attempt == retries:
                 raise self._gave_up(outcome, what, attempt, waited, retry)
             delay = _delay(outcome, attempt)
-            self._warn(self._redact("%s: %s; retry %d of %d in %.1f s." % (
-                what, _cause(outcome), attempt + 1, retries, delay)))
+            self._warn(
+                self._redact("%s: %s; retry %d of %d in %.1f s." % (what, _cause(outcome), attempt + 1, retries, delay))
+            )
             self._sleep(delay)
             waited += delay
         raise AssertionError("unreachable")  # pragma: no cover
@@ -205,13 +230,20 @@ class CloudAgentClient:
     def _attempt(self, method, path, body, headers, what):
         try:
             response = self._http().request(
-                method, self.settings.base_url.rstrip("/") + path, json=body,
+                method,
+                self.settings.base_url.rstrip("/") + path,
+                json=body,
                 headers=dict(headers, **{"Content-Type": "application/json", "Accept": "application/json"}),
-                timeout=self.settings.timeout, verify=self._verify())
+                timeout=self.settings.timeout,
+                verify=self._verify(),
+            )
         except requests.exceptions.SSLError as exc:
-            raise TransportError(self._redact(
-                "%s: TLS verification failed (%s). Set ca_path to your CA bundle, or validate_certs: false for "
-                "a test gateway." % (what, _first_line(exc)))) from None
+            raise TransportError(
+                self._redact(
+                    "%s: TLS verification failed (%s). Set ca_path to your CA bundle, or validate_certs: false for "
+                    "a test gateway." % (what, _first_line(exc))
+                )
+            ) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             cause = _transport_cause(exc, self.settings.base_url, self.settings.timeout)
             lost = TransportError(self._redact("%s: %s" % (what, cause)))
@@ -232,9 +264,14 @@ class CloudAgentClient:
         if isinstance(outcome, TransportError):
             return TransportError("%s%s. Check base_url, the network path and timeout." % (outcome, tried))
         advice = "try again later" + (" or raise retries" if retry else "")
-        return RateLimitError(self._redact("%s: %s%s. The API is overloaded or rate-limiting this account; %s."
-                                           % (what, outcome.reason, tried, advice)),
-                              status=outcome.http_status, api_message=outcome.reason)
+        return RateLimitError(
+            self._redact(
+                "%s: %s%s. The API is overloaded or rate-limiting this account; %s."
+                % (what, outcome.reason, tried, advice)
+            ),
+            status=outcome.http_status,
+            api_message=outcome.reason,
+        )
 
     def _http(self):
         if self._session is None:
@@ -272,7 +309,7 @@ def _text(value: Any) -> str:
 def _delay(outcome, attempt: int) -> float:
     if isinstance(outcome, SlowDown) and outcome.retry_after is not None:
         return outcome.retry_after
-    return min(BACKOFF_FIRST * (2 ** attempt), BACKOFF_CAP)
+    return min(BACKOFF_FIRST * (2**attempt), BACKOFF_CAP)
 
 
 def _cause(outcome) -> str:
@@ -283,7 +320,9 @@ def _may_have_landed(exc: Exception) -> bool:
     """True when the request was sent but its answer was lost (read timeout, connection dropped)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return False
-    return isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(exc.args[0] if exc.args else None, ProtocolError)
+    return isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(
+        exc.args[0] if exc.args else None, ProtocolError
+    )
 
 
 def _transport_cause(exc: Exception, base_url: str, timeout: float) -> str:

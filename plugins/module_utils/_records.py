@@ -38,11 +38,13 @@ def normalize_records(raw_records: Iterable[dict], warn: Callable[[str], None]) 
     return sorted(records, key=lambda record: record["id"])
 
 
-def filter_records(records: List[dict], rows: Optional[RowSet], campaign_name: Optional[str],
-                   pending: Optional[bool]) -> List[dict]:
+def filter_records(
+    records: List[dict], rows: Optional[RowSet], campaign_name: Optional[str], pending: Optional[bool]
+) -> List[dict]:
     """Keep the records matching every filter that is set."""
     return [
-        record for record in records
+        record
+        for record in records
         if (rows is None or record["id"] in rows)
         and (campaign_name is None or record["campaign_name"] == campaign_name)
         and (pending is None or record["is_request_sent"] is not pending)
@@ -103,8 +105,9 @@ def _scrub(value: Any, secrets: set) -> Any:
     return value
 
 
-def scheduled_data_info(client, rows: Optional[RowSet], campaign_name: Optional[str], pending: Optional[bool],
-                        warn: Callable[[str], None]) -> dict:
+def scheduled_data_info(
+    client, rows: Optional[RowSet], campaign_name: Optional[str], pending: Optional[bool], warn: Callable[[str], None]
+) -> dict:
     """The info module's whole job: one status read, normalised and filtered."""
     raw_records = client.get_scheduled_data()
     records = filter_records(normalize_records(raw_records, warn), rows, campaign_name, pending)

@@ -30,8 +30,14 @@ class PartialDeleteError(CloudAgentError):
         self.result = result
 
 
-def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: int, check_mode: bool,
-                          want_diff: bool, warn: Callable[[str], None]) -> dict:
+def delete_scheduled_data(
+    client: CloudAgentClient,
+    rows: RowSet,
+    batch_size: int,
+    check_mode: bool,
+    want_diff: bool,
+    warn: Callable[[str], None],
+) -> dict:
     """Delete ``rows`` with the fewest requests; in check mode only predict, from one status read."""
     plan = plan_delete_requests(rows, batch_size)
     existing = _read_existing(client, rows, check_mode, warn) if check_mode or want_diff else None
@@ -43,24 +49,32 @@ def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: in
     return _outcome(rows, outcomes, existing, want_diff)
 
 
-def _read_existing(client: CloudAgentClient, rows: RowSet, check_mode: bool,
-                   warn: Callable[[str], None]) -> Optional[RowSet]:
+def _read_existing(
+    client: CloudAgentClient, rows: RowSet, check_mode: bool, warn: Callable[[str], None]
+) -> Optional[RowSet]:
     try:
         return existing_row_ids(client.get_scheduled_data(), warn).intersection(rows)
     except CloudAgentError as error:
         if check_mode:
             warn("Could not read Scheduled Data Status to predict the change, so changed=true is assumed: %s" % error)
         else:
-            warn("Could not read Scheduled Data Status for the diff; 'before' lists the ids of the requests the "
-                 "API answered as deleted: %s" % error)
+            warn(
+                "Could not read Scheduled Data Status for the diff; 'before' lists the ids of the requests the "
+                "API answered as deleted: %s" % error
+            )
         return None
 
 
 def _prediction(rows: RowSet, plan: List[str], existing: Optional[RowSet], want_diff: bool) -> dict:
     doomed = rows if existing is None else existing
-    result = dict(changed=bool(doomed), row_ids=rows.compact(), batches=[],
-                  deleted=doomed.compact(), not_found=rows.difference(doomed).compact(),
-                  msg=_prediction_message(rows, plan, existing))
+    result = dict(
+        changed=bool(doomed),
+        row_ids=rows.compact(),
+        batches=[],
+        deleted=doomed.compact(),
+        not_found=rows.difference(doomed).compact(),
+        msg=_prediction_message(rows, plan, existing),
+    )
     if want_diff:
         result["diff"] = _diff(doomed)
     return result
@@ -69,7 +83,9 @@ def _prediction(rows: RowSet, plan: List[str], existing: Optional[RowSet], want_
 def _prediction_message(rows: RowSet, plan: List[str], existing: Optional[RowSet]) -> str:
     if existing is None:
         return "Would send %d DELETE request(s) for rows %s (status read failed: change assumed)." % (
-            len(plan), rows.compact())
+            len(plan),
+            rows.compact(),
+        )
     if not existing:
         return "None of the rows %s exist: nothing to delete." % rows.compact()
     return "Would delete rows %s with %d DELETE request(s)." % (existing.compact(), len(plan))
@@ -82,31 +98,40 @@ def _send_plan(client: CloudAgentClient, rows: RowSet, plan: List[str]) -> List[
         try:
             outcomes.append(client.delete_scheduled_data(spec, label=label))
         except CloudAgentError as error:
-            raise PartialDeleteError(_partial_message(error, outcomes, number, len(plan)),
-                                     _summary(rows, outcomes, _deleted_rows(outcomes, None))) from None
+            raise PartialDeleteError(
+                _partial_message(error, outcomes, number, len(plan)),
+                _summary(rows, outcomes, _deleted_rows(outcomes, None)),
+            ) from None
     return outcomes
 
 
 def _warn_about_lost_attempts(outcomes: List[DeleteOutcome], warn: Callable[[str], None]) -> None:
     for outcome in outcomes:
         if outcome.possibly_deleted_earlier:
-            warn("rowId '%s': an attempt got no answer and the retry found no data, so that attempt probably deleted "
-                 "these rows; they are reported as not_found." % outcome.row_spec)
+            warn(
+                "rowId '%s': an attempt got no answer and the retry found no data, so that attempt probably deleted "
+                "these rows; they are reported as not_found." % outcome.row_spec
+            )
 
 
-def _warn_about_basic_auth_blind_spot(client: CloudAgentClient, outcomes: List[DeleteOutcome],
-                                      warn: Callable[[str], None]) -> None:
+def _warn_about_basic_auth_blind_spot(
+    client: CloudAgentClient, outcomes: List[DeleteOutcome], warn: Callable[[str], None]
+) -> None:
     # With BASIC_AUTH the API answers a wrong api key with "No data found" (see docs/maintainers/api-notes.md).
     if client.settings.auth_mode == "basic" and outcomes and all(o.result == "not_found" for o in outcomes):
-        warn("Every request was answered 'No data found'. With auth_mode=basic a wrong api_key gets that same answer; "
-             "if rows should have been deleted, check api_key or use auth_mode=token, which rejects a wrong key.")
+        warn(
+            "Every request was answered 'No data found'. With auth_mode=basic a wrong api_key gets that same answer; "
+            "if rows should have been deleted, check api_key or use auth_mode=token, which rejects a wrong key."
+        )
 
 
 def _partial_message(error: CloudAgentError, done: List[DeleteOutcome], number: int, total: int) -> str:
     if not done:
         return str(error)
-    return ("%s. Requests 1-%d of %d were answered (see 'batches'); request %d and later were not completed. "
-            "Run the task again to finish: it is idempotent." % (error, number - 1, total, number))
+    return (
+        "%s. Requests 1-%d of %d were answered (see 'batches'); request %d and later were not completed. "
+        "Run the task again to finish: it is idempotent." % (error, number - 1, total, number)
+    )
 
 
 def _outcome(rows: RowSet, outcomes: List[DeleteOutcome], existing: Optional[RowSet], want_diff: bool) -> dict:

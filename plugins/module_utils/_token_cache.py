@@ -94,9 +94,17 @@ class TokenCache:
         self._clock = clock
         self._warn = warn or (lambda message: None)
 
-    def get_token(self, base_url: str, user_name: str, api_key: str, generate, *,
-                  min_validity: float = DEFAULT_MIN_VALIDITY, fresh: bool = False,
-                  refused_token: str | None = None) -> str:
+    def get_token(
+        self,
+        base_url: str,
+        user_name: str,
+        api_key: str,
+        generate,
+        *,
+        min_validity: float = DEFAULT_MIN_VALIDITY,
+        fresh: bool = False,
+        refused_token: str | None = None,
+    ) -> str:
         """Return a token for the account: a cached one when usable, else a newly generated one.
 
         ``fresh`` skips reuse; ``refused_token`` is a token the API just refused, never handed
@@ -250,8 +258,16 @@ class TokenCache:
             "token generations an hour, and each new token logs out the previous one, so no new token is "
             "requested now. The next generation is allowed at %s (in %d minute%s). Reuse the cached token "
             "(keep the lookup's cache enabled and do not force fresh tokens), or wait until then."
-            % (len(ledger), user_name, base_url.rstrip("/"), self.path, GENERATIONS_PER_HOUR,
-               time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(next_allowed)), minutes, "" if minutes == 1 else "s")
+            % (
+                len(ledger),
+                user_name,
+                base_url.rstrip("/"),
+                self.path,
+                GENERATIONS_PER_HOUR,
+                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(next_allowed)),
+                minutes,
+                "" if minutes == 1 else "s",
+            )
         )
 
 

@@ -141,7 +141,9 @@ def delete_rows(module, client):
     check_max_rows(rows, module.params["max_rows"])
     if module.params["batch_size"] < 1:
         module.fail_json(msg="batch_size must be 1 or more, got %d." % module.params["batch_size"])
-    return delete_scheduled_data(client, rows, module.params["batch_size"], module.check_mode, module._diff, module.warn)
+    return delete_scheduled_data(
+        client, rows, module.params["batch_size"], module.check_mode, module._diff, module.warn
+    )
 
 
 def main():

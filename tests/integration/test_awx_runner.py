@@ -40,10 +40,16 @@ OTHER_CAMPAIGN = "winter_campaign"
 JOB_IDENT = "job"
 INJECTED_ENV_NAMES = {"OZONETEL_BASE_URL", "OZONETEL_USERNAME", "OZONETEL_API_KEY"}
 # Variables from the developer's shell that would change how the job authenticates.
-FOREIGN_ENV_NAMES = INJECTED_ENV_NAMES | {"OZONETEL_TOKEN", "OZONETEL_AUTH_MODE", "OZONETEL_TOKEN_CACHE", "OZONETEL_CA_PATH"}
+FOREIGN_ENV_NAMES = INJECTED_ENV_NAMES | {
+    "OZONETEL_TOKEN",
+    "OZONETEL_AUTH_MODE",
+    "OZONETEL_TOKEN_CACHE",
+    "OZONETEL_CA_PATH",
+}
 
 
 # ---------------------------------------------------------------- fixtures
+
 
 @pytest.fixture
 def emulator():
@@ -60,6 +66,7 @@ def clean_environment(monkeypatch):
 
 # ---------------------------------------------------------------- helpers
 
+
 def load_credential_type() -> dict:
     with open(CREDENTIAL_TYPE_FILE, encoding="utf-8") as type_file:
         return yaml.safe_load(type_file)
@@ -71,8 +78,10 @@ def render_injected_env(credential_inputs: dict) -> dict:
     namespace = {field["id"]: field["default"] for field in credential_type["inputs"]["fields"] if "default" in field}
     namespace.update(credential_inputs)
     environment = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
-    return {name: environment.from_string(template).render(namespace)
-            for name, template in credential_type["injectors"]["env"].items()}
+    return {
+        name: environment.from_string(template).render(namespace)
+        for name, template in credential_type["injectors"]["env"].items()
+    }
 
 
 def write_yaml(path: Path, data) -> None:
@@ -88,15 +97,17 @@ def run_job(tmp_path: Path, injected_env: dict, collections_path: str, extravars
     (private_dir / "inventory").mkdir()
     (private_dir / "inventory" / "hosts").write_text("localhost\n", encoding="utf-8")
     envvars = dict(injected_env)
-    envvars.update({
-        "OZONETEL_TOKEN_CACHE": str(tmp_path / "token-cache" / "tokens.json"),
-        "ANSIBLE_COLLECTIONS_PATH": collections_path,
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        # ansible-playbook of the interpreter running the tests, as an EE has ansible-core on its PATH.
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)]),
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local-tmp"),
-        "ANSIBLE_REMOTE_TMP": str(tmp_path / "ansible-remote-tmp"),
-    })
+    envvars.update(
+        {
+            "OZONETEL_TOKEN_CACHE": str(tmp_path / "token-cache" / "tokens.json"),
+            "ANSIBLE_COLLECTIONS_PATH": collections_path,
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            # ansible-playbook of the interpreter running the tests, as an EE has ansible-core on its PATH.
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)]),
+            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local-tmp"),
+            "ANSIBLE_REMOTE_TMP": str(tmp_path / "ansible-remote-tmp"),
+        }
+    )
     write_yaml(private_dir / "env" / "envvars", envvars)
     write_yaml(private_dir / "env" / "extravars", extravars)
     runner = ansible_runner.run(
@@ -142,8 +153,9 @@ def summary_lines(runner) -> list:
 def assert_secrets_absent(runner, artifact_dir: Path, secrets: dict) -> None:
     """No secret in the job's stdout, its events, or any artifact but the runner's own command record."""
     places = {"stdout": job_stdout(artifact_dir)}
-    places.update(("event %d (%s)" % (index, event.get("event")), json.dumps(event))
-                  for index, event in enumerate(runner.events))
+    places.update(
+        ("event %d (%s)" % (index, event.get("event")), json.dumps(event)) for index, event in enumerate(runner.events)
+    )
     for path in sorted(artifact_dir.rglob("*")):
         if path.is_file():
             places[str(path.relative_to(artifact_dir))] = path.read_text(encoding="utf-8", errors="replace")
@@ -160,6 +172,7 @@ def assert_secrets_absent(runner, artifact_dir: Path, secrets: dict) -> None:
 
 
 # ---------------------------------------------------------------- tests
+
 
 def test_credential_type_structure():
     credential_type = load_credential_type()
@@ -185,13 +198,15 @@ def test_credential_type_structure():
 
 
 def test_job_template_deletes_requested_rows_with_one_token_and_leaks_no_secret(
-        tmp_path, emulator, collections_path, clean_environment):
+    tmp_path, emulator, collections_path, clean_environment
+):
     emulator.seed(USER_NAME, ids=list(range(101, 111)), campaign_name=CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
     tokens_before = emulator.counters()["generate_token_ok"]
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path,
-                                   {"row_ids": "101-103,105,500-700", "campaign_check": CAMPAIGN})
+    runner, artifact_dir = run_job(
+        tmp_path, injected_env, collections_path, {"row_ids": "101-103,105,500-700", "campaign_check": CAMPAIGN}
+    )
 
     assert runner.status == "successful", job_stdout(artifact_dir)
     assert emulator.ids(USER_NAME) == [104, 106, 107, 108, 109, 110]
@@ -217,7 +232,9 @@ def test_check_job_deletes_nothing_and_predicts_the_deletion(tmp_path, emulator,
     emulator.seed(USER_NAME, ids=[201, 202, 203], campaign_name=CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path, {"row_ids": [201, "203-204"]}, cmdline="--check")
+    runner, artifact_dir = run_job(
+        tmp_path, injected_env, collections_path, {"row_ids": [201, "203-204"]}, cmdline="--check"
+    )
 
     assert runner.status == "successful", job_stdout(artifact_dir)
     assert emulator.ids(USER_NAME) == [201, 202, 203]
@@ -231,8 +248,9 @@ def test_campaign_check_refuses_rows_of_another_campaign(tmp_path, emulator, col
     emulator.seed(USER_NAME, ids=[303], campaign_name=OTHER_CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path,
-                                   {"row_ids": "301-303", "campaign_check": CAMPAIGN})
+    runner, artifact_dir = run_job(
+        tmp_path, injected_env, collections_path, {"row_ids": "301-303", "campaign_check": CAMPAIGN}
+    )
 
     assert runner.status == "failed"
     assert emulator.ids(USER_NAME) == [301, 302, 303]

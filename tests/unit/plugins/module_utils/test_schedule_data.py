@@ -107,11 +107,14 @@ def test_a_possibly_landed_earlier_attempt_is_warned_about():
     assert result["changed"] is False and len(warnings) == 1 and "rowId '7'" in warnings[0]
 
 
-@pytest.mark.parametrize("auth_mode, existing, expected_warnings", [
-    ("basic", [], 1),
-    ("basic", [7], 0),
-    ("token", [], 0),
-])
+@pytest.mark.parametrize(
+    "auth_mode, existing, expected_warnings",
+    [
+        ("basic", [], 1),
+        ("basic", [7], 0),
+        ("token", [], 0),
+    ],
+)
 def test_basic_auth_warns_when_everything_looks_absent(auth_mode, existing, expected_warnings):
     result, warnings = run(FakeClient(existing=existing, auth_mode=auth_mode), "7")
     assert len(warnings) == expected_warnings

@@ -17,7 +17,11 @@ import time
 import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _token_cache as token_cache_module
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TokenBudgetError, TokenCacheError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
+    ApiError,
+    TokenBudgetError,
+    TokenCacheError,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import (
     DEFAULT_MIN_VALIDITY,
     GENERATIONS_PER_HOUR,
@@ -210,16 +214,19 @@ def test_token_expiry_reads_the_exp_claim():
     assert token_expiry(make_jwt(T0 + 123)) == T0 + 123
 
 
-@pytest.mark.parametrize("token", [
-    "",
-    "not-a-jwt",
-    "a.%%%.c",
-    "a." + _b64url(["exp"]) + ".c",
-    "a." + _b64url({"sub": USER}) + ".c",
-    "a." + _b64url({"exp": "soon"}) + ".c",
-    "a." + _b64url({"exp": True}) + ".c",
-    "a." + base64.urlsafe_b64encode(b"\xff\xfe").decode() + ".c",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "not-a-jwt",
+        "a.%%%.c",
+        "a." + _b64url(["exp"]) + ".c",
+        "a." + _b64url({"sub": USER}) + ".c",
+        "a." + _b64url({"exp": "soon"}) + ".c",
+        "a." + _b64url({"exp": True}) + ".c",
+        "a." + base64.urlsafe_b64encode(b"\xff\xfe").decode() + ".c",
+    ],
+)
 def test_token_expiry_is_none_when_unreadable(token):
     assert token_expiry(token) is None
 
@@ -345,15 +352,21 @@ def _valid_cache_text(token, expires_at, digest="0" * 32):
     return json.dumps({"version": 1, "accounts": {BASE_URL + "|" + USER: entry}})
 
 
-@pytest.mark.parametrize("content, reason", [
-    ("{not json", "not valid JSON"),
-    ("", "not valid JSON"),
-    ("[]", "expected format"),
-    ('{"version": 2, "accounts": {}}', "expected format"),
-    ('{"version": true, "accounts": {}}', "expected format"),
-    ('{"version": 1, "accounts": []}', "expected format"),
-    ('{"version": 1, "accounts": {"x|y": {"token": "FAKE", "expires_at": "later", "key_digest": "", "generated": []}}}', "expected format"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("{not json", "not valid JSON"),
+        ("", "not valid JSON"),
+        ("[]", "expected format"),
+        ('{"version": 2, "accounts": {}}', "expected format"),
+        ('{"version": true, "accounts": {}}', "expected format"),
+        ('{"version": 1, "accounts": []}', "expected format"),
+        (
+            '{"version": 1, "accounts": {"x|y": {"token": "FAKE", "expires_at": "later", "key_digest": "", "generated": []}}}',
+            "expected format",
+        ),
+    ],
+)
 def test_corrupt_file_is_rebuilt_with_a_warning(cache, generate, warnings_seen, content, reason):
     write_raw(cache.path, content)
     token = cache.get_token(BASE_URL, USER, API_KEY, generate)
@@ -361,7 +374,10 @@ def test_corrupt_file_is_rebuilt_with_a_warning(cache, generate, warnings_seen, 
     assert len(warnings_seen) == 1
     assert cache.path in warnings_seen[0] and reason in warnings_seen[0]
     assert only_account(cache.path) == {
-        "token": token, "expires_at": T0 + 3600, "key_digest": only_account(cache.path)["key_digest"], "generated": [T0],
+        "token": token,
+        "expires_at": T0 + 3600,
+        "key_digest": only_account(cache.path)["key_digest"],
+        "generated": [T0],
     }
     cache.get_token(BASE_URL, USER, API_KEY, generate)
     assert len(warnings_seen) == 1 and generate.calls == 1
@@ -485,7 +501,9 @@ def test_concurrent_processes_generate_one_token(tmp_path):
     cache_path = str(tmp_path / "cache" / "tokens.json")
     count_path = str(tmp_path / "generations.txt")
     start, results = context.Event(), context.Queue()
-    workers = [context.Process(target=_concurrent_worker, args=(cache_path, count_path, start, results)) for dummy in range(8)]
+    workers = [
+        context.Process(target=_concurrent_worker, args=(cache_path, count_path, start, results)) for dummy in range(8)
+    ]
     for worker in workers:
         worker.start()
     start.set()
