@@ -192,12 +192,14 @@ def _pytest(session: nox.Session, name: str, *args: str) -> None:
     )
 
 
-def _add_pytest_session(kind: str, target: Target, requirements: str, args: list[str]) -> None:
+def _add_pytest_session(kind: str, target: Target, requirements: str, args: list[str], first: tuple = ()) -> None:
     name = "%s-%s" % (kind, target.core)
 
     @nox.session(name=name, python=target.controller, default=True)
     def run(session: nox.Session) -> None:
         session.install(_core_pin(target.core), "-r", requirements)
+        if first:
+            session.run(*first)
         _pytest(session, name, *args)
 
     run.__doc__ = "%s tests against the emulator with ansible-core %s" % (kind, target.core)
@@ -210,8 +212,13 @@ for _target in (OLDEST, NEWEST):
         "tests/requirements-integration.txt",
         ["tests/integration", "--ignore", "tests/integration/test_docs_snippets.py"],
     )
+    # first the marker check and the list of snippets (run, or skipped with the reason), then the runs
     _add_pytest_session(
-        "docs-snippets", _target, "tests/requirements-integration.txt", ["tests/integration/test_docs_snippets.py"]
+        "docs-snippets",
+        _target,
+        "tests/requirements-integration.txt",
+        ["tests/integration/test_docs_snippets.py"],
+        first=("python", "tests/integration/docs_snippets.py"),
     )
 
 
