@@ -250,18 +250,20 @@ def build_import(session: nox.Session) -> None:
     session.log("%s: %d entries, none unwanted" % (tarball.name, len(entries)))
     # Never RUN_ANSIBLE_TEST (it needs a container engine). The importer exits 0 on lint violations,
     # which it logs as WARNING lines: every WARNING or ERROR line is a failure here.
-    log = session.run(
-        "python",
-        "-m",
-        "galaxy_importer.main",
-        str(tarball),
-        silent=True,
-        env={
-            "GALAXY_IMPORTER_RUN_ANSIBLE_TEST": "false",
-            "GALAXY_IMPORTER_OFFLINE_ANSIBLE_LINT": "true",
-            "GALAXY_IMPORTER_TMP_ROOT_DIR": str(work / "tmp"),
-        },
-    )
+    # run it in the work directory: it writes importer_result.json into the current one
+    with session.chdir(work):
+        log = session.run(
+            "python",
+            "-m",
+            "galaxy_importer.main",
+            str(tarball),
+            silent=True,
+            env={
+                "GALAXY_IMPORTER_RUN_ANSIBLE_TEST": "false",
+                "GALAXY_IMPORTER_OFFLINE_ANSIBLE_LINT": "true",
+                "GALAXY_IMPORTER_TMP_ROOT_DIR": str(work / "tmp"),
+            },
+        )
     print(log)
     problems = [line for line in log.splitlines() if re.match(r"^(WARNING|ERROR)", line)]
     if problems:

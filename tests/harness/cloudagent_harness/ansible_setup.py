@@ -21,16 +21,17 @@ class HarnessError(RuntimeError):
 
 def ansible_bin_dir() -> Path:
     """The virtualenv whose python runs the tests; its ansible-playbook and python have ``requests``."""
-    for candidate in (Path(sys.executable).parent, REPO_ROOT / ".venv" / "bin"):
+    for candidate in (Path(sys.executable).parent, REPO_ROOT / ".venv-demo" / "bin"):
         if (candidate / "ansible-playbook").exists():
             return candidate
     raise HarnessError(
-        "no ansible-playbook next to %s nor in .venv: run with the venv's python (make venv)" % sys.executable
+        "no ansible-playbook next to %s nor in .venv-demo: run with that venv's python (make demo-venv)"
+        % sys.executable
     )
 
 
 def collections_root(directory: Path) -> str:
-    """OZONETEL_TEST_COLLECTIONS_PATH (a staged copy, set by the Makefile), else ``directory`` linking to this checkout."""
+    """OZONETEL_TEST_COLLECTIONS_PATH (an existing collections root), else ``directory`` linking to this checkout."""
     configured = os.environ.get("OZONETEL_TEST_COLLECTIONS_PATH")
     if configured:
         return configured
