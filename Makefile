@@ -14,6 +14,8 @@ DEMO_VENV ?= .venv-demo
 DEMO_STAMP := $(DEMO_VENV)/.requirements-demo.txt
 # sessions to run (default: all; `nox -l` lists them), e.g. make test SESSIONS="units-2.16 lint"
 SESSIONS ?=
+# sessions run two at a time (the machine has 2 cores); JOBS=1 streams one session's output at a time
+JOBS ?= 2
 PIP := python -m pip install --disable-pip-version-check --quiet
 
 # pyenv: put every installed CPython 3.x on PATH (its default first), so the sessions of each
@@ -54,7 +56,7 @@ $(DEMO_STAMP): tests/requirements-demo.txt
 
 # CI=true: formatters check instead of rewriting (antsibull-nox's CI mode)
 test: venv
-	@CI=true $(VENV)/bin/python tests/tools/run_sessions.py $(SESSIONS)
+	@CI=true JOBS=$(JOBS) $(VENV)/bin/python tests/tools/run_sessions.py $(SESSIONS)
 
 format: venv
 	@$(VENV)/bin/nox -s formatters
@@ -67,6 +69,3 @@ bench: demo-venv
 
 clean:
 	rm -rf .nox tests/output $(DEMO_VENV)
-
-print-path:
-	@echo $$PATH

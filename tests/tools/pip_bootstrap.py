@@ -12,6 +12,7 @@ installed; an existing file is never replaced.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -34,7 +35,10 @@ def main() -> int:
         target = CACHE / ("get_pip_%s.py" % version.replace(".", "_"))
         if not target.exists():
             CACHE.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(SOURCE, target)
+            # copy, then rename: a session running in parallel never reads a half-written file
+            partial = target.with_name("%s.%d.partial" % (target.name, os.getpid()))
+            shutil.copyfile(SOURCE, partial)
+            os.replace(partial, target)
             print("installed pip bootstrap for pip %s: %s" % (version, target))
     return 0
 

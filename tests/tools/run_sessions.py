@@ -3,8 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Run nox sessions one by one and print one result line for each, then the test summary.
 
-Usage: python tests/tools/run_sessions.py [SESSION ...]   (default: every session of ``nox -l``
-except the meta session ``lint``, whose parts are listed on their own)
+Usage: [JOBS=N] python tests/tools/run_sessions.py [SESSION ...]   (default: every session of
+``nox -l`` except the meta session ``lint``, whose parts are listed on their own). With JOBS=2 two
+sessions run at a time (never two ansible-test sanity sessions: they share venvs under ~/.ansible);
+each one's output then goes to its log only, and the tail of a failed one's log is printed.
 
 Each line reads ``result: <session> ansible-core=<X> python=<Y> passed|FAILED <seconds> s``.
 The last line is ``tests: N passed, N failed``: test cases from the JUnit reports the sessions
@@ -20,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -60,19 +63,80 @@ def python_of(entry: dict) -> str:
     return controller
 
 
-def run_session(name: str, log_dir: Path) -> tuple[bool, float]:
-    """Run one session, its output to the terminal and to a log file; return (passed, seconds)."""
+def run_session(name: str, log_dir: Path, stream: bool) -> tuple[bool, float]:
+    """Run one session, its output to a log file (and to the terminal when ``stream``); return (passed, seconds)."""
     started = time.monotonic()
     with open(log_dir / ("%s.log" % name), "wb") as log:
         process = subprocess.Popen(
             [*nox_command(), "-s", name], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
         for chunk in iter(process.stdout.readline, b""):
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.flush()
+            if stream:
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
             log.write(chunk)
         rc = process.wait()
     return rc == 0, time.monotonic() - started
+
+
+def exclusive_group(name: str) -> str:
+    """Sessions of one group never run at the same time: ansible-test sanity shares its venvs in ~/.ansible."""
+    return "sanity" if name.startswith("sanity-") else name
+
+
+class Scheduler:
+    """Runs sessions on ``jobs`` workers; a worker takes the first queued session whose group is not running."""
+
+    def __init__(self, names: list[str], jobs: int, log_dir: Path):
+        self.queue = list(names)
+        self.jobs = jobs
+        self.log_dir = log_dir
+        self.running: set = set()
+        self.results: dict = {}
+        self.lock = threading.Condition()
+
+    def _take(self):
+        with self.lock:
+            while True:
+                if not self.queue:
+                    return None
+                for name in self.queue:
+                    if exclusive_group(name) not in self.running:
+                        self.queue.remove(name)
+                        self.running.add(exclusive_group(name))
+                        return name
+                self.lock.wait()
+
+    def _done(self, name: str, passed: bool, seconds: float) -> None:
+        with self.lock:
+            self.running.discard(exclusive_group(name))
+            self.results[name] = (passed, seconds)
+            self.lock.notify_all()
+
+    def _worker(self) -> None:
+        while True:
+            name = self._take()
+            if name is None:
+                return
+            if self.jobs > 1:
+                print("started  %s" % name, flush=True)
+            else:
+                print("=== session %s ===" % name, flush=True)
+            passed, seconds = run_session(name, self.log_dir, stream=self.jobs == 1)
+            if self.jobs > 1:
+                print("finished %s: %s in %.0f s" % (name, "passed" if passed else "FAILED", seconds), flush=True)
+                if not passed:
+                    tail = (self.log_dir / ("%s.log" % name)).read_text(encoding="utf-8", errors="replace")
+                    print("--- last lines of %s.log ---\n%s" % (name, "\n".join(tail.splitlines()[-60:])), flush=True)
+            self._done(name, passed, seconds)
+
+    def run(self) -> dict:
+        workers = [threading.Thread(target=self._worker) for dummy in range(self.jobs)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return self.results
 
 
 def junit_counts() -> Counts:
@@ -92,11 +156,9 @@ def main(requested: list[str]) -> int:
     shutil.rmtree(REPORT_DIR, ignore_errors=True)
     log_dir = REPO_ROOT / "tests" / "output" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    results = []
-    for name in names:
-        print("=== session %s ===" % name, flush=True)
-        passed, seconds = run_session(name, log_dir)
-        results.append((name, passed, seconds))
+    started = time.monotonic()
+    outcome = Scheduler(names, max(1, int(os.environ.get("JOBS", "1"))), log_dir).run()
+    results = [(name, *outcome[name]) for name in names]
     print()
     for name, passed, seconds in results:
         print(
@@ -106,8 +168,14 @@ def main(requested: list[str]) -> int:
     failed_sessions = sum(1 for result in results if not result[1])
     counts = junit_counts()
     print(
-        "sessions: %d passed, %d failed, %.0f s in all (logs: %s)"
-        % (len(results) - failed_sessions, failed_sessions, sum(result[2] for result in results), log_dir)
+        "sessions: %d passed, %d failed, %.0f s of sessions, %.0f s wall clock (logs: %s)"
+        % (
+            len(results) - failed_sessions,
+            failed_sessions,
+            sum(result[2] for result in results),
+            time.monotonic() - started,
+            log_dir,
+        )
     )
     failed = counts.failed + failed_sessions
     if counts.tests == 0:
