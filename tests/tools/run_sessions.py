@@ -148,7 +148,8 @@ def junit_counts() -> Counts:
 
 def main(requested: list[str]) -> int:
     entries = {entry["session"]: entry for entry in listed_sessions()}
-    names = requested or list(entries)
+    # sanity sessions first: they are the longest and run one after the other, the rest beside them
+    names = requested or sorted(entries, key=lambda name: exclusive_group(name) != "sanity")
     unknown = [name for name in names if name not in entries]
     if unknown:
         print("unknown session(s): %s (nox -l lists them)" % ", ".join(unknown))
