@@ -1,12 +1,13 @@
 # Copyright (c) ozonetel.cloudagent contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Run nox sessions one by one and print one result line for each, then the test summary.
+"""Run the nox sessions and print one result line for each, then the test summary.
 
 Usage: [JOBS=N] python tests/tools/run_sessions.py [SESSION ...]   (default: every session of
-``nox -l`` except the meta session ``lint``, whose parts are listed on their own). With JOBS=2 two
-sessions run at a time (never two ansible-test sanity sessions: they share venvs under ~/.ansible);
-each one's output then goes to its log only, and the tail of a failed one's log is printed.
+``nox -l`` except the meta session ``lint``, whose parts are listed on their own), longest first.
+With JOBS=2 two sessions run at a time (never two ansible-test sanity sessions on the same
+controller Python: they share venvs under ~/.ansible); each one's output then goes to its log
+only, and the tail of a failed one's log is printed.
 
 Each line reads ``result: <session> ansible-core=<X> python=<Y> passed|FAILED <seconds> s``.
 The last line is ``tests: N passed, N failed``: test cases from the JUnit reports the sessions
@@ -79,16 +80,29 @@ def run_session(name: str, log_dir: Path, stream: bool) -> tuple[bool, float]:
     return rc == 0, time.monotonic() - started
 
 
-def exclusive_group(name: str) -> str:
-    """Sessions of one group never run at the same time: ansible-test sanity shares its venvs in ~/.ansible."""
-    return "sanity" if name.startswith("sanity-") else name
+# Rough order of cost, longest first, so that the two workers finish close together.
+LONGEST_FIRST = ("sanity-", "units-2.18", "integration-", "units-", "docs-snippets-", "ansible-lint", "build-import")
+
+
+def run_order(name: str) -> int:
+    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if name.startswith(prefix)), len(LONGEST_FIRST))
+
+
+def exclusive_groups(entries: dict) -> dict:
+    """Sessions of one group never run at the same time: ansible-test sanity sessions with the same
+    controller Python would build the same venvs under ~/.ansible/test/venv/<test>/<python>/."""
+    return {
+        name: "sanity-py%s" % entry.get("python") if name.startswith("sanity-") else name
+        for name, entry in entries.items()
+    }
 
 
 class Scheduler:
     """Runs sessions on ``jobs`` workers; a worker takes the first queued session whose group is not running."""
 
-    def __init__(self, names: list[str], jobs: int, log_dir: Path):
+    def __init__(self, names: list[str], groups: dict, jobs: int, log_dir: Path):
         self.queue = list(names)
+        self.groups = groups
         self.jobs = jobs
         self.log_dir = log_dir
         self.running: set = set()
@@ -101,15 +115,15 @@ class Scheduler:
                 if not self.queue:
                     return None
                 for name in self.queue:
-                    if exclusive_group(name) not in self.running:
+                    if self.groups[name] not in self.running:
                         self.queue.remove(name)
-                        self.running.add(exclusive_group(name))
+                        self.running.add(self.groups[name])
                         return name
                 self.lock.wait()
 
     def _done(self, name: str, passed: bool, seconds: float) -> None:
         with self.lock:
-            self.running.discard(exclusive_group(name))
+            self.running.discard(self.groups[name])
             self.results[name] = (passed, seconds)
             self.lock.notify_all()
 
@@ -149,7 +163,7 @@ def junit_counts() -> Counts:
 def main(requested: list[str]) -> int:
     entries = {entry["session"]: entry for entry in listed_sessions()}
     # sanity sessions first: they are the longest and run one after the other, the rest beside them
-    names = requested or sorted(entries, key=lambda name: exclusive_group(name) != "sanity")
+    names = requested or sorted(entries, key=run_order)
     unknown = [name for name in names if name not in entries]
     if unknown:
         print("unknown session(s): %s (nox -l lists them)" % ", ".join(unknown))
@@ -158,7 +172,7 @@ def main(requested: list[str]) -> int:
     log_dir = REPO_ROOT / "tests" / "output" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    outcome = Scheduler(names, max(1, int(os.environ.get("JOBS", "1"))), log_dir).run()
+    outcome = Scheduler(names, exclusive_groups(entries), max(1, int(os.environ.get("JOBS", "1"))), log_dir).run()
     results = [(name, *outcome[name]) for name in names]
     print()
     for name, passed, seconds in results:
