@@ -1,47 +1,71 @@
 # Developer entry points for the ozonetel.cloudagent collection.
-# Needs only python3, make and git: everything else is installed into $(VENV).
+# Needs only python3 (3.10+ for the controller), make and git: everything else comes from PyPI.
+#
+#   make test     every nox session (noxfile.py, antsibull-nox.toml), one result line each
+#   make demo     the demo playbook against the bundled emulator, in a small venv of its own
 
 SHELL := /bin/bash
 PYTHON ?= python3
+# the test runner: nox and antsibull-nox only; every session builds its own venv under .nox/
 VENV ?= .venv
-VENV_ABS := $(abspath $(VENV))
-# A copy of the requirements the venv was built from; pip runs again only when they change.
 VENV_STAMP := $(VENV)/.requirements-dev.txt
-GATES := tests/tools/gates.sh
+# make demo: ansible-core and requests only
+DEMO_VENV ?= .venv-demo
+DEMO_STAMP := $(DEMO_VENV)/.requirements-demo.txt
+# sessions to run (default: all; `nox -l` lists them), e.g. make test SESSIONS="units-2.16 lint"
+SESSIONS ?=
+# sessions run two at a time (the machine has 2 cores); JOBS=1 streams one session's output at a time
+JOBS ?= 2
+PIP := python -m pip install --disable-pip-version-check --quiet
+
+# pyenv: put every installed CPython 3.x on PATH (its default first), so the sessions of each
+# ansible-core version find their controller Python and ansible-test finds every module Python.
+# Real directories, not shims: ansible-test runs its tools with a filtered environment.
+ifneq ($(shell command -v pyenv 2>/dev/null),)
+PYENV_DEFAULT := $(shell pyenv version-name 2>/dev/null | cut -d: -f1)
+PYENV_PYTHONS := $(PYENV_DEFAULT) $(filter-out $(PYENV_DEFAULT),$(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.(9|1[0-9])\.[0-9]+$$'))
+export PATH := $(subst $(eval) ,:,$(foreach v,$(PYENV_PYTHONS),$(shell pyenv prefix $(v))/bin)):$(PATH)
+endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test demo bench changelog lint sanity units docs build ee integration clean
+.PHONY: help venv demo-venv test format demo bench clean
 
 help:
-	@echo "make test         run every gate (changelog, ansible-lint, sanity, units, docs, build+importer, EE, integration)"
-	@echo "make demo         run docs/examples/demo.yml against the bundled emulator (check, real, idempotent rerun)"
-	@echo "make bench        run tests/bench/benchmark.py"
-	@echo "make <gate>       run one gate: changelog lint sanity units docs build ee integration"
-	@echo "make venv         create/update $(VENV) from tests/requirements-dev.txt"
-	@echo "make clean        remove the staging tree and local test outputs"
+	@echo "make test     run every session: lint, formatters, docs, extra checks, build+import, changelog, EE,"
+	@echo "              ansible-test sanity+units on ansible-core 2.16-2.20, integration, docs snippets"
+	@echo "              (SESSIONS=\"a b\" runs only those; $(VENV)/bin/nox -l lists them)"
+	@echo "make format   re-format the code (ruff format, line length 120, quotes kept)"
+	@echo "make demo     run docs/examples/demo.yml against the bundled emulator (check, real, idempotent rerun)"
+	@echo "make bench    run tests/bench/benchmark.py"
+	@echo "make clean    remove nox venvs, test outputs and the demo venv"
 
 venv: $(VENV_STAMP)
 
 $(VENV_STAMP): tests/requirements-dev.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@if cmp -s $< $@; then \
-		touch $@; \
-	else \
-		echo "Installing $< into $(VENV) ..."; \
-		$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $< && cp $< $@; \
-	fi
+	@echo "Installing $< into $(VENV) ..."
+	@$(VENV)/bin/$(PIP) -r $< && cp $< $@
 
+demo-venv: $(DEMO_STAMP)
+
+$(DEMO_STAMP): tests/requirements-demo.txt
+	@PYTHON=$(PYTHON) tests/tools/demo_python.sh >/dev/null
+	@test -x $(DEMO_VENV)/bin/python || "$$(PYTHON=$(PYTHON) tests/tools/demo_python.sh)" -m venv $(DEMO_VENV)
+	@echo "Installing $< into $(DEMO_VENV) ..."
+	@$(DEMO_VENV)/bin/$(PIP) -r $< && cp $< $@
+
+# CI=true: formatters check instead of rewriting (antsibull-nox's CI mode)
 test: venv
-	@VENV=$(VENV_ABS) $(GATES)
+	@CI=true JOBS=$(JOBS) $(VENV)/bin/python tests/tools/run_sessions.py $(SESSIONS)
 
-changelog lint sanity units docs build ee integration: venv
-	@VENV=$(VENV_ABS) $(GATES) $@
+format: venv
+	@$(VENV)/bin/nox -s formatters
 
-demo: venv
-	@VENV=$(VENV_ABS) tests/tools/demo.sh
+demo: demo-venv
+	@VENV=$(abspath $(DEMO_VENV)) tests/tools/demo.sh
 
-bench: venv
-	$(VENV)/bin/python tests/bench/benchmark.py
+bench: demo-venv
+	$(DEMO_VENV)/bin/python tests/bench/benchmark.py
 
 clean:
-	@VENV=$(VENV_ABS) tests/tools/clean.sh
+	rm -rf .nox tests/output $(DEMO_VENV)

@@ -91,15 +91,18 @@ NOT_LOOKUP_OPTIONS = dict(token=None, auth_mode="token", retries=0)
 
 
 class LookupModule(LookupBase):
-
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         if not HAS_REQUESTS:
-            raise AnsibleLookupError("The ozonetel.cloudagent.ozonetel_token lookup needs the Python library requests "
-                                     "on the controller (pip install requests).")
+            raise AnsibleLookupError(
+                "The ozonetel.cloudagent.ozonetel_token lookup needs the Python library requests "
+                "on the controller (pip install requests)."
+            )
         if not self.get_option("api_key"):
-            raise AnsibleLookupError("api_key is required: set the option api_key, the variable ozonetel_api_key "
-                                     "or the environment variable OZONETEL_API_KEY.")
+            raise AnsibleLookupError(
+                "api_key is required: set the option api_key, the variable ozonetel_api_key "
+                "or the environment variable OZONETEL_API_KEY."
+            )
         try:
             client = client_from_options(self._option, warn=display.warning)
             token = client.get_token(fresh=not self.get_option("cache"), min_validity=self.get_option("min_validity"))

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import RowIdError
 
 # The vendor's ids are Java longs; the cap also keeps len(RowSet) within what len() can return.
-MAX_ROW_ID = 2 ** 63 - 1
+MAX_ROW_ID = 2**63 - 1
 
 _SHOWN_CHARS = 60
 _SPACES = " \t\r\n"
@@ -34,6 +34,7 @@ _SYNTAX_HINT = 'use an integer, "2,3,5", "3-10" or a list of these'
 
 
 # ---------------------------------------------------------------- the interval set
+
 
 class RowSet:
     """An immutable set of positive row ids, stored as sorted, disjoint, non-adjacent intervals."""
@@ -142,6 +143,7 @@ def _interval_spec(start: int, end: int) -> str:
 
 # ---------------------------------------------------------------- parsing the option
 
+
 def parse_row_ids(value: object, option_name: str = "row_id") -> RowSet:
     """Parse a ``row_id`` option value into a RowSet, or raise RowIdError naming the bad item.
 
@@ -241,7 +243,7 @@ def _too_large(shown: str, option_name: str, context: str) -> RowIdError:
 def _show(item: object) -> str:
     """A short, safe rendering of an offending item for an error message."""
     if isinstance(item, str):
-        return _truncate(repr(item[:_SHOWN_CHARS + 1]), len(item))
+        return _truncate(repr(item[: _SHOWN_CHARS + 1]), len(item))
     if isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > 4 * _SHOWN_CHARS:
         return "<a %d-bit integer>" % item.bit_length()
     shortener = reprlib.Repr()
@@ -263,6 +265,7 @@ def _truncate(text: str, original_length: int | None = None) -> str:
 
 # ---------------------------------------------------------------- guards and planning
 
+
 def check_max_rows(rows: RowSet, max_rows: int, option_name: str = "row_id") -> None:
     """Refuse requests covering more than ``max_rows`` ids; ``max_rows == 0`` lifts the guard."""
     if max_rows < 0:
@@ -271,7 +274,8 @@ def check_max_rows(rows: RowSet, max_rows: int, option_name: str = "row_id") -> 
     if max_rows > 0 and count > max_rows:
         raise RowIdError(
             "%s covers %d row ids (%s), more than max_rows (%d): narrow %s, raise max_rows, "
-            "or set max_rows: 0 to lift the guard" % (option_name, count, _truncate(rows.compact()), max_rows, option_name)
+            "or set max_rows: 0 to lift the guard"
+            % (option_name, count, _truncate(rows.compact()), max_rows, option_name)
         )
 
 

@@ -16,8 +16,14 @@ SPEED = "speed"
 class Measurement:
     """One line of the results table, from the wall-clock (and task) seconds of each run."""
 
-    def __init__(self, name: str, walls: Sequence[float], tasks: Optional[Sequence[float]] = None,
-                 deletes: Optional[int] = None, other: str = ""):
+    def __init__(
+        self,
+        name: str,
+        walls: Sequence[float],
+        tasks: Optional[Sequence[float]] = None,
+        deletes: Optional[int] = None,
+        other: str = "",
+    ):
         self.name = name
         self.walls = list(walls)
         self.tasks = list(tasks) if tasks else []
@@ -34,8 +40,14 @@ class Measurement:
 
     def cells(self) -> List[str]:
         spread = " (%.2f-%.2f)" % (min(self.walls), max(self.walls)) if len(self.walls) > 1 else ""
-        return [self.name, str(len(self.walls)), "%.2f%s" % (self.wall, spread), _seconds(self.task),
-                "" if self.deletes is None else str(self.deletes), self.other]
+        return [
+            self.name,
+            str(len(self.walls)),
+            "%.2f%s" % (self.wall, spread),
+            _seconds(self.task),
+            "" if self.deletes is None else str(self.deletes),
+            self.other,
+        ]
 
 
 class Target:
@@ -76,10 +88,14 @@ class Report:
         return [target for target in self.targets if target.kind == COUNT and not target.met]
 
     def console(self) -> str:
-        parts = ["Machine: " + ", ".join("%s=%s" % item for item in self.machine.items()),
-                 "Settings: " + "; ".join(self.settings), "",
-                 _plain_table(MEASUREMENT_HEADER, [row.cells() for row in self.measurements]), "",
-                 _plain_table(TARGET_HEADER, [target.cells() for target in self.targets])]
+        parts = [
+            "Machine: " + ", ".join("%s=%s" % item for item in self.machine.items()),
+            "Settings: " + "; ".join(self.settings),
+            "",
+            _plain_table(MEASUREMENT_HEADER, [row.cells() for row in self.measurements]),
+            "",
+            _plain_table(TARGET_HEADER, [target.cells() for target in self.targets]),
+        ]
         parts += [""] + ["Note: " + note for note in self.notes] if self.notes else []
         return "\n".join(parts)
 
@@ -102,20 +118,36 @@ class Report:
         lines += ["| | |", "|---|---|"] + ["| %s | %s |" % (key, value) for key, value in self.machine.items()]
         lines += ["", "Settings of this run: " + "; ".join(self.settings) + ".", "", "## Results", ""]
         lines += _markdown_table(MEASUREMENT_HEADER, [row.cells() for row in self.measurements])
-        lines += ["", "Wall = median wall-clock of the whole `ansible-playbook` process (min-max over the runs); task =",
-                  "median time of the measured task alone, from its start to its last result (result_recorder callback).", ""]
+        lines += [
+            "",
+            "Wall = median wall-clock of the whole `ansible-playbook` process (min-max over the runs); task =",
+            "median time of the measured task alone, from its start to its last result (result_recorder callback).",
+            "",
+        ]
         lines += ["## Targets", ""]
         lines += _markdown_table(TARGET_HEADER, [target.cells() for target in self.targets])
-        lines += ["", "Count targets are hard: a miss makes `make bench` fail. Speed targets are reported only,",
-                  "never asserted, since they depend on the machine."]
+        lines += [
+            "",
+            "Count targets are hard: a miss makes `make bench` fail. Speed targets are reported only,",
+            "never asserted, since they depend on the machine.",
+        ]
         if self.notes:
             lines += ["", "## Notes", ""] + ["- " + note for note in self.notes]
-        lines += ["", "## Re-running", "", "```sh", "make bench                                   # defaults as above",
-                  ".venv/bin/python tests/bench/benchmark.py --runs 7 --full   # the per-id loop N times too",
-                  ".venv/bin/python tests/bench/benchmark.py --help", "```", "",
-                  "It starts its own emulator and uses temporary Ansible, token-cache and collection directories",
-                  "(`OZONETEL_TEST_COLLECTIONS_PATH` points it at an existing collections root instead), then",
-                  "prints the tables above and rewrites this file.", ""]
+        lines += [
+            "",
+            "## Re-running",
+            "",
+            "```sh",
+            "make bench                                   # defaults as above",
+            ".venv-demo/bin/python tests/bench/benchmark.py --runs 7 --full   # the per-id loop N times too",
+            ".venv-demo/bin/python tests/bench/benchmark.py --help",
+            "```",
+            "",
+            "It starts its own emulator and uses temporary Ansible, token-cache and collection directories",
+            "(`OZONETEL_TEST_COLLECTIONS_PATH` points it at an existing collections root instead), then",
+            "prints the tables above and rewrites this file.",
+            "",
+        ]
         return "\n".join(lines)
 
 

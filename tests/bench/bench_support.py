@@ -18,8 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from cloudagent_harness.ansible_setup import (ansible_bin_dir, collections_root, make_ansible_home, playbook_environment,
-                                              write_inventory)
+from cloudagent_harness.ansible_setup import (
+    ansible_bin_dir,
+    collections_root,
+    make_ansible_home,
+    playbook_environment,
+    write_inventory,
+)
 from cloudagent_harness.planner_oracle import runs_of
 from cloudagent_harness.playbook_runner import PlaybookRunner, Result
 
@@ -36,6 +41,7 @@ class BenchError(RuntimeError):
 
 
 # ---------------------------------------------------------------- the row set
+
 
 def scattered_ids(seed: int, count: int = 400, low: int = 1, high: int = 2000) -> List[int]:
     """``count`` distinct ids in ``low..high``: a few long runs, some short ones, many singles."""
@@ -66,10 +72,17 @@ def describe_ids(ids: Sequence[int]) -> str:
     singles = sum(1 for length in lengths if length == 1)
     longer = [length for length in lengths if length > 1]
     return "%d ids in %d..%d: %d runs of 2+ ids (lengths %s) and %d single ids" % (
-        len(ids), min(ids), max(ids), len(longer), ", ".join(map(str, longer)), singles)
+        len(ids),
+        min(ids),
+        max(ids),
+        len(longer),
+        ", ".join(map(str, longer)),
+        singles,
+    )
 
 
 # ---------------------------------------------------------------- numbers
+
 
 def counter_delta(before: dict, after: dict) -> Dict[str, int]:
     return {name: after.get(name, 0) - before.get(name, 0) for name in COUNTER_NAMES}
@@ -77,6 +90,7 @@ def counter_delta(before: dict, after: dict) -> Dict[str, int]:
 
 def machine_facts() -> Dict[str, str]:
     from ansible.release import __version__ as ansible_version  # pylint: disable=import-outside-toplevel
+
     return {
         "cpu": _cpu_model(),
         "cores": str(os.cpu_count()),
@@ -109,6 +123,7 @@ def _cpu_model() -> str:
 
 # ---------------------------------------------------------------- running playbooks
 
+
 class PlaybookRun:
     """One ansible-playbook process: its wall-clock time, its recorded task results and the emulator's counters."""
 
@@ -138,10 +153,18 @@ class AnsibleRunner:
         self.emulator = emulator
         bin_dir = ansible_bin_dir()
         home = make_ansible_home(workdir / "home")
-        self.env = playbook_environment(workdir, home, collections_root(workdir / "collections"), bin_dir,
-                                        workdir / "token-cache" / "tokens.json", emulator.url)
+        self.env = playbook_environment(
+            workdir,
+            home,
+            collections_root(workdir / "collections"),
+            bin_dir,
+            workdir / "token-cache" / "tokens.json",
+            emulator.url,
+        )
         self.env["OZONETEL_TEST_RESULT_KEYS"] = ",".join(KEPT_RESULT_KEYS)
-        inventory = write_inventory(workdir / "inventory.json", str(bin_dir / "python"), range(1, FLEET_SIZE + 1), group="fleet")
+        inventory = write_inventory(
+            workdir / "inventory.json", str(bin_dir / "python"), range(1, FLEET_SIZE + 1), group="fleet"
+        )
         self._playbooks = PlaybookRunner(bin_dir, self.env, workdir / "runs", inventory, PLAYBOOK_DIR)
 
     def run(self, playbook: str, extra_vars: dict, check: bool = False, forks: Optional[int] = None) -> PlaybookRun:
@@ -150,7 +173,9 @@ class AnsibleRunner:
         result = self._playbooks.run(playbook, extra_vars, check=check, forks=forks, timeout=None)
         counters = counter_delta(before, self.emulator.counters())
         if result.rc != 0:
-            raise BenchError("%s failed (exit %d); last lines of its output:\n%s" % (playbook, result.rc, _tail(result.output)))
+            raise BenchError(
+                "%s failed (exit %d); last lines of its output:\n%s" % (playbook, result.rc, _tail(result.output))
+            )
         return PlaybookRun(result, counters)
 
 

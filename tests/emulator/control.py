@@ -59,18 +59,24 @@ class Emulator:
         stderr_file = tempfile.TemporaryFile()
         process = subprocess.Popen(  # pylint: disable=consider-using-with
             [sys.executable, EMULATOR_SCRIPT, "--port", "0"] + list(extra_args),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr_file, text=True)
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            text=True,
+        )
         lines: "queue.Queue[str]" = queue.Queue()
         threading.Thread(target=_read_banner, args=(process.stdout, lines), daemon=True).start()
         try:
             banner = lines.get(timeout=timeout)
         except queue.Empty:
             banner = ""
-        emulator = cls(banner[len(BANNER_PREFIX):].strip(), process, stderr_file)
+        emulator = cls(banner[len(BANNER_PREFIX) :].strip(), process, stderr_file)
         if not banner.startswith(BANNER_PREFIX):
             details = emulator.stderr_text()
             emulator.stop()
-            raise EmulatorError("the emulator printed no banner within %.0f s: %s" % (timeout, details.strip() or "no output"))
+            raise EmulatorError(
+                "the emulator printed no banner within %.0f s: %s" % (timeout, details.strip() or "no output")
+            )
         return emulator
 
     @classmethod
@@ -113,14 +119,20 @@ class Emulator:
     def request(self, method: str, path: str, payload: Optional[dict] = None, timeout: float = 10.0) -> dict:
         """Send one control request (path relative to /_emulator/) and return its JSON answer."""
         data = None if payload is None else json.dumps(payload).encode("utf-8")
-        request = urllib.request.Request(self.url + "/_emulator/" + path.lstrip("/"), data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + "/_emulator/" + path.lstrip("/"),
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
             detail = error.read().decode("utf-8", "replace")
-            raise EmulatorError("%s /_emulator/%s failed with HTTP %s: %s" % (method, path, error.code, detail)) from None
+            raise EmulatorError(
+                "%s /_emulator/%s failed with HTTP %s: %s" % (method, path, error.code, detail)
+            ) from None
 
     def health(self) -> dict:
         return self.request("GET", "health")
@@ -131,8 +143,14 @@ class Emulator:
     def add_account(self, user_name: str, api_key: str, auth_mode: str = "TOKEN_AUTH") -> None:
         self.request("POST", "accounts", {"user_name": user_name, "api_key": api_key, "auth_mode": auth_mode})
 
-    def seed(self, user_name: str, ids: Optional[Iterable[int]] = None, spec: Optional[str] = None,
-             campaign_name: str = DEFAULT_CAMPAIGN, is_request_sent: bool = False) -> int:
+    def seed(
+        self,
+        user_name: str,
+        ids: Optional[Iterable[int]] = None,
+        spec: Optional[str] = None,
+        campaign_name: str = DEFAULT_CAMPAIGN,
+        is_request_sent: bool = False,
+    ) -> int:
         """Add rows by ``ids`` or by a ``spec`` such as ``"1-500"`` or ``"1,3,7-9"``; returns how many."""
         payload = {"user_name": user_name, "campaign_name": campaign_name, "is_request_sent": is_request_sent}
         if ids is not None:

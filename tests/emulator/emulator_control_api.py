@@ -33,8 +33,12 @@ def _add_rows(state: EmulatorState, payload: dict, query: Dict[str, str]) -> dic
     ids = payload["ids"] if "ids" in payload else parse_seed_spec(payload["spec"])
     if not isinstance(ids, list):
         raise StateError("'ids' must be a list of integers")
-    added = state.add_rows(payload.get("user_name"), ids, payload.get("campaign_name", DEFAULT_CAMPAIGN),
-                           payload.get("is_request_sent", False))
+    added = state.add_rows(
+        payload.get("user_name"),
+        ids,
+        payload.get("campaign_name", DEFAULT_CAMPAIGN),
+        payload.get("is_request_sent", False),
+    )
     return {"ok": True, "added": added}
 
 
@@ -133,7 +137,7 @@ def _error(message: str, status: int = 400) -> Reply:
 
 def control_reply(state: EmulatorState, method: str, path: str, query: Dict[str, str], raw_body: bytes) -> Reply:
     """Answer one control request; mistakes get HTTP 400 with a readable ``error``."""
-    name = path[len(PREFIX):].strip("/")
+    name = path[len(PREFIX) :].strip("/")
     route = ROUTES.get((method, name))
     if route is None:
         known = sorted("%s %s%s" % (verb, PREFIX, route_name) for verb, route_name in ROUTES)

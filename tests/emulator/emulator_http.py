@@ -17,7 +17,14 @@ from emulator_faults import fault_reply
 from emulator_reply import Reply
 from emulator_rows import vendor_spec_selector
 from emulator_state import EmulatorState
-from emulator_vendor import VENDOR_ROUTES, auth_kind, chosen_row_spec, handle_vendor_request, loggable_row_spec, parse_json_object
+from emulator_vendor import (
+    VENDOR_ROUTES,
+    auth_kind,
+    chosen_row_spec,
+    handle_vendor_request,
+    loggable_row_spec,
+    parse_json_object,
+)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -72,7 +79,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 return
             endpoint = VENDOR_ROUTES.get((self.command, url.path))
             if endpoint is None:
-                self._send(Reply.json({"status": "error", "message": "No route for %s %s" % (self.command, url.path)}, 404))
+                self._send(
+                    Reply.json({"status": "error", "message": "No route for %s %s" % (self.command, url.path)}, 404)
+                )
                 return
             self._send(self._serve_vendor(endpoint, url.path, raw_body))
         except (ConnectionError, TimeoutError):
@@ -120,8 +129,11 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             reply, token_issued = handle_vendor_request(state, endpoint, self.headers, body)
         reply.apply_status_case(state.status_case())
         # Logged before the answer leaves, so a client that got its answer sees it in the counters.
-        state.record_request(self._log_entry(endpoint, path, body, reply),
-                             invalid_spec=self._is_invalid_spec(endpoint, body), token_issued=token_issued)
+        state.record_request(
+            self._log_entry(endpoint, path, body, reply),
+            invalid_spec=self._is_invalid_spec(endpoint, body),
+            token_issued=token_issued,
+        )
         return reply
 
     def _log_entry(self, endpoint: str, path: str, body: dict, reply: Reply) -> dict:

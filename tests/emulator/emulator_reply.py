@@ -16,8 +16,15 @@ STATUS_CASES = ("lower", "title", "upper")
 class Reply:
     """An HTTP answer: a JSON payload or raw bytes, or ``drop`` to close the connection unanswered."""
 
-    def __init__(self, status: Optional[int], payload=None, body: bytes = b"", content_type: str = "application/json",
-                 headers: Optional[Dict[str, str]] = None, drop: bool = False):
+    def __init__(
+        self,
+        status: Optional[int],
+        payload=None,
+        body: bytes = b"",
+        content_type: str = "application/json",
+        headers: Optional[Dict[str, str]] = None,
+        drop: bool = False,
+    ):
         self.status = status
         self.payload = payload
         self.body = body

@@ -49,7 +49,9 @@ class Account:
         self.auth_mode = auth_mode
 
     def key_matches(self, candidate) -> bool:
-        return isinstance(candidate, str) and hmac.compare_digest(candidate.encode("utf-8"), self.api_key.encode("utf-8"))
+        return isinstance(candidate, str) and hmac.compare_digest(
+            candidate.encode("utf-8"), self.api_key.encode("utf-8")
+        )
 
 
 def _empty_counters() -> dict:
@@ -85,7 +87,8 @@ class EmulatorState:
         self._initial_accounts = list(accounts)
         self._initial_campaigns = list(campaigns)
         self._initial_settings = validate_settings(
-            {"status_case": "lower", "delete_rate_limit": delete_rate_limit, "token_ttl": token_ttl})
+            {"status_case": "lower", "delete_rate_limit": delete_rate_limit, "token_ttl": token_ttl}
+        )
         self.faults = FaultQueue()
         self.reset()
 
@@ -130,8 +133,9 @@ class EmulatorState:
         with self.lock:
             self.accounts[account.user_name] = account
 
-    def add_rows(self, user_name: str, ids: Iterable[int], campaign_name: str = DEFAULT_CAMPAIGN,
-                 is_request_sent: bool = False) -> int:
+    def add_rows(
+        self, user_name: str, ids: Iterable[int], campaign_name: str = DEFAULT_CAMPAIGN, is_request_sent: bool = False
+    ) -> int:
         if not isinstance(user_name, str) or not user_name:
             raise StateError("user_name must be a non-empty string")
         if not isinstance(campaign_name, str) or not campaign_name:
@@ -217,8 +221,12 @@ class EmulatorState:
         """Make a token for ``user_name``; it replaces (and so invalidates) every earlier one."""
         with self.lock:
             issued_at = int(self.now())
-            claims = {"sub": user_name, "iat": issued_at, "exp": int(issued_at + self.settings["token_ttl"]),
-                      "jti": secrets.token_hex(8)}
+            claims = {
+                "sub": user_name,
+                "iat": issued_at,
+                "exp": int(issued_at + self.settings["token_ttl"]),
+                "jti": secrets.token_hex(8),
+            }
             token = encode_token(self._secret, claims)
             self._current_tokens[user_name] = token
             self._generations.setdefault(user_name, []).append(self.now())
@@ -285,5 +293,7 @@ def parse_account(text: str) -> Account:
 
 
 def default_accounts() -> List[Account]:
-    return [Account("demo_user", "FAKE-DEMO-API-KEY-0001", "TOKEN_AUTH"),
-            Account("basic_user", "FAKE-BASIC-API-KEY-0002", "BASIC_AUTH")]
+    return [
+        Account("demo_user", "FAKE-DEMO-API-KEY-0001", "TOKEN_AUTH"),
+        Account("basic_user", "FAKE-BASIC-API-KEY-0002", "BASIC_AUTH"),
+    ]

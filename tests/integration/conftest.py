@@ -81,8 +81,10 @@ def local_inventory(tmp_path, venv_python) -> Path:
 @pytest.fixture
 def host_inventory(tmp_path, venv_python):
     """``host_inventory(range(1, 6))``: localhost plus hosts host01..host05 in group cloudagent_hosts."""
+
     def make(host_indexes, name="hosts"):
         return write_inventory(tmp_path / ("%s.json" % name), venv_python, host_indexes)
+
     return make
 
 

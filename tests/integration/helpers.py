@@ -16,6 +16,7 @@ JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 # ---------------------------------------------------------------- emulator log views
 
+
 def requests_to(counters: dict, endpoint: str) -> List[dict]:
     return [entry for entry in counters["requests"] if entry["endpoint"] == endpoint]
 

@@ -19,8 +19,9 @@ def test_basic_auth_sends_the_api_key_and_never_asks_for_a_token(emulator, run_p
     emulator.seed(BASIC_USER, spec="1-10")
     emulator.seed(DEMO_USER, spec="1-10")
 
-    result = run_playbook("delete.yml", {"row_id": "2-4", "auth_mode": "basic", "user_name": BASIC_USER,
-                                         "api_key": BASIC_API_KEY})
+    result = run_playbook(
+        "delete.yml", {"row_id": "2-4", "auth_mode": "basic", "user_name": BASIC_USER, "api_key": BASIC_API_KEY}
+    )
 
     assert result.rc == 0, result
     assert result.one("Delete the requested rows")["changed"] is True
@@ -34,9 +35,11 @@ def test_basic_auth_sends_the_api_key_and_never_asks_for_a_token(emulator, run_p
 def test_basic_auth_selected_through_the_environment(emulator, run_playbook):
     emulator.seed(BASIC_USER, spec="1-3")
 
-    result = run_playbook("delete.yml", {"row_id": 2}, env={"OZONETEL_AUTH_MODE": "basic",
-                                                            "OZONETEL_USERNAME": BASIC_USER,
-                                                            "OZONETEL_API_KEY": BASIC_API_KEY})
+    result = run_playbook(
+        "delete.yml",
+        {"row_id": 2},
+        env={"OZONETEL_AUTH_MODE": "basic", "OZONETEL_USERNAME": BASIC_USER, "OZONETEL_API_KEY": BASIC_API_KEY},
+    )
 
     assert result.rc == 0, result
     assert emulator.ids(BASIC_USER) == [1, 3]
@@ -46,8 +49,9 @@ def test_basic_auth_selected_through_the_environment(emulator, run_playbook):
 def test_an_explicit_token_is_used_without_any_api_key(emulator, run_playbook, token_cache_file):
     emulator.seed(DEMO_USER, spec="1-10")
 
-    result = run_playbook("explicit_token.yml", {"row_id": "1-5", "ozonetel_api_key": DEMO_API_KEY},
-                          env=NO_API_KEY_IN_ENV)
+    result = run_playbook(
+        "explicit_token.yml", {"row_id": "1-5", "ozonetel_api_key": DEMO_API_KEY}, env=NO_API_KEY_IN_ENV
+    )
 
     assert result.rc == 0, result
     assert emulator.ids(DEMO_USER) == [6, 7, 8, 9, 10]
@@ -61,15 +65,19 @@ def test_an_explicit_token_is_used_without_any_api_key(emulator, run_playbook, t
 
 def test_an_expired_token_is_refreshed_once_with_an_api_key_and_refused_without(emulator, run_playbook):
     emulator.seed(DEMO_USER, spec="1-10")
-    first = run_playbook("explicit_token.yml", {"row_id": "1-5", "ozonetel_api_key": DEMO_API_KEY},
-                         env=NO_API_KEY_IN_ENV)
+    first = run_playbook(
+        "explicit_token.yml", {"row_id": "1-5", "ozonetel_api_key": DEMO_API_KEY}, env=NO_API_KEY_IN_ENV
+    )
     assert first.rc == 0, first
     stale_token = first.one("Get a token")["ansible_facts"]["cloudagent_token"]
     emulator.advance_clock(3700)
     before = emulator.counters()
 
-    result = run_playbook("expired_token.yml", {"row_id": "6-10", "stale_token": stale_token,
-                                                "cloudagent_api_key": DEMO_API_KEY}, env=NO_API_KEY_IN_ENV)
+    result = run_playbook(
+        "expired_token.yml",
+        {"row_id": "6-10", "stale_token": stale_token, "cloudagent_api_key": DEMO_API_KEY},
+        env=NO_API_KEY_IN_ENV,
+    )
 
     assert result.rc == 0, result
     refused = result.one("Delete with the stale token and no api key")
@@ -82,7 +90,7 @@ def test_an_expired_token_is_refreshed_once_with_an_api_key_and_refused_without(
     counters = emulator.counters()
     assert counters["generate_token_ok"] - before["generate_token_ok"] == 1, "exactly one refresh"
     assert counters["generate_token"] - before["generate_token"] == 1
-    new_requests = counters["requests"][len(before["requests"]):]
+    new_requests = counters["requests"][len(before["requests"]) :]
     # the stale token without api key gives up; with api key: the cached stale token, one refresh, one repeat
     assert [entry["endpoint"] for entry in new_requests] == ["delete", "delete", "generate_token", "delete"]
     assert [entry["api_message"] for entry in new_requests[:2]] == ["Token Expired", "Token Expired"]

@@ -58,16 +58,18 @@ def assert_refusals(results, table):
         message = result.get("msg", "")
         assert "row_ids" not in result and "scheduled_data" not in result, "%s was accepted: %r" % (label, result)
         assert "row_id" in message, "%s: the message does not name the option: %s" % (label, message)
-        assert any(fragment in message for fragment in fragments), \
+        assert any(fragment in message for fragment in fragments), (
             "%s (%r): the message does not name the bad value: %s" % (label, value, message)
+        )
         assert "Traceback" not in message
 
 
 def test_bad_row_ids_fail_before_any_request_naming_the_value(emulator, run_playbook):
     emulator.seed(DEMO_USER, spec="1-20")
 
-    result = run_playbook("bad_row_ids.yml", {"bad_values": as_items(BAD_ROW_IDS),
-                                              "bad_info_values": as_items(BAD_INFO_FILTERS)})
+    result = run_playbook(
+        "bad_row_ids.yml", {"bad_values": as_items(BAD_ROW_IDS), "bad_info_values": as_items(BAD_INFO_FILTERS)}
+    )
 
     assert result.rc == 0, result
     assert_refusals(result.one("Try each bad row_id on the delete module")["results"], BAD_ROW_IDS)
@@ -83,8 +85,11 @@ def test_missing_options_are_named_and_module_defaults_reach_both_modules(emulat
     emulator.seed(DEMO_USER, spec="1-5")
     no_credentials = {"OZONETEL_BASE_URL": None, "OZONETEL_USERNAME": None, "OZONETEL_API_KEY": None}
 
-    result = run_playbook("required_options.yml", {"emulator_url": emulator.url, "cloudagent_user": DEMO_USER,
-                                                   "cloudagent_api_key": DEMO_API_KEY}, env=no_credentials)
+    result = run_playbook(
+        "required_options.yml",
+        {"emulator_url": emulator.url, "cloudagent_user": DEMO_USER, "cloudagent_api_key": DEMO_API_KEY},
+        env=no_credentials,
+    )
 
     assert result.rc == 0, result
     bare_delete = result.one("Call the delete module without arguments")["msg"]

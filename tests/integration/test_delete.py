@@ -69,7 +69,7 @@ def test_each_form_deletes_exactly_the_requested_rows_with_the_optimal_plan(emul
     counters = emulator.counters()
     plan = expected_plan(requested, batch_size or 100)
     sent = delete_specs(counters)
-    first_run, second_run = sent[:len(plan)], sent[len(plan):]
+    first_run, second_run = sent[: len(plan)], sent[len(plan) :]
     assert first_run == plan
     assert second_run == plan
     assert_plan_is_optimal(first_run, requested, batch_size or 100)
@@ -108,7 +108,9 @@ def test_results_and_diff_split_deleted_from_not_found(emulator, run_playbook):
     assert first["deleted"] == "1-10"
     assert first["not_found"] == "50-60"
     assert [(batch["row_id"], batch["result"]) for batch in first["batches"]] == [
-        ("1-10", "deleted"), ("50-60", "not_found")]
+        ("1-10", "deleted"),
+        ("50-60", "not_found"),
+    ]
     assert all(isinstance(batch["message"], str) for batch in first["batches"])
     assert first["batches"][1]["message"] == "No data found"
     assert first["diff"]["before"]["row_ids"] == list(range(1, 11))
@@ -120,12 +122,16 @@ def test_results_and_diff_split_deleted_from_not_found(emulator, run_playbook):
     assert [batch["result"] for batch in again["batches"]] == ["not_found", "not_found"]
 
 
-@pytest.mark.parametrize("row_id, existing, expect_changed", [
-    pytest.param("5-15", list(range(5, 11)), True, id="some-exist"),
-    pytest.param(["20-30", 45], [], False, id="none-exist"),
-])
+@pytest.mark.parametrize(
+    "row_id, existing, expect_changed",
+    [
+        pytest.param("5-15", list(range(5, 11)), True, id="some-exist"),
+        pytest.param(["20-30", 45], [], False, id="none-exist"),
+    ],
+)
 def test_check_mode_reads_once_sends_no_delete_and_predicts_exactly(
-        emulator, run_playbook, row_id, existing, expect_changed):
+    emulator, run_playbook, row_id, existing, expect_changed
+):
     emulator.seed(DEMO_USER, spec="1-10")
 
     result = run_playbook("delete.yml", {"row_id": row_id}, check=True, diff=True)

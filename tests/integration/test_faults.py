@@ -70,8 +70,12 @@ DELETE_FAULTS = [
     ("empty-body", [dict(kind="empty")], {}, ("fail", 1, r"empty")),
     ("non-json-success", [dict(kind="non_json")], {}, ("fail", 1, r"not JSON|'OK'")),
     ("503-exhausts-retries", [http_status(503, times=2)], {"request_retries": 1}, ("fail", 2, r"\b503\b")),
-    ("read-timeout-exhausts-retries", [dict(kind="delay", seconds=3, times=2)],
-     {"request_timeout": 1, "request_retries": 1}, ("fail", 2, r"time")),
+    (
+        "read-timeout-exhausts-retries",
+        [dict(kind="delay", seconds=3, times=2)],
+        {"request_timeout": 1, "request_retries": 1},
+        ("fail", 2, r"time"),
+    ),
 ]
 
 
@@ -114,9 +118,11 @@ def test_429_retry_after_is_honoured(emulator, run_playbook):
 def test_connection_refused_fails_clearly_and_quickly(emulator, run_playbook):
     base_url = "http://127.0.0.1:%d" % closed_port()
 
-    result = run_playbook("delete.yml", {"row_id": "1-5", "request_retries": 1},
-                          env={"OZONETEL_BASE_URL": base_url, "OZONETEL_AUTH_MODE": "basic",
-                               "OZONETEL_USERNAME": "basic_user"})
+    result = run_playbook(
+        "delete.yml",
+        {"row_id": "1-5", "request_retries": 1},
+        env={"OZONETEL_BASE_URL": base_url, "OZONETEL_AUTH_MODE": "basic", "OZONETEL_USERNAME": "basic_user"},
+    )
 
     assert_clean_failure(result, DELETE, r"refused|connect")
     assert base_url in result.one(DELETE)["msg"]
@@ -172,12 +178,18 @@ STATUS_FAULTS = [
     ("503-once-retried", http_status(503), {}, "retried"),
     ("500", dict(kind="server_error_json"), {}, "warned"),
     ("non-json", dict(kind="non_json"), {}, "warned"),
-    ("read-timeout-without-retries", dict(kind="delay", seconds=3, then="non_json"),
-     {"request_timeout": 1, "request_retries": 0}, "warned"),
+    (
+        "read-timeout-without-retries",
+        dict(kind="delay", seconds=3, then="non_json"),
+        {"request_timeout": 1, "request_retries": 0},
+        "warned",
+    ),
 ]
 
 
-@pytest.mark.parametrize("rule, extravars, expectation", [pytest.param(*case[1:], id=case[0]) for case in STATUS_FAULTS])
+@pytest.mark.parametrize(
+    "rule, extravars, expectation", [pytest.param(*case[1:], id=case[0]) for case in STATUS_FAULTS]
+)
 def test_status_read_faults_in_check_mode(emulator, run_playbook, rule, extravars, expectation):
     emulator.seed(DEMO_USER, spec="1-10")
     emulator.fault(endpoint="get_scheduled_data", **rule)
@@ -198,8 +210,9 @@ def test_status_read_faults_in_check_mode(emulator, run_playbook, rule, extravar
     else:
         assert len(reads) == 1
         assert predicted["changed"] is True
-        assert any("Scheduled Data Status" in warning or "status" in warning.lower()
-                   for warning in predicted["warnings"]), predicted["warnings"]
+        assert any(
+            "Scheduled Data Status" in warning or "status" in warning.lower() for warning in predicted["warnings"]
+        ), predicted["warnings"]
 
 
 def test_the_info_module_fails_clearly_when_the_status_read_fails(emulator, run_playbook):
@@ -221,7 +234,11 @@ def test_token_expired_mid_run_with_an_api_key_refreshes_once(emulator, run_play
     counters = emulator.counters()
     assert counters["generate_token_ok"] == 2, "one token, then exactly one refresh"
     assert [entry["endpoint"] for entry in counters["requests"]] == [
-        "generate_token", "delete", "generate_token", "delete"]
+        "generate_token",
+        "delete",
+        "generate_token",
+        "delete",
+    ]
     assert emulator.ids(DEMO_USER) == [6, 7, 8, 9, 10]
 
 
@@ -229,8 +246,9 @@ def test_token_expired_mid_run_without_an_api_key_fails_saying_so(emulator, run_
     emulator.seed(DEMO_USER, spec="1-10")
     emulator.fault(endpoint="delete", kind="token_expired")
 
-    result = run_playbook("explicit_token.yml", {"row_id": "1-5", "ozonetel_api_key": DEMO_API_KEY},
-                          env={"OZONETEL_API_KEY": None})
+    result = run_playbook(
+        "explicit_token.yml", {"row_id": "1-5", "ozonetel_api_key": DEMO_API_KEY}, env={"OZONETEL_API_KEY": None}
+    )
 
     assert_clean_failure(result, "Delete with the explicit token only", r"expired")
     counters = emulator.counters()

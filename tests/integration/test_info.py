@@ -15,8 +15,17 @@ from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
 from cloudagent_harness.planner_oracle import compact
 
 READ = "Read scheduled data with each filter"
-RECORD_KEYS = {"id", "campaign_name", "phone_number", "schedule_time", "created_date", "request_time",
-               "is_request_sent", "params", "response"}
+RECORD_KEYS = {
+    "id",
+    "campaign_name",
+    "phone_number",
+    "schedule_time",
+    "created_date",
+    "request_time",
+    "is_request_sent",
+    "params",
+    "response",
+}
 
 # query, expected ids
 QUERIES = [
@@ -70,10 +79,13 @@ def test_filters_select_the_right_records_and_never_return_the_api_key(emulator,
     assert emulator.counters()["delete"] == 0
 
 
-@pytest.mark.parametrize("seeded, check", [
-    pytest.param([42], True, id="one-record-as-bare-object-in-check-mode"),
-    pytest.param([], False, id="empty-reply"),
-])
+@pytest.mark.parametrize(
+    "seeded, check",
+    [
+        pytest.param([42], True, id="one-record-as-bare-object-in-check-mode"),
+        pytest.param([], False, id="empty-reply"),
+    ],
+)
 def test_single_and_empty_replies(emulator, run_playbook, seeded, check):
     if seeded:
         emulator.seed(DEMO_USER, ids=seeded, campaign_name="autumn")

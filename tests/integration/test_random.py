@@ -65,12 +65,14 @@ def test_random_deletes_remove_exactly_the_requested_rows(emulator, run_playbook
 
     faulty = [random_row_id(rng) for _count in range(4)]
     before = len(emulator.counters()["requests"])
-    emulator.faults([
-        dict(endpoint="delete", kind="http_status", status=503, skip=1),
-        dict(endpoint="delete", kind="max_limit", skip=1),
-        dict(endpoint="delete", kind="drop", skip=2),
-        dict(endpoint="delete", kind="http_status", status=429, retry_after=0, skip=1),
-    ])
+    emulator.faults(
+        [
+            dict(endpoint="delete", kind="http_status", status=503, skip=1),
+            dict(endpoint="delete", kind="max_limit", skip=1),
+            dict(endpoint="delete", kind="drop", skip=2),
+            dict(endpoint="delete", kind="http_status", status=429, retry_after=0, skip=1),
+        ]
+    )
     # Small batches, so that there are enough DELETEs to meet every fault.
     result = run_playbook("delete_many.yml", {"row_id_requests": faulty, "batch_size": 10})
     assert result.rc == 0, result

@@ -20,8 +20,11 @@ def test_a_very_verbose_run_leaks_no_secret_and_the_cache_is_private(emulator, r
     emulator.seed(DEMO_USER, spec="1-12")
     emulator.seed(BASIC_USER, spec="1-3")
 
-    result = run_playbook("secrets.yml", {"basic_user": BASIC_USER, "basic_api_key": BASIC_API_KEY,
-                                          "wrong_api_key": WRONG_API_KEY}, verbosity=4)
+    result = run_playbook(
+        "secrets.yml",
+        {"basic_user": BASIC_USER, "basic_api_key": BASIC_API_KEY, "wrong_api_key": WRONG_API_KEY},
+        verbosity=4,
+    )
 
     assert result.rc == 0, result
     # The run did walk every path (else a clean scan proves nothing).

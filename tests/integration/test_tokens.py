@@ -93,8 +93,9 @@ def test_the_eleventh_generation_in_an_hour_is_refused_locally(emulator, run_pla
     refusal = result.one("Keep the refusal")["ansible_facts"]["refusal"]
     assert re.search(r"\b10\b", refusal), refusal
     assert re.search(r"next|again|allowed|after|wait", refusal, re.IGNORECASE), refusal
-    assert re.search(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\d+\s*(s|sec|seconds?|min|minutes?)\b", refusal), \
+    assert re.search(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\d+\s*(s|sec|seconds?|min|minutes?)\b", refusal), (
         "the refusal must say when the next generation is allowed: %s" % refusal
+    )
     assert "Traceback" not in result.output
     json.loads(token_cache_file.read_text(encoding="utf-8"))
 

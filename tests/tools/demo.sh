@@ -11,8 +11,6 @@ DEMO_USER=demo_user
 DEMO_API_KEY=FAKE-DEMO-API-KEY-0001
 DEMO_ROWS=1-40
 
-# shellcheck source=tests/tools/staging.sh
-source "$REPO_ROOT/tests/tools/staging.sh"
 export PATH="$VENV/bin:$PATH"
 
 WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ozonetel-demo.XXXXXX")
@@ -64,16 +62,21 @@ run_playbook() {
     fi
 }
 
+# link_collection: a collections root holding this checkout as ozonetel.cloudagent
+link_collection() {
+    mkdir -p "$WORK_DIR/collections/ansible_collections/ozonetel"
+    ln -s "$REPO_ROOT" "$WORK_DIR/collections/ansible_collections/ozonetel/cloudagent"
+}
+
 main() {
-    lock_stage
-    stage_collection "$REPO_ROOT"
+    link_collection
     start_emulator
     echo "demo: emulator at $BASE_URL with rows $DEMO_ROWS for $DEMO_USER"
 
     mkdir -p "$WORK_DIR/ansible-local" "$WORK_DIR/ansible-remote"
     export OZONETEL_BASE_URL="$BASE_URL" OZONETEL_USERNAME="$DEMO_USER" OZONETEL_API_KEY="$DEMO_API_KEY"
     export OZONETEL_TOKEN_CACHE="$WORK_DIR/tokens.json"
-    export ANSIBLE_COLLECTIONS_PATH="$STAGE_ROOT" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
+    export ANSIBLE_COLLECTIONS_PATH="$WORK_DIR/collections" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
     export ANSIBLE_LOCAL_TEMP="$WORK_DIR/ansible-local" ANSIBLE_REMOTE_TMP="$WORK_DIR/ansible-remote"
     # the demo targets the implicit localhost; no inventory is needed
     export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false

@@ -43,6 +43,7 @@ class Counts:
 
 def suite_counts(suite: ET.Element) -> Counts:
     """Return the counts one <testsuite> element declares."""
+
     def number(name: str) -> int:
         return int(suite.get(name) or 0)
 

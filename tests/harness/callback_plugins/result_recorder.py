@@ -51,14 +51,16 @@ class CallbackModule(CallbackBase):
         task_seconds = time.perf_counter() - self._task_started
         payload = dict(_result_of(result))
         payload["warnings"] = _warning_texts(result, payload.get("warnings"))
-        self._write({
-            "event": "task",
-            "status": status,
-            "host": _first_attribute(result, "host", "_host").get_name(),
-            "task": _first_attribute(result, "task", "_task").get_name(),
-            "task_seconds": task_seconds,
-            "result": self._kept(payload),
-        })
+        self._write(
+            {
+                "event": "task",
+                "status": status,
+                "host": _first_attribute(result, "host", "_host").get_name(),
+                "task": _first_attribute(result, "task", "_task").get_name(),
+                "task_seconds": task_seconds,
+                "result": self._kept(payload),
+            }
+        )
 
     def _kept(self, payload):
         # The benchmark keeps a few keys only: its uri tasks would otherwise record the bearer token they send.

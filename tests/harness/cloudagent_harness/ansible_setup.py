@@ -21,14 +21,17 @@ class HarnessError(RuntimeError):
 
 def ansible_bin_dir() -> Path:
     """The virtualenv whose python runs the tests; its ansible-playbook and python have ``requests``."""
-    for candidate in (Path(sys.executable).parent, REPO_ROOT / ".venv" / "bin"):
+    for candidate in (Path(sys.executable).parent, REPO_ROOT / ".venv-demo" / "bin"):
         if (candidate / "ansible-playbook").exists():
             return candidate
-    raise HarnessError("no ansible-playbook next to %s nor in .venv: run with the venv's python (make venv)" % sys.executable)
+    raise HarnessError(
+        "no ansible-playbook next to %s nor in .venv-demo: run with that venv's python (make demo-venv)"
+        % sys.executable
+    )
 
 
 def collections_root(directory: Path) -> str:
-    """OZONETEL_TEST_COLLECTIONS_PATH (a staged copy, set by the Makefile), else ``directory`` linking to this checkout."""
+    """OZONETEL_TEST_COLLECTIONS_PATH (an existing collections root), else ``directory`` linking to this checkout."""
     configured = os.environ.get("OZONETEL_TEST_COLLECTIONS_PATH")
     if configured:
         return configured
@@ -45,12 +48,16 @@ def make_ansible_home(directory: Path) -> Path:
     return directory
 
 
-def playbook_environment(work_dir: Path, ansible_home: Path, collections_path: str, bin_dir: Path,
-                         token_cache: Path, base_url: str) -> Dict[str, str]:
+def playbook_environment(
+    work_dir: Path, ansible_home: Path, collections_path: str, bin_dir: Path, token_cache: Path, base_url: str
+) -> Dict[str, str]:
     """The environment of an ansible-playbook run: isolated, recording its results, credentials of demo_user."""
     # Inherited ANSIBLE_* and OZONETEL_* settings would change what a run does: start clean.
-    inherited = {name: value for name, value in os.environ.items()
-                 if not name.startswith(("ANSIBLE_", "OZONETEL_", "XDG_CACHE_HOME"))}
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("ANSIBLE_", "OZONETEL_", "XDG_CACHE_HOME"))
+    }
     return dict(
         inherited,
         PATH="%s%s%s" % (bin_dir, os.pathsep, os.environ.get("PATH", os.defpath)),

@@ -78,7 +78,7 @@ def expected_plan(ids: Iterable[int], batch_size: int) -> List[str]:
     requests = [(first, str(first) if first == last else "%d-%d" % (first, last)) for first, last in runs[:best]]
     listed = sorted(row_id for first, last in runs[best:] for row_id in range(first, last + 1))
     for start in range(0, len(listed), batch_size):
-        chunk = listed[start:start + batch_size]
+        chunk = listed[start : start + batch_size]
         requests.append((chunk[0], ",".join(str(row_id) for row_id in chunk)))
     return [spec for _first, spec in sorted(requests)]
 

@@ -47,8 +47,11 @@ class Result:
 
     def results(self, task: str, host: Optional[str] = None) -> List[dict]:
         """The result dicts of every task named ``task`` (optionally on one host)."""
-        return [record["result"] for record in self.task_results
-                if record["task"] == task and (host is None or record["host"] == host)]
+        return [
+            record["result"]
+            for record in self.task_results
+            if record["task"] == task and (host is None or record["host"] == host)
+        ]
 
     def records_of(self, task: str) -> List[dict]:
         return [record for record in self.task_results if record["task"] == task]
@@ -66,7 +69,11 @@ class Result:
 
     def __str__(self) -> str:
         return "ansible-playbook rc=%d after %.1f s\n--- stdout (tail) ---\n%s\n--- stderr (tail) ---\n%s" % (
-            self.rc, self.elapsed, self.stdout[-_OUTPUT_SHOWN:], self.stderr[-_OUTPUT_SHOWN:])
+            self.rc,
+            self.elapsed,
+            self.stdout[-_OUTPUT_SHOWN:],
+            self.stderr[-_OUTPUT_SHOWN:],
+        )
 
 
 class RunningPlaybook:
@@ -84,8 +91,10 @@ class RunningPlaybook:
         except subprocess.TimeoutExpired:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
-            raise AssertionError("ansible-playbook did not finish within %d s\n%s"
-                                 % (self._timeout, _collect(self._run_dir, -9, self._elapsed()))) from None
+            raise AssertionError(
+                "ansible-playbook did not finish within %d s\n%s"
+                % (self._timeout, _collect(self._run_dir, -9, self._elapsed()))
+            ) from None
         return _collect(self._run_dir, rc, self._elapsed())
 
     def _remaining(self) -> Optional[float]:
@@ -100,16 +109,22 @@ def _collect(run_dir: Path, rc: int, elapsed: float) -> Result:
     records = []
     if results_file.exists():
         records = [json.loads(line) for line in results_file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return Result(rc=rc,
-                  stdout=(run_dir / "stdout.txt").read_text(encoding="utf-8", errors="replace"),
-                  stderr=(run_dir / "stderr.txt").read_text(encoding="utf-8", errors="replace"),
-                  records=records, elapsed=elapsed, run_dir=run_dir)
+    return Result(
+        rc=rc,
+        stdout=(run_dir / "stdout.txt").read_text(encoding="utf-8", errors="replace"),
+        stderr=(run_dir / "stderr.txt").read_text(encoding="utf-8", errors="replace"),
+        records=records,
+        elapsed=elapsed,
+        run_dir=run_dir,
+    )
 
 
 class PlaybookRunner:
     """Starts ansible-playbook with a prepared environment, each run in a directory of its own under ``work_dir``."""
 
-    def __init__(self, bin_dir: Path, base_env: Dict[str, str], work_dir: Path, default_inventory: Path, playbook_dir: Path):
+    def __init__(
+        self, bin_dir: Path, base_env: Dict[str, str], work_dir: Path, default_inventory: Path, playbook_dir: Path
+    ):
         self.bin_dir = bin_dir
         self.base_env = base_env
         self.work_dir = work_dir
@@ -117,21 +132,43 @@ class PlaybookRunner:
         self.playbook_dir = playbook_dir
         self._runs = 0
 
-    def run(self, playbook: str, extravars: Optional[dict] = None, env: Optional[dict] = None, check: bool = False,
-            diff: bool = False, verbosity: int = 0, forks: Optional[int] = None, inventory: Optional[Path] = None,
-            timeout: Optional[float] = DEFAULT_TIMEOUT) -> Result:
+    def run(
+        self,
+        playbook: str,
+        extravars: Optional[dict] = None,
+        env: Optional[dict] = None,
+        check: bool = False,
+        diff: bool = False,
+        verbosity: int = 0,
+        forks: Optional[int] = None,
+        inventory: Optional[Path] = None,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
+    ) -> Result:
         """Run a playbook (a file name under ``playbook_dir``, a path, or YAML text) and wait for it."""
         return self.start(playbook, extravars, env, check, diff, verbosity, forks, inventory, timeout).wait()
 
-    def start(self, playbook: str, extravars: Optional[dict] = None, env: Optional[dict] = None, check: bool = False,
-              diff: bool = False, verbosity: int = 0, forks: Optional[int] = None, inventory: Optional[Path] = None,
-              timeout: Optional[float] = DEFAULT_TIMEOUT) -> RunningPlaybook:
+    def start(
+        self,
+        playbook: str,
+        extravars: Optional[dict] = None,
+        env: Optional[dict] = None,
+        check: bool = False,
+        diff: bool = False,
+        verbosity: int = 0,
+        forks: Optional[int] = None,
+        inventory: Optional[Path] = None,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
+    ) -> RunningPlaybook:
         """Start a playbook in the background; ``timeout`` None waits as long as it takes."""
         self._runs += 1
         run_dir = self.work_dir / ("run%02d" % self._runs)
         run_dir.mkdir(parents=True)
-        command = [str(self.bin_dir / "ansible-playbook"), "-i", str(inventory or self.default_inventory),
-                   str(self._playbook_path(playbook, run_dir))]
+        command = [
+            str(self.bin_dir / "ansible-playbook"),
+            "-i",
+            str(inventory or self.default_inventory),
+            str(self._playbook_path(playbook, run_dir)),
+        ]
         if extravars:
             extravars_file = run_dir / "extravars.json"
             extravars_file.write_text(json.dumps(extravars), encoding="utf-8")
@@ -143,8 +180,14 @@ class PlaybookRunner:
         with open(run_dir / "stdout.txt", "wb") as stdout, open(run_dir / "stderr.txt", "wb") as stderr:
             started = time.monotonic()
             process = subprocess.Popen(  # pylint: disable=consider-using-with
-                command, cwd=str(run_dir), env=self._process_env(run_dir, env), stdin=subprocess.DEVNULL,
-                stdout=stdout, stderr=stderr, start_new_session=True)
+                command,
+                cwd=str(run_dir),
+                env=self._process_env(run_dir, env),
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+            )
         return RunningPlaybook(process, run_dir, started, timeout)
 
     def _process_env(self, run_dir: Path, overrides: Optional[dict]) -> Dict[str, str]:

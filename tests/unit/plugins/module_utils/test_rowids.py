@@ -24,10 +24,11 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import
 )
 
 PROPERTY = settings(max_examples=200, deadline=None, database=None)
-TRILLION = 10 ** 12
+TRILLION = 10**12
 
 
 # ---------------------------------------------------------------- naive references
+
 
 def expand_spec(spec):
     """The ids of one planned spec, written out one by one (small specs only)."""
@@ -83,13 +84,17 @@ def naive_compact(ids):
 
 # ---------------------------------------------------------------- strategies
 
+
 @st.composite
 def clustered_ids(draw, min_runs=0):
     """Ids in runs: short and long runs separated by small gaps, the shapes that stress the planner."""
-    shapes = draw(st.lists(
-        st.tuples(st.integers(1, 40), st.one_of(st.integers(1, 4), st.integers(1, 400))),
-        min_size=min_runs, max_size=14,
-    ))
+    shapes = draw(
+        st.lists(
+            st.tuples(st.integers(1, 40), st.one_of(st.integers(1, 4), st.integers(1, 400))),
+            min_size=min_runs,
+            max_size=14,
+        )
+    )
     ids = []
     position = draw(st.integers(1, 50))
     for gap, length in shapes:
@@ -115,7 +120,11 @@ def row_id_items(draw):
     if kind == "range":
         start, end = sorted(draw(st.tuples(small_id, small_id)))
         return "%d-%d" % (start, end), set(range(start, end + 1))
-    parts = draw(st.lists(row_id_items().filter(lambda item: isinstance(item[0], str) and "," not in item[0]), min_size=1, max_size=5))
+    parts = draw(
+        st.lists(
+            row_id_items().filter(lambda item: isinstance(item[0], str) and "," not in item[0]), min_size=1, max_size=5
+        )
+    )
     text = ",".join(draw(spaces) + part + draw(spaces) for part, _ids in parts)
     return text, set().union(*(ids for _part, ids in parts))
 
@@ -137,23 +146,27 @@ def is_valid_text(text):
 
 # ---------------------------------------------------------------- the parser
 
-@pytest.mark.parametrize("value, expected", [
-    (7, [7]),
-    ("7", [7]),
-    (" 7 ", [7]),
-    ("\t8\n", [8]),
-    ("007", [7]),
-    ("2,3,5,6", [2, 3, 5, 6]),
-    (" 2 , 3,5 ,6 ", [2, 3, 5, 6]),
-    ("3-10", list(range(3, 11))),
-    ("3 - 10", list(range(3, 11))),
-    ("5-5", [5]),
-    ("1,3-5", [1, 3, 4, 5]),
-    ([1, "2,3", "5-7", " 9 "], [1, 2, 3, 5, 6, 7, 9]),
-    ((4, "1-2"), [1, 2, 4]),
-    (["1-5", "3-8", 2, "8"], list(range(1, 9))),
-    ([9, 9, "9"], [9]),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (7, [7]),
+        ("7", [7]),
+        (" 7 ", [7]),
+        ("\t8\n", [8]),
+        ("007", [7]),
+        ("2,3,5,6", [2, 3, 5, 6]),
+        (" 2 , 3,5 ,6 ", [2, 3, 5, 6]),
+        ("3-10", list(range(3, 11))),
+        ("3 - 10", list(range(3, 11))),
+        ("5-5", [5]),
+        ("1,3-5", [1, 3, 4, 5]),
+        ([1, "2,3", "5-7", " 9 "], [1, 2, 3, 5, 6, 7, 9]),
+        ((4, "1-2"), [1, 2, 4]),
+        (["1-5", "3-8", 2, "8"], list(range(1, 9))),
+        ([9, 9, "9"], [9]),
+    ],
+)
 def test_accepted_forms(value, expected):
     rows = parse_row_ids(value)
     assert rows.to_list() == expected
@@ -170,47 +183,50 @@ class HostileRepr:
         raise RuntimeError("no repr for you")
 
 
-@pytest.mark.parametrize("value, shown, reason", [
-    ("abc", "'abc'", "is not a row id"),
-    ("10-3", "'10-3'", "reversed"),
-    ("0", "'0'", "start at 1"),
-    (0, "item 0 ", "start at 1"),
-    (-3, "-3", "start at 1"),
-    ("-5", "'-5'", "is not a row id"),
-    ("+5", "'+5'", "is not a row id"),
-    ("1.5", "'1.5'", "is not a row id"),
-    ("1e3", "'1e3'", "is not a row id"),
-    ("0x10", "'0x10'", "is not a row id"),
-    ("1_000", "'1_000'", "is not a row id"),
-    ("\u0663", "'\u0663'", "is not a row id"),
-    ("\u00a07", "'\\xa07'", "is not a row id"),
-    ("3\u201310", "'3\u201310'", "is not a row id"),
-    ("1 2", "'1 2'", "is not a row id"),
-    ("[1, 2]", "'[1, 2]'", "is not a row id"),
-    ("1-", "'1-'", "is not a row id"),
-    ("1-2-3", "'1-2-3'", "is not a row id"),
-    ("1,,2", "'1,,2'", "empty entry"),
-    ("1,", "'1,'", "empty entry"),
-    ("1,3-5,a", "'a' (in '1,3-5,a')", "is not a row id"),
-    (",".join(["1"] * 40 + ["b"]), "'b' (entry 41 of 41 in a comma list)", "is not a row id"),
-    ("4,9-2", "'9-2'", "reversed"),
-    (3.5, "3.5", "is a float"),
-    (3.0, "3.0", "is a float"),
-    (True, "True", "is a boolean"),
-    ([1, False], "False", "is a boolean"),
-    ({"a": 1}, "{'a': 1}", "is a dict"),
-    ([[1, 2]], "[1, 2]", "is a list inside the list"),
-    ([1, (2, 3)], "(2, 3)", "is a list inside the list"),
-    ([1, None], "None", "is not a row id"),
-    ([1, ""], "''", "holds no row id"),
-    ([1, " , "], "' , '", "holds no row id"),
-    (b"12", "b'12'", "is a bytes value"),
-    ({1, 2}, "{1, 2}", "is a set value"),
-    ("9" * 30, "'" + "9" * 30 + "'", "too large"),
-    (2 ** 63, str(2 ** 63), "too large"),
-    ("1-%d" % 2 ** 63, "'1-%d'" % 2 ** 63, "too large"),
-    ([HostileRepr()], "HostileRepr", "not a row id"),
-])
+@pytest.mark.parametrize(
+    "value, shown, reason",
+    [
+        ("abc", "'abc'", "is not a row id"),
+        ("10-3", "'10-3'", "reversed"),
+        ("0", "'0'", "start at 1"),
+        (0, "item 0 ", "start at 1"),
+        (-3, "-3", "start at 1"),
+        ("-5", "'-5'", "is not a row id"),
+        ("+5", "'+5'", "is not a row id"),
+        ("1.5", "'1.5'", "is not a row id"),
+        ("1e3", "'1e3'", "is not a row id"),
+        ("0x10", "'0x10'", "is not a row id"),
+        ("1_000", "'1_000'", "is not a row id"),
+        ("\u0663", "'\u0663'", "is not a row id"),
+        ("\u00a07", "'\\xa07'", "is not a row id"),
+        ("3\u201310", "'3\u201310'", "is not a row id"),
+        ("1 2", "'1 2'", "is not a row id"),
+        ("[1, 2]", "'[1, 2]'", "is not a row id"),
+        ("1-", "'1-'", "is not a row id"),
+        ("1-2-3", "'1-2-3'", "is not a row id"),
+        ("1,,2", "'1,,2'", "empty entry"),
+        ("1,", "'1,'", "empty entry"),
+        ("1,3-5,a", "'a' (in '1,3-5,a')", "is not a row id"),
+        (",".join(["1"] * 40 + ["b"]), "'b' (entry 41 of 41 in a comma list)", "is not a row id"),
+        ("4,9-2", "'9-2'", "reversed"),
+        (3.5, "3.5", "is a float"),
+        (3.0, "3.0", "is a float"),
+        (True, "True", "is a boolean"),
+        ([1, False], "False", "is a boolean"),
+        ({"a": 1}, "{'a': 1}", "is a dict"),
+        ([[1, 2]], "[1, 2]", "is a list inside the list"),
+        ([1, (2, 3)], "(2, 3)", "is a list inside the list"),
+        ([1, None], "None", "is not a row id"),
+        ([1, ""], "''", "holds no row id"),
+        ([1, " , "], "' , '", "holds no row id"),
+        (b"12", "b'12'", "is a bytes value"),
+        ({1, 2}, "{1, 2}", "is a set value"),
+        ("9" * 30, "'" + "9" * 30 + "'", "too large"),
+        (2**63, str(2**63), "too large"),
+        ("1-%d" % 2**63, "'1-%d'" % 2**63, "too large"),
+        ([HostileRepr()], "HostileRepr", "not a row id"),
+    ],
+)
 def test_bad_values_name_the_offending_item(value, shown, reason):
     with pytest.raises(RowIdError) as caught:
         parse_row_ids(value)
@@ -233,15 +249,19 @@ def test_messages_use_the_option_name():
         parse_row_ids("", option_name="row_ids")
 
 
-@pytest.mark.parametrize("value", [
-    "x" * 1_000_000,
-    "1," + "y" * 10_000,
-    [list(range(100_000))],
-    {"k%d" % number: "v" * 1000 for number in range(1000)},
-    "9" * 10_000,
-    10 ** 10_000,
-    [[10 ** 10_000]],
-], ids=["long-text", "long-part", "nested-list", "big-dict", "many-digits", "huge-int", "nested-huge-int"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "x" * 1_000_000,
+        "1," + "y" * 10_000,
+        [list(range(100_000))],
+        {"k%d" % number: "v" * 1000 for number in range(1000)},
+        "9" * 10_000,
+        10**10_000,
+        [[10**10_000]],
+    ],
+    ids=["long-text", "long-part", "nested-list", "big-dict", "many-digits", "huge-int", "nested-huge-int"],
+)
 def test_huge_bad_values_are_not_echoed_in_full(value):
     with pytest.raises(RowIdError) as caught:
         parse_row_ids(value)
@@ -279,7 +299,9 @@ def test_garbage_text_is_rejected_with_row_id_error_only(text):
 
 garbage = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10), st.binary(max_size=5)),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=3), children, max_size=3)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
     max_leaves=10,
 )
 
@@ -296,6 +318,7 @@ def test_any_value_either_parses_or_raises_row_id_error(value):
 
 
 # ---------------------------------------------------------------- RowSet
+
 
 def test_rowset_basics():
     rows = RowSet.from_ids([12, 5, 2, 3, 9, 10, 11, 3])
@@ -341,6 +364,7 @@ def test_compact_round_trips(ids):
 
 # ---------------------------------------------------------------- max_rows
 
+
 def test_check_max_rows():
     rows = parse_row_ids("1-10")
     check_max_rows(rows, 10)
@@ -360,18 +384,22 @@ def test_check_max_rows_counts_huge_ranges_without_expanding():
 
 # ---------------------------------------------------------------- the planner
 
-@pytest.mark.parametrize("value, batch_size, expected", [
-    ("1-10,12,14,20-25", 3, ["1-10", "12,14", "20-25"]),
-    ("1-10,12,14,20-25", 100, ["1,2,3,4,5,6,7,8,9,10,12,14,20,21,22,23,24,25"]),
-    ("1,5-100,200", 2, ["1,200", "5-100"]),
-    ("1-5", 5, ["1-5"]),  # cost 1 either way: the largest k wins, so a range stays a range
-    ("1-6", 5, ["1-6"]),
-    ("7", 100, ["7"]),
-    ("1,3,5", 1, ["1", "3", "5"]),
-    ("1-3,10,20,30", 2, ["1-3", "10", "20,30"]),  # cost 3 with 0, 1 or 2 ranges: 2 ranges
-    ("1-4,10,20,30", 2, ["1-4", "10", "20,30"]),
-    ("1-2,4-5,7-8", 2, ["1-2", "4-5", "7-8"]),
-])
+
+@pytest.mark.parametrize(
+    "value, batch_size, expected",
+    [
+        ("1-10,12,14,20-25", 3, ["1-10", "12,14", "20-25"]),
+        ("1-10,12,14,20-25", 100, ["1,2,3,4,5,6,7,8,9,10,12,14,20,21,22,23,24,25"]),
+        ("1,5-100,200", 2, ["1,200", "5-100"]),
+        ("1-5", 5, ["1-5"]),  # cost 1 either way: the largest k wins, so a range stays a range
+        ("1-6", 5, ["1-6"]),
+        ("7", 100, ["7"]),
+        ("1,3,5", 1, ["1", "3", "5"]),
+        ("1-3,10,20,30", 2, ["1-3", "10", "20,30"]),  # cost 3 with 0, 1 or 2 ranges: 2 ranges
+        ("1-4,10,20,30", 2, ["1-4", "10", "20,30"]),
+        ("1-2,4-5,7-8", 2, ["1-2", "4-5", "7-8"]),
+    ],
+)
 def test_plan_examples(value, batch_size, expected):
     assert plan_delete_requests(parse_row_ids(value), batch_size) == expected
 

@@ -82,11 +82,14 @@ def test_bad_row_id_fails_before_any_request(monkeypatch, row_id, shown):
     assert outcome.failed and shown in outcome.result["msg"]
 
 
-@pytest.mark.parametrize("extra, expected", [
-    (dict(row_id="1-20", max_rows=10), "max_rows"),
-    (dict(row_id="1", batch_size=0), "batch_size must be 1 or more"),
-    (dict(row_id="1", base_url="ftp://x"), "not an http(s) URL"),
-])
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (dict(row_id="1-20", max_rows=10), "max_rows"),
+        (dict(row_id="1", batch_size=0), "batch_size must be 1 or more"),
+        (dict(row_id="1", base_url="ftp://x"), "not an http(s) URL"),
+    ],
+)
 def test_guards_fail_before_any_request(monkeypatch, extra, expected):
     args = basic_args()
     args.update(extra)
@@ -116,8 +119,13 @@ def test_api_failure_is_fail_json_without_secrets(monkeypatch):
 
 @responses.activate
 def test_info_returns_records_without_the_api_key(monkeypatch):
-    record = {"Id": "4", "api_key": API_KEY, "ScheduleParams": "api_key=%s&campaign_name=c1" % API_KEY,
-              "IsRequestSent": "0", "Response": "{}"}
+    record = {
+        "Id": "4",
+        "api_key": API_KEY,
+        "ScheduleParams": "api_key=%s&campaign_name=c1" % API_KEY,
+        "IsRequestSent": "0",
+        "Response": "{}",
+    }
     responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": record})
     outcome = run_module(ozonetel_schedule_data_info, basic_args(pending=True), monkeypatch)
     assert not outcome.failed and outcome.result["changed"] is False

