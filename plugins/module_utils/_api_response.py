@@ -75,7 +75,12 @@ def read_answer(http_status: int, headers, text: str, what: str):
     if http_status in SLOW_DOWN_STATUSES:
         return SlowDown(http_status, _reason(http_status, payload, text), _retry_after(headers))
     if payload is None:
-        raise ApiError(_no_json_message(http_status, text, what), status=http_status)
+        raise ApiError(no_json_message(http_status, text, what), status=http_status)
+    return classify_payload(http_status, headers, payload, what)
+
+
+def classify_payload(http_status: int, headers, payload: Any, what: str):
+    """Classify the decoded JSON ``payload`` of an answer whose status is not a slow-down one."""
     answer = _answer(http_status, payload)
     if answer.says(MAX_LIMIT_MESSAGE):
         return SlowDown(http_status, "the API answered 'Max limit exceeded'", _retry_after(headers))
@@ -115,11 +120,11 @@ def _json_or_none(text: str) -> Any:
         return None
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep to decode is not an answer either
         return None
 
 
-def _no_json_message(http_status: int, text: str, what: str) -> str:
+def no_json_message(http_status: int, text: str, what: str) -> str:
     if not text or not text.strip():
         return "%s: HTTP %d with an empty body (expected JSON). Is base_url the CloudAgent API host?" % (what, http_status)
     kind = "an HTML page (a proxy or gateway error?)" if "<" in text[:200] else "a body that is not JSON"

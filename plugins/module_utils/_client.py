@@ -15,7 +15,7 @@ import re
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 try:
     import requests
@@ -42,6 +42,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TokenExpiredError,
     TransportError,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._status_stream import read_status_answer
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_cache import (
     DEFAULT_MIN_VALIDITY,
     TokenCache,
@@ -54,6 +55,7 @@ USER_AGENT = "ozonetel.cloudagent/1.0.0"
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
 REDACTED = "********"
+STATUS_CHUNK_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -116,16 +118,22 @@ class CloudAgentClient:
         self._require_api_key("getting a token")
         return self._cached_token(min_validity=min_validity, fresh=fresh)
 
-    def get_scheduled_data(self) -> list:
-        """Every Scheduled Data Status record of the user, as a list of raw vendor records."""
+    def get_scheduled_data(self, collect: Callable[[Iterator[dict]], Any] = list) -> Any:
+        """``collect`` over the user's Scheduled Data Status records (raw vendor dicts, read as they arrive).
+
+        The answer holds every record of the account; ``collect`` should keep only what its caller
+        needs. It may run more than once (once per attempt), so it must not act beyond returning.
+        The default returns the list of every record.
+        """
         what = "Scheduled Data Status read (GET %s)" % STATUS_PATH
-        answer = self._authorized("GET", STATUS_PATH, {"userName": self.settings.user_name}, what)
+        answer = self._authorized("GET", STATUS_PATH, {"userName": self.settings.user_name}, what,
+                                  read_body=_status_reader(collect))
         if answer.says(NO_DATA_MESSAGE):
-            return []
+            return collect(iter(()))
         if not answer.ok:
             raise ApiError("%s failed: %s" % (what, self._describe(answer)),
                            status=answer.http_status, api_message=answer.message_text)
-        return _records(answer.message)
+        return answer.collected
 
     def delete_scheduled_data(self, row_spec: str, label: str = "") -> DeleteOutcome:
         """One Delete Scheduled Data request for a single id, a comma list or a range."""
@@ -142,20 +150,21 @@ class CloudAgentClient:
 
     # ---- authentication ------------------------------------------------------------------
 
-    def _authorized(self, method: str, path: str, body: dict, what: str):
+    def _authorized(self, method: str, path: str, body: dict, what: str, read_body=None):
         if self.settings.auth_mode == "basic":
             self._require_api_key("basic authentication")
-            return self._send(method, path, body, {"apiKey": self.settings.api_key}, what, retry=True)
+            return self._send(method, path, body, {"apiKey": self.settings.api_key}, what, retry=True,
+                              read_body=read_body)
         token = self._current_token()
         try:
-            return self._send(method, path, body, self._bearer_headers(token), what, retry=True)
+            return self._send(method, path, body, self._bearer_headers(token), what, retry=True, read_body=read_body)
         except TokenExpiredError as exc:
             if not self.settings.api_key:
                 raise TokenExpiredError(
                     "%s. Set api_key (or OZONETEL_API_KEY) so a fresh token can be generated, or pass a "
                     "fresh token." % exc, status=exc.status, api_message=exc.api_message) from None
             self._token = self._cached_token(refused_token=token)
-        return self._send(method, path, body, self._bearer_headers(self._token), what, retry=True)
+        return self._send(method, path, body, self._bearer_headers(self._token), what, retry=True, read_body=read_body)
 
     def _current_token(self) -> str:
         if not self._token:
@@ -184,12 +193,12 @@ class CloudAgentClient:
 
     # ---- HTTP with bounded retries ---------------------------------------------------------
 
-    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: bool):
+    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: bool, read_body=None):
         retries = self.settings.retries if retry else 0
         waited = 0.0
         lost_attempt = False
         for attempt in range(retries + 1):
-            outcome = self._attempt(method, path, body, headers, what)
+            outcome = self._attempt(method, path, body, headers, what, read_body)
             if not isinstance(outcome, (SlowDown, TransportError)):
                 return dataclasses.replace(outcome, after_lost_attempt=lost_attempt)
             lost_attempt = lost_attempt or outcome.may_have_landed
@@ -202,12 +211,16 @@ class CloudAgentClient:
             waited += delay
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _attempt(self, method, path, body, headers, what):
+    def _attempt(self, method, path, body, headers, what, read_body=None):
+        """One request; ``read_body(response, what)`` reads a streamed answer (default: read it whole)."""
         try:
             response = self._http().request(
                 method, self.settings.base_url.rstrip("/") + path, json=body,
                 headers=dict(headers, **{"Content-Type": "application/json", "Accept": "application/json"}),
-                timeout=self.settings.timeout, verify=self._verify())
+                timeout=self.settings.timeout, verify=self._verify(), stream=read_body is not None)
+            if read_body is not None:
+                with response:  # the body is read here, so its transport errors are this attempt's
+                    return self._redacted(read_body, response, what)
         except requests.exceptions.SSLError as exc:
             raise TransportError(self._redact(
                 "%s: TLS verification failed (%s). Set ca_path to your CA bundle, or validate_certs: false for "
@@ -219,8 +232,12 @@ class CloudAgentClient:
             return lost
         except requests.exceptions.RequestException as exc:
             raise TransportError(self._redact("%s: %s" % (what, _first_line(exc)))) from None
+        return self._redacted(lambda whole, _what: read_answer(whole.status_code, whole.headers, whole.text, what),
+                              response, what)
+
+    def _redacted(self, read_body, response, what):
         try:
-            return read_answer(response.status_code, response.headers, response.text, what)
+            return read_body(response, what)
         except CloudAgentError as exc:
             exc.args = (self._redact(str(exc)),)
             raise
@@ -257,12 +274,12 @@ class CloudAgentClient:
         return text
 
 
-def _records(message: Any) -> list:
-    if isinstance(message, dict):
-        return [message]
-    if isinstance(message, list):
-        return [record for record in message if isinstance(record, dict)]
-    return []  # "null", None, "": the API's ways of saying "no records"
+def _status_reader(collect: Callable[[Iterator[dict]], Any]):
+    """The seam between transport and parser: the status answer's body goes to the parser in chunks."""
+    def read(response, what: str):
+        return read_status_answer(response.status_code, response.headers,
+                                  response.iter_content(chunk_size=STATUS_CHUNK_BYTES), what, collect)
+    return read
 
 
 def _text(value: Any) -> str:

@@ -6,19 +6,73 @@
 # Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
 # part of the public interface and may change or disappear in any release without notice.
 
-"""Scheduled Data Status records: vendor shape in, snake_case out, account api key removed."""
+"""Scheduled Data Status records: vendor shape in, snake_case out, account api key removed.
+
+A status read holds every record of the account, so callers choose records while the answer
+streams in (``matching_records``, ``existing_ids_in``: a ``collect`` for
+``CloudAgentClient.get_scheduled_data``, looking at each record through ``RecordView``) and
+normalise only the chosen ones.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, List, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, List, Optional
 from urllib.parse import parse_qsl
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import REDACTED
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
+    TRUE_WORDS,
+    RecordView,
+    row_id_of,
+    text_of,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 
 SECRET_PARAM_NAMES = frozenset(("api_key", "apikey"))
-TRUE_WORDS = frozenset(("1", "true", "yes"))
+SKIPPED_ID_MESSAGE = "Skipped a Scheduled Data Status record whose Id %r is not an integer."
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a ``collect`` kept of a status answer: ``kept`` (records or ids), and the Ids that are not integers."""
+
+    kept: Any
+    skipped_ids: tuple = ()
+
+    def warn_skipped(self, warn: Callable[[str], None]) -> None:
+        for value in self.skipped_ids:
+            warn(SKIPPED_ID_MESSAGE % (value,))
+
+
+def matching_records(matches: Callable[[int, RecordView], bool]) -> Callable[[Iterator[dict]], Selection]:
+    """A ``collect`` keeping the raw records for which ``matches(row_id, view)`` holds."""
+    def collect(raw_records: Iterator[dict]) -> Selection:
+        kept, skipped = [], []
+        for raw in raw_records:
+            view = RecordView(raw)
+            row_id = view.row_id
+            if row_id is None:
+                skipped.append(raw.get("Id"))
+            elif matches(row_id, view):
+                kept.append(raw)
+        return Selection(kept, tuple(skipped))
+    return collect
+
+
+def existing_ids_in(rows: RowSet) -> Callable[[Iterator[dict]], Selection]:
+    """A ``collect`` keeping only the ids (a ``RowSet``) of the records whose id is in ``rows``."""
+    def collect(raw_records: Iterator[dict]) -> Selection:
+        kept, skipped = [], []
+        for raw in raw_records:
+            row_id = row_id_of(raw.get("Id"))
+            if row_id is None:
+                skipped.append(raw.get("Id"))
+            elif row_id in rows:
+                kept.append(row_id)
+        return Selection(RowSet.from_ids(kept), tuple(skipped))
+    return collect
 
 
 def existing_row_ids(raw_records: Iterable[dict], warn: Callable[[str], None]) -> RowSet:
@@ -30,9 +84,9 @@ def normalize_records(raw_records: Iterable[dict], warn: Callable[[str], None]) 
     """Records with snake_case keys and int ids, ascending by id, without the account's api key."""
     records = []
     for raw in raw_records:
-        row_id = _row_id(raw.get("Id"))
+        row_id = row_id_of(raw.get("Id"))
         if row_id is None:
-            warn("Skipped a Scheduled Data Status record whose Id %r is not an integer." % (raw.get("Id"),))
+            warn(SKIPPED_ID_MESSAGE % (raw.get("Id"),))
             continue
         records.append(_normalize(raw, row_id))
     return sorted(records, key=lambda record: record["id"])
@@ -50,8 +104,8 @@ def filter_records(records: List[dict], rows: Optional[RowSet], campaign_name: O
 
 
 def _normalize(raw: dict, row_id: int) -> dict:
-    params = dict(parse_qsl(_text(raw.get("ScheduleParams")), keep_blank_values=True))
-    secrets = {value for value in (_text(raw.get("api_key")), *_secret_params(params)) if value}
+    params = dict(parse_qsl(text_of(raw.get("ScheduleParams")), keep_blank_values=True))
+    secrets = {value for value in (text_of(raw.get("api_key")), *_secret_params(params)) if value}
     record = dict(
         id=row_id,
         campaign_name=params.get("campaign_name"),
@@ -59,7 +113,7 @@ def _normalize(raw: dict, row_id: int) -> dict:
         schedule_time=raw.get("ScheduleTime"),
         created_date=raw.get("CreatedDate"),
         request_time=raw.get("RequestTime"),
-        is_request_sent=_text(raw.get("IsRequestSent")).strip().lower() in TRUE_WORDS,
+        is_request_sent=text_of(raw.get("IsRequestSent")).strip().lower() in TRUE_WORDS,
         params={key: value for key, value in params.items() if key.lower() not in SECRET_PARAM_NAMES},
         response=_json_or_text(raw.get("Response")),
     )
@@ -68,17 +122,6 @@ def _normalize(raw: dict, row_id: int) -> dict:
 
 def _secret_params(params: dict) -> List[str]:
     return [value for key, value in params.items() if key.lower() in SECRET_PARAM_NAMES]
-
-
-def _row_id(value: Any) -> Optional[int]:
-    text = _text(value).strip()
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return "" if value is None else str(int(value))
-    return str(value)
 
 
 def _json_or_text(value: Any) -> Any:
@@ -105,7 +148,18 @@ def _scrub(value: Any, secrets: set) -> Any:
 
 def scheduled_data_info(client, rows: Optional[RowSet], campaign_name: Optional[str], pending: Optional[bool],
                         warn: Callable[[str], None]) -> dict:
-    """The info module's whole job: one status read, normalised and filtered."""
-    raw_records = client.get_scheduled_data()
-    records = filter_records(normalize_records(raw_records, warn), rows, campaign_name, pending)
+    """The info module's whole job: one status read, filtered as it streams in, the matches normalised."""
+    selection = client.get_scheduled_data(collect=matching_records(_info_filter(rows, campaign_name, pending)))
+    selection.warn_skipped(warn)
+    records = normalize_records(selection.kept, warn)
     return dict(changed=False, scheduled_data=records, row_ids=RowSet.from_ids(r["id"] for r in records).compact())
+
+
+def _info_filter(rows: Optional[RowSet], campaign_name: Optional[str],
+                 pending: Optional[bool]) -> Callable[[int, RecordView], bool]:
+    """``filter_records``' test on a raw record, cheapest field first."""
+    def matches(row_id: int, view: RecordView) -> bool:
+        return ((rows is None or row_id in rows)
+                and (pending is None or view.is_request_sent is not pending)
+                and (campaign_name is None or view.campaign_name == campaign_name))
+    return matches

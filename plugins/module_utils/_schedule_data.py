@@ -14,7 +14,7 @@ from typing import Callable, List, Optional
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, DeleteOutcome
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_ids_in
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import (
     RowSet,
     plan_delete_requests,
@@ -46,7 +46,7 @@ def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: in
 def _read_existing(client: CloudAgentClient, rows: RowSet, check_mode: bool,
                    warn: Callable[[str], None]) -> Optional[RowSet]:
     try:
-        return existing_row_ids(client.get_scheduled_data(), warn).intersection(rows)
+        selection = client.get_scheduled_data(collect=existing_ids_in(rows))
     except CloudAgentError as error:
         if check_mode:
             warn("Could not read Scheduled Data Status to predict the change, so changed=true is assumed: %s" % error)
@@ -54,6 +54,8 @@ def _read_existing(client: CloudAgentClient, rows: RowSet, check_mode: bool,
             warn("Could not read Scheduled Data Status for the diff; 'before' lists the ids of the requests the "
                  "API answered as deleted: %s" % error)
         return None
+    selection.warn_skipped(warn)
+    return selection.kept
 
 
 def _prediction(rows: RowSet, plan: List[str], existing: Optional[RowSet], want_diff: bool) -> dict:

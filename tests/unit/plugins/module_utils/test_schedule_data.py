@@ -27,11 +27,11 @@ class FakeClient:
         self.deletes = []
         self.status_reads = 0
 
-    def get_scheduled_data(self):
+    def get_scheduled_data(self, collect=list):
         self.status_reads += 1
         if self.status_error:
             raise self.status_error
-        return [{"Id": str(row_id)} for row_id in sorted(self.existing)]
+        return collect(iter([{"Id": str(row_id)} for row_id in sorted(self.existing)]))
 
     def delete_scheduled_data(self, spec, label=""):
         self.deletes.append(spec)
