@@ -156,6 +156,9 @@ class _Body:
             self._head_size += len(self._head[-1])
 
     def head(self) -> str:
+        """The body's first ``HEAD_CHARS`` characters (read further for them if needed)."""
+        while self._head_size < HEAD_CHARS and self.more():
+            pass
         return "".join(self._head)
 
     def first_char(self) -> str:

@@ -261,6 +261,40 @@ def test_status_read_no_data_found_is_empty(make_client):
     assert make_client(auth_mode="basic").get_scheduled_data() == []
 
 
+@responses.activate
+def test_status_read_hands_the_records_to_collect_and_returns_what_it_keeps(make_client):
+    records = [{"Id": str(n), "api_key": API_KEY} for n in range(1, 3001)]
+    responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": records})
+    kept = make_client(auth_mode="basic").get_scheduled_data(collect=lambda found: [r["Id"] for r in found if r["Id"].endswith("00")])
+    assert kept == [str(n) for n in range(100, 3001, 100)]
+
+
+@responses.activate
+def test_status_read_refusal_describes_the_records_without_the_api_key(make_client):
+    responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "error", "message": [{"Id": "1", "api_key": API_KEY}]})
+    with pytest.raises(ApiError) as caught:
+        make_client(auth_mode="basic").get_scheduled_data()
+    assert "<a list of 1 record(s)>" in str(caught.value) and API_KEY not in str(caught.value)
+
+
+@responses.activate
+def test_status_read_gateway_page_is_masked_and_named(make_client):
+    responses.add(responses.GET, BASE + STATUS_PATH, status=200, content_type="text/html",
+                  body="<html>upstream said key=%s</html>" % API_KEY)
+    with pytest.raises(ApiError) as caught:
+        make_client(auth_mode="basic").get_scheduled_data()
+    assert "an HTML page" in str(caught.value) and API_KEY not in str(caught.value)
+
+
+@responses.activate
+def test_status_read_broken_json_is_masked_and_named(make_client):
+    responses.add(responses.GET, BASE + STATUS_PATH, status=200, content_type="application/json",
+                  body='{"status": "success", "message": [{"api_key": "%s"}, oops' % API_KEY)
+    with pytest.raises(ApiError) as caught:
+        make_client(auth_mode="basic").get_scheduled_data()
+    assert "a body that is not JSON" in str(caught.value) and API_KEY not in str(caught.value)
+
+
 def test_token_mode_without_any_credential_fails_before_http(make_client):
     with responses.RequestsMock() as mock:
         with pytest.raises(ConfigurationError) as caught:
