@@ -20,6 +20,7 @@ from cloudagent_harness.layout import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, D
 sys.path.insert(0, str(EMULATOR_DIR))
 
 from control import Emulator, EmulatorError  # noqa: E402  pylint: disable=wrong-import-position
+from emulator_rows import Row  # noqa: E402  pylint: disable=wrong-import-position
 
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
 DELETE_PATH = "/ca_apis/deleteScheduledData"
@@ -251,6 +252,23 @@ def test_status_single_record_is_an_object_and_none_is_an_empty_list(emulator):
     assert status(emulator, token=token).json() == {"status": "success", "message": []}
     emulator.seed(DEMO_USER, ids=[7])
     assert status(emulator, token=token).json()["message"]["Id"] == "7"
+
+
+@pytest.mark.parametrize("case, word", [("lower", "success"), ("upper", "SUCCESS")])
+@pytest.mark.parametrize("count", [0, 1, 2, 4500])
+def test_status_answer_is_streamed_and_is_the_records_as_json_byte_for_byte(emulator, case, word, count):
+    emulator.settings(status_case=case)
+    rows = [Row(row_id, "camp %d&=\u00e9" % (row_id % 3), row_id % 2 == 0) for row_id in range(1, count + 1)]
+    groups = {}
+    for row in rows:
+        groups.setdefault((row.campaign_name, row.is_request_sent), []).append(row.row_id)
+    for (campaign_name, sent), ids in groups.items():
+        emulator.seed(DEMO_USER, ids=ids, campaign_name=campaign_name, is_request_sent=sent)
+    response = status(emulator, token=token_for(emulator))
+    records = [row.to_record(DEMO_API_KEY) for row in rows]
+    expected = {"status": word, "message": records[0] if count == 1 else records}
+    assert response.headers["Transfer-Encoding"] == "chunked"
+    assert response.content == json.dumps(expected).encode("utf-8")
 
 
 def test_status_basic_auth_and_wrong_key_quirk(emulator):
