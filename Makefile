@@ -15,7 +15,7 @@ GATES := tests/tools/gates.sh
 help:
 	@echo "make test         run every gate (changelog, ansible-lint, sanity, units, docs, build+importer, EE, integration)"
 	@echo "make demo         run docs/examples/demo.yml against the bundled emulator (check, real, idempotent rerun)"
-	@echo "make bench        run tests/bench/benchmark.py"
+	@echo "make bench        run tests/bench/benchmark.py (BENCH=classic or BENCH=status: one part only)"
 	@echo "make <gate>       run one gate: changelog lint sanity units docs build ee integration"
 	@echo "make venv         create/update $(VENV) from tests/requirements-dev.txt"
 	@echo "make clean        remove the staging tree and local test outputs"
@@ -41,7 +41,7 @@ demo: venv
 	@VENV=$(VENV_ABS) tests/tools/demo.sh
 
 bench: venv
-	$(VENV)/bin/python tests/bench/benchmark.py
+	$(VENV)/bin/python tests/bench/benchmark.py $(if $(BENCH),--part $(BENCH))
 
 clean:
 	@VENV=$(VENV_ABS) tests/tools/clean.sh

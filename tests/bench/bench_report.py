@@ -64,6 +64,7 @@ class Report:
         self.targets: List[Target] = []
         self.notes: List[str] = []
         self.method: List[str] = []
+        self.sections: List[List[str]] = []  # further Markdown sections, each a list of lines
 
     def add(self, measurement: Measurement) -> Measurement:
         self.measurements.append(measurement)
@@ -81,6 +82,8 @@ class Report:
                  _plain_table(MEASUREMENT_HEADER, [row.cells() for row in self.measurements]), "",
                  _plain_table(TARGET_HEADER, [target.cells() for target in self.targets])]
         parts += [""] + ["Note: " + note for note in self.notes] if self.notes else []
+        for section in self.sections:
+            parts += [""] + section
         return "\n".join(parts)
 
     def markdown(self) -> str:
@@ -104,6 +107,8 @@ class Report:
         lines += _markdown_table(MEASUREMENT_HEADER, [row.cells() for row in self.measurements])
         lines += ["", "Wall = median wall-clock of the whole `ansible-playbook` process (min-max over the runs); task =",
                   "median time of the measured task alone, from its start to its last result (result_recorder callback).", ""]
+        for section in self.sections:
+            lines += section + [""]
         lines += ["## Targets", ""]
         lines += _markdown_table(TARGET_HEADER, [target.cells() for target in self.targets])
         lines += ["", "Count targets are hard: a miss makes `make bench` fail. Speed targets are reported only,",

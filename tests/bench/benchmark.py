@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
 # pylint: disable=wrong-import-position
 from bench_report import COUNT, SPEED, Measurement, Report  # noqa: E402
+from bench_status import SIZES as STATUS_SIZES, measure_status  # noqa: E402
 from bench_support import AnsibleRunner, BenchError, describe_ids, load_average, machine_facts, scattered_ids  # noqa: E402
 from cloudagent_harness.layout import DEMO_USER, REPO_ROOT, load_emulator_class  # noqa: E402
 from cloudagent_harness.planner_oracle import expected_plan, plan_problems  # noqa: E402
@@ -49,11 +50,26 @@ def parse_args(argv):
     parser.add_argument("--full", action="store_true", help="run the per-id uri loop --runs times too (~4 min a run)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="RNG seed of the row-id set (default %(default)s)")
     parser.add_argument("--count", type=int, default=400, help="row ids to delete (default %(default)s)")
-    parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "performance.md",
-                        help="Markdown report to write (default docs/performance.md); '-' writes none")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="Markdown report to write (default docs/performance.md when every part runs, else none); "
+                             "'-' writes none")
+    parser.add_argument("--part", choices=("all", "classic", "status"), default="all",
+                        help="'classic': deletes, tokens, check mode, overhead; 'status': status reads of large accounts "
+                             "(make bench BENCH=status); default all")
+    parser.add_argument("--status-runs", type=int, default=3, help="rounds per account size of the status part (default 3)")
+    parser.add_argument("--status-sizes", default=",".join(map(str, STATUS_SIZES)),
+                        help="account sizes of the status part, comma-separated (default %(default)s)")
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.count < 1:
-        parser.error("--runs and --count must be at least 1")
+    if args.runs < 1 or args.count < 1 or args.status_runs < 1:
+        parser.error("--runs, --count and --status-runs must be at least 1")
+    try:
+        args.status_sizes = sorted({int(size) for size in args.status_sizes.split(",")})
+    except ValueError:
+        parser.error("--status-sizes must be integers separated by commas, got %r" % args.status_sizes)
+    if min(args.status_sizes) <= 100:
+        parser.error("--status-sizes must be larger than 100")
+    if args.output is None:
+        args.output = REPO_ROOT / "docs" / "performance.md" if args.part == "all" else Path("-")
     if args.quick and args.full:
         parser.error("--quick and --full contradict each other")
     return args
@@ -218,7 +234,8 @@ def run_benchmark(args) -> Report:
     plan = expected_plan(ids, BATCH_SIZE)
     per_id_runs = args.runs if args.full else 1
     settings = ["runs %d" % args.runs, "per-id uri loop runs %d%s" % (per_id_runs, "" if args.full else " (--quick)"),
-                "seed %d" % args.seed, "noise band %d%%" % (NOISE_BAND * 100), "Ansible defaults (no pipelining), forks 5"]
+                "seed %d" % args.seed, "noise band %d%%" % (NOISE_BAND * 100), "Ansible defaults (no pipelining), forks 5",
+                "part %s" % args.part, "status rounds %d" % args.status_runs]
     report = Report(machine_facts(), settings)
     with tempfile.TemporaryDirectory(prefix="ozonetel-bench-") as workdir, load_emulator_class().start() as emulator:
         runner = AnsibleRunner(Path(workdir), emulator)
@@ -227,16 +244,22 @@ def run_benchmark(args) -> Report:
                  ("check mode", lambda: measure_check_mode(runner, report, ids)),
                  ("module overhead", lambda: measure_overhead(runner, report, args.runs)),
                  ("scattered delete", lambda: measure_deletes(runner, report, ids, plan, args.runs, per_id_runs))]
+        if args.part == "status":
+            steps = []
+        if args.part != "classic":
+            steps.append(("status reads", lambda: measure_status(Path(workdir) / "status", emulator, report,
+                                                                 args.status_runs, args.status_sizes)))
         for name, step in steps:
             print("Measuring %s ..." % name, flush=True)
             step()
         report.machine["load average at end"] = load_average()
         note_shared_machine(report)
         totals = emulator.counters()
-        report.target(COUNT, "Token generations, whole benchmark", "1", str(totals["generate_token_ok"]),
-                      totals["generate_token_ok"] == 1)
+        wanted_tokens = 0 if args.part == "status" else 1  # the status part authenticates with the api key
+        report.target(COUNT, "Token generations, whole benchmark", str(wanted_tokens), str(totals["generate_token_ok"]),
+                      totals["generate_token_ok"] == wanted_tokens)
         report.target(COUNT, "Mixed or invalid row specs sent", "0", str(totals["invalid_specs"]), totals["invalid_specs"] == 0)
-    report.method = method_text(args, ids, plan, per_id_runs)
+    report.method = (method_text(args, ids, plan, per_id_runs) if args.part != "status" else []) + report.method
     return report
 
 
