@@ -36,7 +36,7 @@ in normalised records, which are the only ones a user sees.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 from urllib.parse import parse_qsl, unquote
 
 TRUE_WORDS = frozenset(("1", "true", "yes"))
@@ -59,20 +59,46 @@ def row_id_of(value: Any) -> Optional[int]:
 
 def schedule_param(query: str, name: str) -> Optional[str]:
     """``dict(parse_qsl(query, keep_blank_values=True)).get(name)``, without decoding the other fields."""
-    if not name or " " in name or not _names_are_plain(query) or _has_bare_field(query, name):
-        return dict(parse_qsl(query, keep_blank_values=True)).get(name)
-    found = query.rfind("&" + name + "=")  # the last occurrence wins, as in dict(parse_qsl(...))
-    if found != -1:
-        start = found + len(name) + 2
-    elif query.startswith(name + "="):
-        start = len(name) + 1
-    else:
-        return None
-    end = query.find("&", start)
-    value = query[start:] if end == -1 else query[start:end]
-    if "%" in value or "+" in value:
-        return unquote(value.replace("+", " "))
-    return value
+    field = _FIELDS.get(name)
+    if field is None:
+        field = _FIELDS[name] = _Field(name)
+    return field.read(query)
+
+
+class _Field:
+    """Finds one ScheduleParams field by name; the search strings are built once per name."""
+
+    __slots__ = ("name", "simple", "assigned", "first", "bare_first", "bare_last", "bare_inside")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.simple = bool(name) and " " not in name  # "+" in a query decodes to a space
+        self.assigned, self.first = "&" + name + "=", name + "="
+        self.bare_first, self.bare_last, self.bare_inside = name + "&", "&" + name, "&" + name + "&"
+
+    def read(self, query: str) -> Optional[str]:
+        if not self.simple or not _names_are_plain(query) or self._bare(query):
+            return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
+        found = query.rfind(self.assigned)  # the last occurrence wins, as in dict(parse_qsl(...))
+        if found != -1:
+            start = found + len(self.assigned)
+        elif query.startswith(self.first):
+            start = len(self.first)
+        else:
+            return None
+        end = query.find("&", start)
+        value = query[start:] if end == -1 else query[start:end]
+        if "%" in value or "+" in value:
+            return unquote(value.replace("+", " "))
+        return value
+
+    def _bare(self, query: str) -> bool:
+        """The field without "=" (parse_qsl reads it as blank): rare, so left to parse_qsl."""
+        return (query == self.name or query.startswith(self.bare_first) or query.endswith(self.bare_last)
+                or self.bare_inside in query)
+
+
+_FIELDS: Dict[str, _Field] = {}
 
 
 def _names_are_plain(query: str) -> bool:
@@ -85,12 +111,6 @@ def _names_are_plain(query: str) -> bool:
         next_field = query.find("&", percent)
         percent = -1 if next_field == -1 else query.find("%", next_field)
     return True
-
-
-def _has_bare_field(query: str, name: str) -> bool:
-    """A field ``name`` without "=" (parse_qsl reads it as blank): rare, so left to parse_qsl."""
-    return (query == name or query.startswith(name + "&") or query.endswith("&" + name)
-            or ("&" + name + "&") in query)
 
 
 class RecordView:
@@ -108,25 +128,36 @@ class RecordView:
 
     @property
     def is_request_sent(self) -> bool:
-        return text_of(self.raw.get("IsRequestSent")).strip().lower() in TRUE_WORDS
+        value = self.raw.get("IsRequestSent")
+        if value == "0" or value == "1":
+            return value == "1"  # the usual case, first
+        return text_of(value).strip().lower() in TRUE_WORDS
 
     @property
     def schedule_time(self) -> Any:
         return self.raw.get("ScheduleTime")
 
     def param(self, name: str) -> Optional[str]:
-        if self._query is None:
-            self._query = text_of(self.raw.get("ScheduleParams"))
-        return schedule_param(self._query, name)
+        return schedule_param(self._params(), name)
+
+    def _params(self) -> str:
+        query = self._query
+        if query is None:
+            query = self.raw.get("ScheduleParams")
+            query = self._query = query if query.__class__ is str else text_of(query)
+        return query
 
     @property
     def campaign_name(self) -> Optional[str]:
-        return self.param("campaign_name")
+        return _CAMPAIGN_NAME.read(self._params())
 
     @property
     def phone_number(self) -> Optional[str]:
-        return self.param("PhoneNumber")
+        return _PHONE_NUMBER.read(self._params())
 
     @property
     def scheduled_time(self) -> Optional[str]:
-        return self.param("ScheduledTime")
+        return _SCHEDULED_TIME.read(self._params())
+
+
+_CAMPAIGN_NAME, _PHONE_NUMBER, _SCHEDULED_TIME = (_Field(name) for name in ("campaign_name", "PhoneNumber", "ScheduledTime"))

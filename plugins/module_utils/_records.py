@@ -51,11 +51,10 @@ def matching_records(matches: Callable[[int, RecordView], bool]) -> Callable[[It
     def collect(raw_records: Iterator[dict]) -> Selection:
         kept, skipped = [], []
         for raw in raw_records:
-            view = RecordView(raw)
-            row_id = view.row_id
+            row_id = row_id_of(raw.get("Id"))
             if row_id is None:
                 skipped.append(raw.get("Id"))
-            elif matches(row_id, view):
+            elif matches(row_id, RecordView(raw)):
                 kept.append(raw)
         return Selection(kept, tuple(skipped))
     return collect

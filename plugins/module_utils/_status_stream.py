@@ -52,6 +52,9 @@ TRUNCATION_MARGIN = 16
 _NUMBER_CONTINUES = frozenset("0123456789+-.eE")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+_SCAN_ONCE = _DECODER.scan_once  # raw_decode without its Python frame: StopIteration or ValueError on failure
+# The separator after a record, with the whitespace around it (json.dumps writes ", ").
+_SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*").match
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.IGNORECASE)
 
 Collect = Callable[[Iterator[dict]], Any]
@@ -281,13 +284,37 @@ class _ObjectWalker:
             body.pos += 1
             return
         while True:
-            value = body.value()
-            if isinstance(value, dict):
+            value = self._next_record()
+            if value.__class__ is dict:
                 counter[0] += 1
                 yield value
-            char = body.next_char()
-            body.pos += 1
-            if char == "]":
+            if self._end_of_list():
                 return
-            if char != ",":
-                raise _NotJson()
+
+    def _next_record(self) -> Any:
+        """The fast path for the usual case, a whole record in the buffer; else the careful ``value``."""
+        body = self._body
+        try:
+            value, end = _SCAN_ONCE(body.text, body.pos)
+        except RecursionError:
+            raise _NotJson() from None
+        except (StopIteration, ValueError):
+            return body.value()  # cut by the buffer's end, whitespace first, or broken: value() knows
+        if value.__class__ is not dict:
+            return body.value()  # a number may go on in the next chunk
+        body.pos = end
+        return value
+
+    def _end_of_list(self) -> bool:
+        body = self._body
+        found = _SEPARATOR(body.text, body.pos)
+        if found is not None and found.end() < len(body.text):
+            body.pos = found.end()
+            return found.group(1) == "]"
+        char = body.next_char()
+        body.pos += 1
+        if char == "]":
+            return True
+        if char != ",":
+            raise _NotJson()
+        return False

@@ -140,9 +140,24 @@ class RecordEncoder:
         self._templates: dict = {}
 
     def encode(self, row: Row) -> str:
+        if row.__class__ is not Row:
+            return json.dumps(row.to_record(self._api_key))  # rows of other kinds know their own record
         template = self._templates.get(row.campaign_name)
         if template is None:
-            template = self._templates[row.campaign_name] = self._template(row.campaign_name)
+            template = self._templates[row.campaign_name] = self._checked_template(row)
+        if template is _NO_TEMPLATE:
+            return json.dumps(row.to_record(self._api_key))
+        return self._fill(template, row)
+
+    def _checked_template(self, row: Row):
+        """The campaign's template, if it writes the row, sent and pending, exactly as json.dumps does."""
+        template = self._template(row.campaign_name)
+        probes = (Row(row.row_id, row.campaign_name, sent) for sent in (False, True))
+        same = all(self._fill(template, probe) == json.dumps(probe.to_record(self._api_key)) for probe in probes)
+        return template if same else _NO_TEMPLATE
+
+    @staticmethod
+    def _fill(template: str, row: Row) -> str:
         schedule_time, quoted_time = _schedule_times(row.row_id % 100000)
         sent = row.is_request_sent
         return template % (
@@ -163,6 +178,7 @@ class RecordEncoder:
 
 
 _JSON_SENT_RESPONSE = json.dumps(_SENT_RESPONSE)
+_NO_TEMPLATE = ""
 
 
 def status_answer_pieces(status_word: str, rows: Sequence[Row], api_key: str) -> Iterator[bytes]:
