@@ -36,6 +36,7 @@ in normalised records, which are the only ones a user sees.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Optional
 from urllib.parse import parse_qsl, unquote
 
@@ -66,51 +67,37 @@ def schedule_param(query: str, name: str) -> Optional[str]:
 
 
 class _Field:
-    """Finds one ScheduleParams field by name; the search strings are built once per name."""
+    """Finds one ScheduleParams field by name; the search string is built once per name."""
 
-    __slots__ = ("name", "simple", "assigned", "first", "bare_first", "bare_last", "bare_inside")
+    __slots__ = ("name", "simple", "needle")
 
     def __init__(self, name: str):
         self.name = name
-        self.simple = bool(name) and " " not in name  # "+" in a query decodes to a space
-        self.assigned, self.first = "&" + name + "=", name + "="
-        self.bare_first, self.bare_last, self.bare_inside = name + "&", "&" + name, "&" + name + "&"
+        self.simple = bool(name) and " " not in name and "%" not in name  # "+" in a query decodes to a space
+        self.needle = "&" + name
 
     def read(self, query: str) -> Optional[str]:
-        if not self.simple or not _names_are_plain(query) or self._bare(query):
+        fields = "&" + query  # every field now starts after an "&"
+        found = fields.rfind(self.needle) if self.simple and not _PERCENT_IN_NAME(fields) else -2
+        after = found + len(self.needle)
+        while found >= 0 and fields[after:after + 1] not in ("=", "&", ""):
+            found = fields.rfind(self.needle, 0, found)  # a longer name such as "campaign_names"
+            after = found + len(self.needle)
+        if found == -2 or (found >= 0 and fields[after:after + 1] != "="):
+            # An encoded name, or the field without "=" (blank to parse_qsl): rare, so left to parse_qsl.
             return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
-        found = query.rfind(self.assigned)  # the last occurrence wins, as in dict(parse_qsl(...))
-        if found != -1:
-            start = found + len(self.assigned)
-        elif query.startswith(self.first):
-            start = len(self.first)
-        else:
+        if found == -1:
             return None
-        end = query.find("&", start)
-        value = query[start:] if end == -1 else query[start:end]
+        end = fields.find("&", after)
+        value = fields[after + 1:] if end == -1 else fields[after + 1:end]
         if "%" in value or "+" in value:
             return unquote(value.replace("+", " "))
         return value
 
-    def _bare(self, query: str) -> bool:
-        """The field without "=" (parse_qsl reads it as blank): rare, so left to parse_qsl."""
-        return (query == self.name or query.startswith(self.bare_first) or query.endswith(self.bare_last)
-                or self.bare_inside in query)
-
 
 _FIELDS: Dict[str, _Field] = {}
-
-
-def _names_are_plain(query: str) -> bool:
-    """No field name holds "%" (it might decode to the name looked for); "%" in values is fine."""
-    percent = query.find("%")
-    while percent != -1:
-        field_start = query.rfind("&", 0, percent) + 1
-        if query.find("=", field_start, percent) == -1:
-            return False
-        next_field = query.find("&", percent)
-        percent = -1 if next_field == -1 else query.find("%", next_field)
-    return True
+# A "%" in a field name (before the field's first "="): the name may decode to the one looked for.
+_PERCENT_IN_NAME = re.compile(r"&[^&=%]*%").search
 
 
 class RecordView:

@@ -24,7 +24,8 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records impor
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 
-FIELD_NAMES = ["campaign_name", "PhoneNumber", "ScheduledTime", "api_key", "campaign name", "campaign%5Fname", "c+n", ""]
+FIELD_NAMES = ["campaign_name", "PhoneNumber", "ScheduledTime", "api_key", "campaign name", "campaign%5Fname", "c+n", "",
+               "campaign_names", "xcampaign_name", "campaign_name%"]
 QUERY_PIECES = st.lists(
     st.tuples(st.sampled_from(FIELD_NAMES + ["x"]), st.sampled_from(["=", "", "=="]),
               st.text(alphabet="ab +%&=2B5F\u00e9", max_size=6)),
@@ -35,7 +36,7 @@ def full_parse(query, name):
     return dict(parse_qsl(query, keep_blank_values=True)).get(name)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(pieces=QUERY_PIECES, name=st.sampled_from(FIELD_NAMES[:4]))
 def test_one_field_is_read_as_the_full_parse_reads_it(pieces, name):
     query = "&".join(key + sep + value for key, sep, value in pieces)
