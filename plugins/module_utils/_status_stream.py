@@ -284,33 +284,32 @@ class _ObjectWalker:
             body.pos += 1
             return
         while True:
-            value = self._next_record()
+            # The fast path, a whole record in the buffer followed by a separator: one C scan, one match.
+            text, pos = body.text, body.pos
+            try:
+                value, end = _SCAN_ONCE(text, pos)
+            except RecursionError:
+                raise _NotJson() from None
+            except (StopIteration, ValueError):
+                value = body.value()  # cut by the buffer's end, whitespace first, or broken: value() knows
+            else:
+                if value.__class__ is dict:
+                    body.pos = end
+                else:
+                    value = body.value()  # a number may go on in the next chunk
             if value.__class__ is dict:
                 counter[0] += 1
                 yield value
-            if self._end_of_list():
+            found = _SEPARATOR(body.text, body.pos)
+            if found is not None and found.end() < len(body.text):
+                body.pos = found.end()
+                if found.group(1) == "]":
+                    return
+            elif self._end_of_list():
                 return
-
-    def _next_record(self) -> Any:
-        """The fast path for the usual case, a whole record in the buffer; else the careful ``value``."""
-        body = self._body
-        try:
-            value, end = _SCAN_ONCE(body.text, body.pos)
-        except RecursionError:
-            raise _NotJson() from None
-        except (StopIteration, ValueError):
-            return body.value()  # cut by the buffer's end, whitespace first, or broken: value() knows
-        if value.__class__ is not dict:
-            return body.value()  # a number may go on in the next chunk
-        body.pos = end
-        return value
 
     def _end_of_list(self) -> bool:
         body = self._body
-        found = _SEPARATOR(body.text, body.pos)
-        if found is not None and found.end() < len(body.text):
-            body.pos = found.end()
-            return found.group(1) == "]"
         char = body.next_char()
         body.pos += 1
         if char == "]":
