@@ -180,7 +180,7 @@ def test_records_reach_collect_one_at_a_time_as_chunks_arrive():
 def test_a_collect_that_stops_early_still_gets_a_broken_body_refused():
     text = '{"status": "success", "message": [%s, %s, oops]}' % (body(RECORD), body(RECORD))
     with pytest.raises(ApiError, match="a body that is not JSON"):
-        read_status_answer(200, JSON_HEADERS, [text.encode()], WHAT, lambda records: next(records))
+        read_status_answer(200, JSON_HEADERS, [text.encode()], WHAT, next)
 
 
 def test_an_error_status_with_records_describes_them_without_their_content():
