@@ -116,6 +116,7 @@ class Report:
         if self.notes:
             lines += ["", "## Notes", ""] + ["- " + note for note in self.notes]
         lines += ["", "## Re-running", "", "```sh", "make bench                                   # defaults as above",
+                  "make bench BENCH=status                      # one part only (classic or status); writes no file",
                   ".venv/bin/python tests/bench/benchmark.py --runs 7 --full   # the per-id loop N times too",
                   ".venv/bin/python tests/bench/benchmark.py --help", "```", "",
                   "It starts its own emulator and uses temporary Ansible, token-cache and collection directories",
