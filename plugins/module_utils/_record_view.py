@@ -37,7 +37,7 @@ in normalised records, which are the only ones a user sees.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 from urllib.parse import parse_qsl, unquote
 
 TRUE_WORDS = frozenset(("1", "true", "yes"))
@@ -66,6 +66,16 @@ def schedule_param(query: str, name: str) -> Optional[str]:
     return field.read(query)
 
 
+def field_reader(name: str) -> Callable[[dict], Optional[str]]:
+    """A function giving one ScheduleParams field of a raw record: ``RecordView(raw).param(name)``, in one call."""
+    read = _Field(name).read
+
+    def read_field(raw: dict) -> Optional[str]:
+        query = raw.get("ScheduleParams")
+        return read(query if query.__class__ is str else text_of(query))
+    return read_field
+
+
 class _Field:
     """Finds one ScheduleParams field by name; the search string is built once per name."""
 
@@ -78,11 +88,14 @@ class _Field:
 
     def read(self, query: str) -> Optional[str]:
         fields = "&" + query  # every field now starts after an "&"
-        found = fields.rfind(self.needle) if self.simple and not _PERCENT_IN_NAME(fields) else -2
+        found = fields.rfind(self.needle) if self.simple else -2
         after = found + len(self.needle)
         while found >= 0 and fields[after:after + 1] not in ("=", "&", ""):
             found = fields.rfind(self.needle, 0, found)  # a longer name such as "campaign_names"
             after = found + len(self.needle)
+        # Only names after the last plain occurrence can override it (the last one wins).
+        if found != -2 and _PERCENT_IN_NAME(fields, max(found, 0)):
+            found = -2
         if found == -2 or (found >= 0 and fields[after:after + 1] != "="):
             # An encoded name, or the field without "=" (blank to parse_qsl): rare, so left to parse_qsl.
             return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)

@@ -25,12 +25,14 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
     TRUE_WORDS,
     RecordView,
+    field_reader,
     row_id_of,
     text_of,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 
 SECRET_PARAM_NAMES = frozenset(("api_key", "apikey"))
+FROZENSET_LIMIT = 200000  # ids; a frozenset of them takes about 10 MB
 SKIPPED_ID_MESSAGE = "Skipped a Scheduled Data Status record whose Id %r is not an integer."
 
 
@@ -62,16 +64,28 @@ def matching_records(matches: Callable[[int, RecordView], bool]) -> Callable[[It
 
 def existing_ids_in(rows: RowSet) -> Callable[[Iterator[dict]], Selection]:
     """A ``collect`` keeping only the ids (a ``RowSet``) of the records whose id is in ``rows``."""
+    wanted = fast_membership(rows)
+
     def collect(raw_records: Iterator[dict]) -> Selection:
         kept, skipped = [], []
         for raw in raw_records:
-            row_id = row_id_of(raw.get("Id"))
-            if row_id is None:
-                skipped.append(raw.get("Id"))
-            elif row_id in rows:
+            raw_id = raw.get("Id")
+            if raw_id.__class__ is str and raw_id.isdigit() and raw_id.isascii():
+                row_id = int(raw_id)  # the usual case, without a call
+            else:
+                row_id = row_id_of(raw_id)
+                if row_id is None:
+                    skipped.append(raw_id)
+                    continue
+            if row_id in wanted:
                 kept.append(row_id)
         return Selection(RowSet.from_ids(kept), tuple(skipped))
     return collect
+
+
+def fast_membership(rows: RowSet):
+    """``rows`` itself, or a frozenset of its ids when that is small: a hash lookup beats a bisection."""
+    return frozenset(rows) if len(rows) <= FROZENSET_LIMIT else rows
 
 
 def existing_row_ids(raw_records: Iterable[dict], warn: Callable[[str], None]) -> RowSet:
@@ -157,8 +171,11 @@ def scheduled_data_info(client, rows: Optional[RowSet], campaign_name: Optional[
 def _info_filter(rows: Optional[RowSet], campaign_name: Optional[str],
                  pending: Optional[bool]) -> Callable[[int, RecordView], bool]:
     """``filter_records``' test on a raw record, cheapest field first."""
+    wanted = None if rows is None else fast_membership(rows)
+    campaign_of = field_reader("campaign_name")
+
     def matches(row_id: int, view: RecordView) -> bool:
-        return ((rows is None or row_id in rows)
+        return ((wanted is None or row_id in wanted)
                 and (pending is None or view.is_request_sent is not pending)
-                and (campaign_name is None or view.campaign_name == campaign_name))
+                and (campaign_name is None or campaign_of(view.raw) == campaign_name))
     return matches

@@ -300,8 +300,15 @@ class _ObjectWalker:
             if value.__class__ is dict:
                 counter[0] += 1
                 yield value
-            found = _SEPARATOR(body.text, body.pos)
-            if found is not None and found.end() < len(body.text):
+            text, pos = body.text, body.pos
+            if text.startswith(", {", pos):  # json.dumps' separator
+                body.pos = pos + 2
+                continue
+            if text.startswith(",{", pos):  # compact JSON's
+                body.pos = pos + 1
+                continue
+            found = _SEPARATOR(text, pos)
+            if found is not None and found.end() < len(text):
                 body.pos = found.end()
                 if found.group(1) == "]":
                     return
