@@ -250,3 +250,21 @@ def test_a_slow_down_answer_is_passed_on():
     assert isinstance(outcome, SlowDown) and outcome.retry_after == 2.0
     outcome = read_status_answer(200, JSON_HEADERS, [body({"status": "error", "message": "Max limit exceeded"}).encode()], WHAT)
     assert isinstance(outcome, SlowDown)
+
+
+@pytest.mark.parametrize("separators", [(", ", ": "), (",", ":")])
+def test_whole_records_take_the_fast_path_not_the_careful_one(monkeypatch, separators):
+    from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _status_stream
+    careful = []
+    original = _status_stream._Body.value
+
+    def counting_value(self):
+        careful.append(self.pos)
+        return original(self)
+
+    monkeypatch.setattr(_status_stream._Body, "value", counting_value)
+    records = [dict(RECORD, Id=str(n)) for n in range(1000)]
+    data = json.dumps({"status": "success", "message": records}, separators=separators).encode()
+    answer = read_status_answer(200, JSON_HEADERS, [data[:len(data) // 2], data[len(data) // 2:]], WHAT)
+    assert answer.collected == records
+    assert len(careful) <= 5  # the keys, the status, the record cut by the chunk boundary
