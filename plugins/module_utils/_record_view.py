@@ -58,6 +58,14 @@ def row_id_of(value: Any) -> Optional[int]:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
+def is_request_sent(raw: dict) -> bool:
+    """Whether the record was sent to the dialer (``IsRequestSent`` "1", "true" or "yes")."""
+    value = raw.get("IsRequestSent")
+    if value == "0" or value == "1":
+        return value == "1"  # the usual case, first
+    return text_of(value).strip().lower() in TRUE_WORDS
+
+
 def schedule_param(query: str, name: str) -> Optional[str]:
     """``dict(parse_qsl(query, keep_blank_values=True)).get(name)``, without decoding the other fields."""
     field = _FIELDS.get(name)
@@ -77,38 +85,61 @@ def field_reader(name: str) -> Callable[[dict], Optional[str]]:
 
 
 class _Field:
-    """Finds one ScheduleParams field by name; the search string is built once per name."""
+    """Finds one ScheduleParams field by name; the search strings are built once per name."""
 
-    __slots__ = ("name", "simple", "needle")
+    __slots__ = ("name", "simple", "assigned", "first", "bare", "bare_last", "first_letter")
 
     def __init__(self, name: str):
         self.name = name
         self.simple = bool(name) and " " not in name and "%" not in name  # "+" in a query decodes to a space
-        self.needle = "&" + name
+        self.assigned, self.first = "&" + name + "=", name + "="
+        self.bare, self.bare_last = "&" + name + "&", "&" + name
+        self.first_letter = "&" + name[:1]
 
     def read(self, query: str) -> Optional[str]:
-        fields = "&" + query  # every field now starts after an "&"
-        found = fields.rfind(self.needle) if self.simple else -2
-        after = found + len(self.needle)
-        while found >= 0 and fields[after:after + 1] not in ("=", "&", ""):
-            found = fields.rfind(self.needle, 0, found)  # a longer name such as "campaign_names"
-            after = found + len(self.needle)
-        # Only names after the last plain occurrence can override it (the last one wins).
-        if found != -2 and _PERCENT_IN_NAME(fields, max(found, 0)):
-            found = -2
-        if found == -2 or (found >= 0 and fields[after:after + 1] != "="):
-            # An encoded name, or the field without "=" (blank to parse_qsl): rare, so left to parse_qsl.
-            return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
-        if found == -1:
-            return None
-        end = fields.find("&", after)
-        value = fields[after + 1:] if end == -1 else fields[after + 1:end]
+        found = query.rfind(self.assigned)  # the last plain "name=" wins, unless something below says otherwise
+        if found != -1:
+            start = found + len(self.assigned)
+        elif query.startswith(self.first):
+            found, start = 0, len(self.first)
+        else:
+            # No plain "name=": the field may still be there bare or under an encoded name.
+            maybe = not self.simple or self.name in query or _has_percent_in_a_name(query, 0)
+            return self._parsed(query) if maybe else None
+        if (not self.simple or query.find(self.bare, found) != -1 or query.endswith(self.bare_last)
+                or self._may_be_overridden(query, found + 1)):
+            # The field again without "=" (blank to parse_qsl), or a later encoded name that may decode to it.
+            return self._parsed(query)
+        end = query.find("&", start)
+        value = query[start:] if end == -1 else query[start:end]
         if "%" in value or "+" in value:
             return unquote(value.replace("+", " "))
         return value
 
+    def _may_be_overridden(self, query: str, after: int) -> bool:
+        """Whether a field after ``after`` has an encoded name that may decode to ``name``.
+
+        Such a name starts with the name's first letter or with an escape ("%"): when no later field
+        starts with either, two searches settle it; else the names are checked for "%".
+        """
+        if query.find("&%", after) == -1 and query.find(self.first_letter, after) == -1:
+            return False
+        return _has_percent_in_a_name(query, after)
+
+    def _parsed(self, query: str) -> Optional[str]:
+        return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
+
 
 _FIELDS: Dict[str, _Field] = {}
+
+
+def _has_percent_in_a_name(query: str, start: int) -> bool:
+    """Whether a field name from ``start`` on holds "%" (it may decode to the name looked for)."""
+    if start == 0:
+        first_name_end = min(len(query) if mark == -1 else mark for mark in (query.find("="), query.find("&")))
+        if "%" in query[:first_name_end]:
+            return True
+    return _PERCENT_IN_NAME(query, start) is not None
 # A "%" in a field name (before the field's first "="): the name may decode to the one looked for.
 _PERCENT_IN_NAME = re.compile(r"&[^&=%]*%").search
 
@@ -128,10 +159,7 @@ class RecordView:
 
     @property
     def is_request_sent(self) -> bool:
-        value = self.raw.get("IsRequestSent")
-        if value == "0" or value == "1":
-            return value == "1"  # the usual case, first
-        return text_of(value).strip().lower() in TRUE_WORDS
+        return is_request_sent(self.raw)
 
     @property
     def schedule_time(self) -> Any:
