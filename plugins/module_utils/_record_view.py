@@ -28,10 +28,13 @@ view attribute    read from the raw record                       same value as t
 A ScheduleParams field is found with a few substring searches of the query string (``str.find``,
 at C speed) and only that value is url-decoded, instead of decoding all ten fields. The answer is
 exactly what ``dict(parse_qsl(text, keep_blank_values=True)).get(name)`` gives (the last
-occurrence wins): when a field *name* in the string is itself encoded (holds ``%``), when the
-field appears without ``=``, or when the name holds a space (``+`` decodes to one), the view falls
-back to that full ``parse_qsl``, so no encoding trick can make the two disagree. Values are returned as the vendor sent them: the account api key is masked only
-in normalised records, which are the only ones a user sees.
+occurrence wins): when the field also appears without ``=``, when a later field name may be an
+encoded form of the same name (it holds ``%``), or when the name holds a space (``+`` decodes to
+one), the view falls back to that full ``parse_qsl``, so no encoding trick can make the two
+disagree (a property test checks this on random query strings). Values are returned as the vendor
+sent them: the account api key is masked only in normalised records, which are the only ones a
+user sees. ``field_reader(name)`` gives the same value straight from a raw record, for loops over
+every record of an account.
 """
 
 from __future__ import annotations
@@ -140,6 +143,8 @@ def _has_percent_in_a_name(query: str, start: int) -> bool:
         if "%" in query[:first_name_end]:
             return True
     return _PERCENT_IN_NAME(query, start) is not None
+
+
 # A "%" in a field name (before the field's first "="): the name may decode to the one looked for.
 _PERCENT_IN_NAME = re.compile(r"&[^&=%]*%").search
 
