@@ -12,6 +12,9 @@ VENV_STAMP := $(VENV)/.requirements-dev.txt
 # make demo: ansible-core and requests only
 DEMO_VENV ?= .venv-demo
 DEMO_STAMP := $(DEMO_VENV)/.requirements-demo.txt
+# make bench: the demo's packages plus redis
+BENCH_VENV ?= .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.requirements-bench.txt
 # sessions to run (default: all; `nox -l` lists them), e.g. make test SESSIONS="units-2.16 lint"
 SESSIONS ?=
 # sessions run two at a time (the machine has 2 cores); JOBS=1 streams one session's output at a time
@@ -28,7 +31,7 @@ export PATH := $(subst $(eval) ,:,$(foreach v,$(PYENV_PYTHONS),$(shell pyenv pre
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo-venv test format demo bench clean
+.PHONY: help venv demo-venv bench-venv test format demo bench clean
 
 help:
 	@echo "make test     run every session: lint, formatters, docs, extra checks, build+import, changelog, EE,"
@@ -36,7 +39,7 @@ help:
 	@echo "              (SESSIONS=\"a b\" runs only those; $(VENV)/bin/nox -l lists them)"
 	@echo "make format   re-format the code (ruff format, line length 120, quotes kept)"
 	@echo "make demo     run docs/examples/demo.yml against the bundled emulator (check, real, idempotent rerun)"
-	@echo "make bench    run tests/bench/benchmark.py"
+	@echo "make bench    run tests/bench/benchmark.py (BENCH=classic or BENCH=status: one part only)"
 	@echo "make clean    remove nox venvs, test outputs and the demo venv"
 
 venv: $(VENV_STAMP)
@@ -54,8 +57,16 @@ $(DEMO_STAMP): tests/requirements-demo.txt
 	@echo "Installing $< into $(DEMO_VENV) ..."
 	@$(DEMO_VENV)/bin/$(PIP) -r $< && cp $< $@
 
+bench-venv: $(BENCH_STAMP)
+
+$(BENCH_STAMP): tests/requirements-bench.txt tests/requirements-demo.txt
+	@test -x $(BENCH_VENV)/bin/python || "$$(PYTHON=$(PYTHON) tests/tools/demo_python.sh)" -m venv $(BENCH_VENV)
+	@echo "Installing $< into $(BENCH_VENV) ..."
+	@$(BENCH_VENV)/bin/$(PIP) -r $< && cp $< $@
+
 # CI=true: formatters check instead of rewriting (antsibull-nox's CI mode)
 test: venv
+	@tests/tools/install_redis.sh >/dev/null  # the Redis token store tests start a real redis-server
 	@CI=true JOBS=$(JOBS) $(VENV)/bin/python tests/tools/run_sessions.py $(SESSIONS)
 
 format: venv
@@ -64,8 +75,8 @@ format: venv
 demo: demo-venv
 	@VENV=$(abspath $(DEMO_VENV)) tests/tools/demo.sh
 
-bench: demo-venv
-	$(DEMO_VENV)/bin/python tests/bench/benchmark.py
+bench: bench-venv
+	$(BENCH_VENV)/bin/python tests/bench/benchmark.py $(if $(BENCH),--part $(BENCH))
 
 clean:
-	rm -rf .nox tests/output $(DEMO_VENV)
+	rm -rf .nox tests/output $(DEMO_VENV) $(BENCH_VENV)

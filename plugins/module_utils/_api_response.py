@@ -83,27 +83,43 @@ def read_answer(http_status: int, headers, text: str, what: str, redact: Callabl
     if http_status in SLOW_DOWN_STATUSES:
         return SlowDown(http_status, _reason(http_status, payload, text), _retry_after(headers))
     if payload is None:
-        raise ApiError(_no_json_message(http_status, redact(text), what), status=http_status)
+        raise ApiError(no_json_message(http_status, redact(text), what), status=http_status)
+    return classify_payload(http_status, headers, payload, what)
+
+
+def classify_payload(http_status: int, headers, payload: Any, what: str):
+    """Classify the decoded JSON ``payload`` of an answer whose status is not a slow-down one."""
     answer = _answer(http_status, payload)
     if answer.says(MAX_LIMIT_MESSAGE):
         return SlowDown(http_status, "the API answered 'Max limit exceeded'", _retry_after(headers))
     if answer.says(TOKEN_EXPIRED_MESSAGE):
         raise TokenExpiredError(
             "%s: the API refused the token as expired (a token lives 60 minutes, and generating a new one "
-            "logs out every older one)" % what, status=http_status, api_message=answer.message_text)
+            "logs out every older one)" % what,
+            status=http_status,
+            api_message=answer.message_text,
+        )
     if answer.says(INVALID_TOKEN_MESSAGE):
         # What CloudAgent answers for a token it never issued or no longer knows (HTTP 401).
         raise TokenInvalidError(
             "%s: HTTP %d, the API refused the token as 'Invalid Token' (it does not know this token)"
-            % (what, http_status), status=http_status, api_message=answer.message_text)
+            % (what, http_status),
+            status=http_status,
+            api_message=answer.message_text,
+        )
     if http_status in (401, 403):
         raise AuthenticationError(
             "%s: HTTP %d, the API refused the credentials: %s. Check user_name, api_key and the account's "
             "API Authentication setting (token or basic)." % (what, http_status, _api_text(answer)),
-            status=http_status, api_message=answer.message_text)
+            status=http_status,
+            api_message=answer.message_text,
+        )
     if http_status >= 400:
-        raise ApiError("%s: HTTP %d: %s" % (what, http_status, _api_text(answer)),
-                       status=http_status, api_message=answer.message_text)
+        raise ApiError(
+            "%s: HTTP %d: %s" % (what, http_status, _api_text(answer)),
+            status=http_status,
+            api_message=answer.message_text,
+        )
     return answer
 
 
@@ -131,16 +147,26 @@ def _json_or_none(text: str, http_status: int, what: str) -> Any:
     except ValueError:
         return None
     except RecursionError:
-        raise ApiError("%s: HTTP %d with JSON nested too deeply to read. Is base_url the CloudAgent API host?"
-                       % (what, http_status), status=http_status) from None
+        raise ApiError(
+            "%s: HTTP %d with a body that is not JSON this client reads (nested too deeply). Is base_url "
+            "the CloudAgent API host?" % (what, http_status),
+            status=http_status,
+        ) from None
 
 
-def _no_json_message(http_status: int, text: str, what: str) -> str:
-    if not text.strip():
-        return "%s: HTTP %d with an empty body (expected JSON). Is base_url the CloudAgent API host?" % (what, http_status)
+def no_json_message(http_status: int, text: str, what: str) -> str:
+    if not text or not text.strip():
+        return "%s: HTTP %d with an empty body (expected JSON). Is base_url the CloudAgent API host?" % (
+            what,
+            http_status,
+        )
     kind = "an HTML page (a proxy or gateway error?)" if "<" in text[:200] else "a body that is not JSON"
     return "%s: HTTP %d with %s, starting %r. Is base_url the CloudAgent API host?" % (
-        what, http_status, kind, snippet(text))
+        what,
+        http_status,
+        kind,
+        snippet(text),
+    )
 
 
 def snippet(text: str) -> str:
@@ -148,7 +174,7 @@ def snippet(text: str) -> str:
 
     Mask secrets in ``text`` before: a secret cut in half here would no longer be recognised.
     """
-    folded = re.sub(r"\s+", " ", text[:SNIPPET_LENGTH * 64]).strip()
+    folded = re.sub(r"\s+", " ", text[: SNIPPET_LENGTH * 64]).strip()
     return folded[:SNIPPET_LENGTH] + ("..." if len(folded) > SNIPPET_LENGTH else "")
 
 

@@ -16,7 +16,7 @@ import re
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 try:
     import requests
@@ -44,6 +44,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TransportError,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._status_stream import read_status_answer
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     DEFAULT_MIN_VALIDITY,
     TokenStore,
@@ -55,6 +56,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport imp
     Deadline,
     NoNetrc,
     body_text,
+    capped_body,
     exchange,
     read_body,
     refuse_redirect,
@@ -68,6 +70,7 @@ SCHEDULE_PATH = "/ca_apis/campaignScheduledData"
 USER_AGENT = "ozonetel.cloudagent/1.0.0"
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
+STATUS_CHUNK_BYTES = 256 * 1024  # big reads keep the streamed status parser at C speed
 # Which failed attempts a request may repeat (see _may_repeat).
 RETRY_ALWAYS = "always"  # reads and DELETEs: repeating them is safe
 RETRY_UNPROCESSED = "unprocessed"  # POSTs that create rows: only when the API cannot have acted on them
@@ -76,7 +79,7 @@ RETRY_NEVER = "never"  # token generation: every call spends budget and logs out
 NOT_RETRIED = {
     "Generate": " (token generation is never retried: each call spends budget and logs out older tokens)",
     "Schedule": " (a POST that creates rows is not repeated once it may have reached CloudAgent: it may have created "
-                "them; run the task again, it creates only the rows still missing)",
+    "them; run the task again, it creates only the rows still missing)",
 }
 
 
@@ -96,6 +99,7 @@ class ConnectionSettings:
 
 def _masking_errors(method):
     """Mask the client's secrets in every collection error a public API call raises."""
+
     @functools.wraps(method)
     def masked(self, *args, **kwargs):
         try:
@@ -105,6 +109,7 @@ def _masking_errors(method):
             if isinstance(getattr(error, "api_message", None), str):
                 error.api_message = self._redact(error.api_message)
             raise
+
     return masked
 
 
@@ -121,9 +126,14 @@ class DeleteOutcome:
 class CloudAgentClient:
     """Talks to one CloudAgent account. Raises ``CloudAgentError`` subclasses, never fails a module."""
 
-    def __init__(self, settings: ConnectionSettings, token_store: Optional[TokenStore] = None,
-                 warn: Optional[Callable[[str], None]] = None, sleep: Callable[[float], None] = time.sleep,
-                 session=None):
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        token_store: Optional[TokenStore] = None,
+        warn: Optional[Callable[[str], None]] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session=None,
+    ):
         self.settings = settings
         self._store = token_store
         shown = warn or (lambda message: None)
@@ -139,17 +149,27 @@ class CloudAgentClient:
         """One Generate Token call. Never retried: each call spends budget and logs out older tokens."""
         what = "Generate Token for user '%s'" % self.settings.user_name
         self._require_api_key("generating a token")
-        answer = self._send("POST", TOKEN_PATH, {"userName": self.settings.user_name},
-                            {"apiKey": self.settings.api_key}, what, retry=RETRY_NEVER)
+        answer = self._send(
+            "POST",
+            TOKEN_PATH,
+            {"userName": self.settings.user_name},
+            {"apiKey": self.settings.api_key},
+            what,
+            retry=RETRY_NEVER,
+        )
         token = answer.payload.get("token") if isinstance(answer.payload, dict) else None
         if isinstance(token, str) and token:
             return token
         if "invalid" in answer.message_text.lower():
             raise AuthenticationError(
                 "%s: the API answered '%s'. Check user_name and api_key (OZONETEL_USERNAME, OZONETEL_API_KEY)."
-                % (what, answer.message_text), status=answer.http_status, api_message=answer.message_text)
-        raise ApiError("%s failed: %s" % (what, self._describe(answer)),
-                       status=answer.http_status, api_message=answer.message_text)
+                % (what, answer.message_text),
+                status=answer.http_status,
+                api_message=answer.message_text,
+            )
+        raise ApiError(
+            "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
+        )
 
     def get_token(self, fresh: bool = False, min_validity: float = DEFAULT_MIN_VALIDITY) -> str:
         """A bearer token through the shared cache (generating one only when needed)."""
@@ -157,19 +177,27 @@ class CloudAgentClient:
         return self._cached_token(min_validity=min_validity, fresh=fresh)
 
     @_masking_errors
-    def get_scheduled_data(self) -> list:
-        """Every Scheduled Data Status record of the user, as a list of raw vendor records.
+    def get_scheduled_data(self, collect: Callable[[Iterator[dict]], Any] = list) -> Any:
+        """``collect`` over the user's Scheduled Data Status records (raw vendor dicts, read as they arrive).
 
-        The records are as the vendor sent them: mask them (``secrets``) before returning any.
+        The answer holds every record of the account; ``collect`` should keep only what its caller
+        needs. It may run more than once (once per attempt), so it must not act beyond returning.
+        The default returns the list of every record. The records are as the vendor sent them: mask
+        them (``secrets``) before returning any.
         """
         what = "Scheduled Data Status read (GET %s)" % STATUS_PATH
-        answer = self._authorized("GET", STATUS_PATH, {"userName": self.settings.user_name}, what)
+        answer = self._authorized(
+            "GET", STATUS_PATH, {"userName": self.settings.user_name}, what, read_stream=self._status_reader(collect)
+        )
         if answer.says(NO_DATA_MESSAGE):
-            return []
+            return collect(iter(()))
         if not answer.ok:
-            raise ApiError("%s failed: %s" % (what, self._describe(answer)),
-                           status=answer.http_status, api_message=answer.message_text)
-        return _records(answer.message)
+            raise ApiError(
+                "%s failed: %s" % (what, self._describe(answer)),
+                status=answer.http_status,
+                api_message=answer.message_text,
+            )
+        return answer.collected
 
     @_masking_errors
     def delete_scheduled_data(self, row_spec: str, label: str = "") -> DeleteOutcome:
@@ -182,48 +210,66 @@ class CloudAgentClient:
             return DeleteOutcome(row_spec, "deleted", self._redact(_text(answer.message)) or "deleted")
         if answer.says(NO_DATA_MESSAGE):
             return DeleteOutcome(row_spec, "not_found", answer.message_text, answer.after_lost_attempt)
-        raise ApiError("%s failed: %s" % (what, self._describe(answer)),
-                       status=answer.http_status, api_message=answer.message_text)
+        raise ApiError(
+            "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
+        )
 
-    def schedule_campaign_data(self, campaign_name: str, bulk_data: dict, check_duplicate: bool,
-                               label: str = "") -> list:
+    def schedule_campaign_data(
+        self, campaign_name: str, bulk_data: dict, check_duplicate: bool, label: str = ""
+    ) -> list:
         """One Schedule Campaign Data request; returns the API's per-row entries (it returns no row ids)."""
         what = "Schedule Campaign Data (POST %s) for campaign '%s'%s" % (SCHEDULE_PATH, campaign_name, label)
-        body = {"userName": self.settings.user_name, "campaignName": campaign_name,
-                "checkDuplicate": bool(check_duplicate), "bulkData": bulk_data}
+        body = {
+            "userName": self.settings.user_name,
+            "campaignName": campaign_name,
+            "checkDuplicate": bool(check_duplicate),
+            "bulkData": bulk_data,
+        }
         # A lost answer may still have created the rows, so only a POST the API refused unread is repeated.
         answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=RETRY_UNPROCESSED)
         if answer.ok and isinstance(answer.message, (list, dict)):
             return _row_entries(answer.message)
-        raise ApiError("%s failed: %s" % (what, self._describe(answer)),
-                       status=answer.http_status, api_message=answer.message_text)
+        raise ApiError(
+            "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
+        )
 
     # ---- authentication ------------------------------------------------------------------
 
-    def _authorized(self, method: str, path: str, body: dict, what: str, retry: str = RETRY_ALWAYS):
+    def _authorized(self, method: str, path: str, body: dict, what: str, retry: str = RETRY_ALWAYS, read_stream=None):
         if self.settings.auth_mode == "basic":
             self._require_api_key("basic authentication")
-            return self._send(method, path, body, {"apiKey": self.settings.api_key}, what, retry=retry)
+            return self._send(
+                method, path, body, {"apiKey": self.settings.api_key}, what, retry=retry, read_stream=read_stream
+            )
         token = self._current_token()
         try:
-            return self._send(method, path, body, self._bearer_headers(token), what, retry=retry)
+            return self._send(
+                method, path, body, self._bearer_headers(token), what, retry=retry, read_stream=read_stream
+            )
         except TokenRefusedError as exc:
             self._token = self._replacement_token(token, exc)
         try:
-            return self._send(method, path, body, self._bearer_headers(self._token), what, retry=retry)
+            return self._send(
+                method, path, body, self._bearer_headers(self._token), what, retry=retry, read_stream=read_stream
+            )
         except TokenRefusedError as exc:
             raise type(exc)(
                 "%s. The replacement token was refused too, so no further token is generated: the account's API "
                 "Authentication setting may be basic authentication; if so, set auth_mode: basic (or "
-                "OZONETEL_AUTH_MODE=basic)." % exc, status=exc.status, api_message=exc.api_message) from None
+                "OZONETEL_AUTH_MODE=basic)." % exc,
+                status=exc.status,
+                api_message=exc.api_message,
+            ) from None
 
     def _replacement_token(self, refused: str, exc: TokenRefusedError) -> str:
         """After a refusal: drop the refused token from the store and get one fresh (or newer) token."""
         if not self.settings.api_key:
             raise type(exc)(
                 "%s. The token given in the token option (or OZONETEL_TOKEN) cannot be replaced without api_key: "
-                "set api_key (or OZONETEL_API_KEY) so a fresh token can be generated, or pass a fresh token."
-                % exc, status=exc.status, api_message=exc.api_message) from None
+                "set api_key (or OZONETEL_API_KEY) so a fresh token can be generated, or pass a fresh token." % exc,
+                status=exc.status,
+                api_message=exc.api_message,
+            ) from None
         return self._cached_token(refused_token=refused)
 
     def _current_token(self) -> str:
@@ -233,8 +279,14 @@ class CloudAgentClient:
 
     def _cached_token(self, **options) -> str:
         # The lock outlives one generation request (bounded by timeout) with a margin; then it expires by itself.
-        return self.token_store().get_token(self.settings.base_url, self.settings.user_name, self.settings.api_key,
-                                            self.generate_token, lock_hold=self.settings.timeout + 60, **options)
+        return self.token_store().get_token(
+            self.settings.base_url,
+            self.settings.user_name,
+            self.settings.api_key,
+            self.generate_token,
+            lock_hold=self.settings.timeout + 60,
+            **options,
+        )
 
     def _bearer_headers(self, token: str) -> dict:
         headers = {"Authorization": "Bearer %s" % token}
@@ -244,8 +296,9 @@ class CloudAgentClient:
 
     def _require_api_key(self, purpose: str) -> None:
         if not self.settings.api_key:
-            raise ConfigurationError("%s needs api_key (option api_key or environment variable OZONETEL_API_KEY)."
-                                     % purpose.capitalize())
+            raise ConfigurationError(
+                "%s needs api_key (option api_key or environment variable OZONETEL_API_KEY)." % purpose.capitalize()
+            )
 
     def token_store(self) -> TokenStore:
         """The token store of this client, opened (and its option checked) on first use."""
@@ -255,43 +308,55 @@ class CloudAgentClient:
 
     # ---- HTTP with bounded retries ---------------------------------------------------------
 
-    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: str):
+    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: str, read_stream=None):
         retries = 0 if retry == RETRY_NEVER else self.settings.retries
         waited = 0.0
         lost_attempt = False
         for attempt in range(retries + 1):
-            outcome = self._attempt(method, path, body, headers, what)
+            outcome = self._attempt(method, path, body, headers, what, read_stream)
             if not isinstance(outcome, (SlowDown, TransportError)):
                 return dataclasses.replace(outcome, after_lost_attempt=lost_attempt)
             lost_attempt = lost_attempt or outcome.may_have_landed
             if attempt == retries or not _may_repeat(outcome, retry):
                 raise self._gave_up(outcome, what, attempt, waited, _may_repeat(outcome, retry))
             delay = _delay(outcome, attempt)
-            self._warn(self._redact("%s: %s; retry %d of %d in %.1f s." % (
-                what, _cause(outcome), attempt + 1, retries, delay)))
+            self._warn(
+                self._redact("%s: %s; retry %d of %d in %.1f s." % (what, _cause(outcome), attempt + 1, retries, delay))
+            )
             self._sleep(delay)
             waited += delay
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _attempt(self, method, path, body, headers, what):
-        """One request and its answer within ``timeout`` as a whole; a lost answer is returned, to retry."""
+    def _attempt(self, method, path, body, headers, what, read_stream=None):
+        """One request and its answer within ``timeout`` as a whole; a lost answer is returned, to retry.
+
+        ``read_stream(response, chunks, what)`` reads a streamed answer (default: read it whole).
+        """
         deadline = Deadline(self.settings.timeout)
 
         def send():
             return self._http().request(
-                method, self.settings.base_url.rstrip("/") + path, json=body,
+                method,
+                self.settings.base_url.rstrip("/") + path,
+                json=body,
                 headers=dict(headers, **{"Content-Type": "application/json", "Accept": "application/json"}),
-                timeout=(self.settings.timeout, self.settings.timeout), verify=self._verify(),
-                stream=True, allow_redirects=False)
+                timeout=(self.settings.timeout, self.settings.timeout),
+                verify=self._verify(),
+                stream=True,
+                allow_redirects=False,
+            )
 
         try:
-            return exchange(send, lambda response: self._read_answer(response, deadline, path, what), deadline, what)
+            return exchange(
+                send, lambda response: self._read_answer(response, deadline, what, read_stream), deadline, what
+            )
         except TransportError as lost:  # the deadline passed
             lost.args = (self._redact(str(lost)),)
             return lost
         except requests.exceptions.SSLError as exc:
-            raise TransportError(self._redact(str(tls_failure(exc, what, self.settings.base_url,
-                                                              self.settings.validate_certs)))) from None
+            raise TransportError(
+                self._redact(str(tls_failure(exc, what, self.settings.base_url, self.settings.validate_certs)))
+            ) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             cause = _transport_cause(exc, self.settings.base_url, self.settings.timeout)
             lost = TransportError(self._redact("%s: %s" % (what, cause)))
@@ -303,17 +368,28 @@ class CloudAgentClient:
             exc.args = (self._redact(str(exc)),)
             raise
 
-    def _read_answer(self, response, deadline: Deadline, path: str, what: str):
-        """Classify the answer to a request on ``path``, reading its body before ``deadline``.
+    def _read_answer(self, response, deadline: Deadline, what: str, read_stream=None):
+        """Classify an answer, reading its body before ``deadline``; runs in the worker thread of ``exchange``.
 
-        Runs in the worker thread of ``exchange``. The body comes from ``iter_body`` (through
-        ``read_body``, which caps its size), so a reader that streams it must also take its chunks
-        from ``iter_body``.
+        ``read_stream`` gets the body as size-capped chunks, as they arrive; without it the body is
+        read whole (with a smaller cap: token and DELETE answers are a few hundred bytes).
         """
         refuse_redirect(response, what)
-        limit = MAX_STATUS_ANSWER_BYTES if path == STATUS_PATH else MAX_ANSWER_BYTES
-        text = body_text(response, read_body(response, deadline, what, limit))
+        if read_stream is not None:
+            chunks = capped_body(response, deadline, what, MAX_STATUS_ANSWER_BYTES, STATUS_CHUNK_BYTES)
+            return read_stream(response, chunks, what)
+        text = body_text(response, read_body(response, deadline, what, MAX_ANSWER_BYTES))
         return read_answer(response.status_code, response.headers, text, what, redact=self._redact)
+
+    def _status_reader(self, collect: Callable[[Iterator[dict]], Any]):
+        """The seam between transport and parser: the status answer's records go to ``collect`` as they arrive."""
+
+        def read(response, chunks, what: str):
+            return read_status_answer(
+                response.status_code, response.headers, chunks, what, collect, redact=self._redact
+            )
+
+        return read
 
     def _gave_up(self, outcome, what: str, attempts: int, waited: float, retry: bool) -> CloudAgentError:
         tried = " after %d retries (%.1f s of back-off)" % (attempts, waited) if attempts else ""
@@ -324,9 +400,14 @@ class CloudAgentClient:
             error.may_have_landed = outcome.may_have_landed  # the token store counts such a lost generation
             return error
         advice = "try again later" + (" or raise retries" if retry else "")
-        return RateLimitError(self._redact("%s: %s%s. The API is overloaded or rate-limiting this account; %s."
-                                           % (what, outcome.reason, tried, advice)),
-                              status=outcome.http_status, api_message=outcome.reason)
+        return RateLimitError(
+            self._redact(
+                "%s: %s%s. The API is overloaded or rate-limiting this account; %s."
+                % (what, outcome.reason, tried, advice)
+            ),
+            status=outcome.http_status,
+            api_message=outcome.reason,
+        )
 
     def _http(self):
         if self._session is None:
@@ -352,14 +433,6 @@ class CloudAgentClient:
         return mask_text(text, self.secrets)
 
 
-def _records(message: Any) -> list:
-    if isinstance(message, dict):
-        return [message]
-    if isinstance(message, list):
-        return [record for record in message if isinstance(record, dict)]
-    return []  # "null", None, "": the API's ways of saying "no records"
-
-
 def _row_entries(message: Any) -> list:
     """The per-row entries of a Schedule Campaign Data answer: a list, one entry, or an object keyed by position."""
     if isinstance(message, list):
@@ -382,7 +455,7 @@ def _may_repeat(outcome, retry: str) -> bool:
 def _delay(outcome, attempt: int) -> float:
     if isinstance(outcome, SlowDown) and outcome.retry_after is not None:
         return outcome.retry_after
-    return min(BACKOFF_FIRST * (2 ** attempt), BACKOFF_CAP)
+    return min(BACKOFF_FIRST * (2**attempt), BACKOFF_CAP)
 
 
 def _cause(outcome) -> str:
@@ -393,7 +466,9 @@ def _may_have_landed(exc: Exception) -> bool:
     """True when the request was sent but its answer was lost (read timeout, connection dropped)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return False
-    return isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(exc.args[0] if exc.args else None, ProtocolError)
+    return isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(
+        exc.args[0] if exc.args else None, ProtocolError
+    )
 
 
 def _transport_cause(exc: Exception, base_url: str, timeout: float) -> str:

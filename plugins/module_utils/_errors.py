@@ -32,8 +32,10 @@ class MissingLibraryError(ConfigurationError):
     """An optional Python library is needed for the options given (e.g. ``redis`` for a Redis token store)."""
 
     def __init__(self, library: str, purpose: str, import_error: str | None = None):
-        super().__init__("The Python library %s is needed %s; install it where the plugin runs (pip install %s)."
-                         % (library, purpose, library))
+        super().__init__(
+            "The Python library %s is needed %s; install it where the plugin runs (pip install %s)."
+            % (library, purpose, library)
+        )
         self.library = library
         self.purpose = purpose
         self.import_error = import_error

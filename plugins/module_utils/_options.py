@@ -27,7 +27,9 @@ CONNECTION_ARGUMENT_SPEC = dict(
     user_name=dict(type="str", required=True, aliases=["username"], fallback=(env_fallback, ["OZONETEL_USERNAME"])),
     api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["OZONETEL_API_KEY"])),
     token=dict(type="str", no_log=True, fallback=(env_fallback, ["OZONETEL_TOKEN"])),
-    auth_mode=dict(type="str", default="token", choices=["token", "basic"], fallback=(env_fallback, ["OZONETEL_AUTH_MODE"])),
+    auth_mode=dict(
+        type="str", default="token", choices=["token", "basic"], fallback=(env_fallback, ["OZONETEL_AUTH_MODE"])
+    ),
     validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["OZONETEL_VALIDATE_CERTS"])),
     ca_path=dict(type="path", fallback=(env_fallback, ["OZONETEL_CA_PATH"])),
     timeout=dict(type="float", default=30.0),
@@ -37,7 +39,9 @@ CONNECTION_ARGUMENT_SPEC = dict(
 )
 
 
-def client_from_options(get_option: Callable[[str], object], warn: Optional[Callable[[str], None]] = None) -> CloudAgentClient:
+def client_from_options(
+    get_option: Callable[[str], object], warn: Optional[Callable[[str], None]] = None
+) -> CloudAgentClient:
     """Validate connection options and build the client; raises ConfigurationError before any HTTP."""
     settings = settings_from_options(get_option)
     client = CloudAgentClient(settings, warn=warn)
@@ -72,14 +76,17 @@ def settings_from_options(get_option: Callable[[str], object]) -> ConnectionSett
 def _required_text(get_option, name: str, env_name: str) -> str:
     value = get_option(name)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError("%s is required: set the option %s or the environment variable %s."
-                                 % (name, name, env_name))
+        raise ConfigurationError(
+            "%s is required: set the option %s or the environment variable %s." % (name, name, env_name)
+        )
     return value.strip()
 
 
 def _check(settings: ConnectionSettings) -> None:
     if not settings.base_url.lower().startswith(("https://", "http://")):
-        raise ConfigurationError("base_url '%s' is not an http(s) URL, e.g. %s." % (settings.base_url, DEFAULT_BASE_URL))
+        raise ConfigurationError(
+            "base_url '%s' is not an http(s) URL, e.g. %s." % (settings.base_url, DEFAULT_BASE_URL)
+        )
     if settings.timeout <= 0:
         raise ConfigurationError("timeout must be a positive number of seconds, got %s." % settings.timeout)
     if settings.retries < 0:
@@ -87,7 +94,11 @@ def _check(settings: ConnectionSettings) -> None:
     if settings.auth_mode not in ("token", "basic"):
         raise ConfigurationError("auth_mode must be 'token' or 'basic', got '%s'." % settings.auth_mode)
     if settings.auth_mode == "basic" and not settings.api_key:
-        raise ConfigurationError("auth_mode=basic needs api_key (option api_key or environment variable OZONETEL_API_KEY).")
+        raise ConfigurationError(
+            "auth_mode=basic needs api_key (option api_key or environment variable OZONETEL_API_KEY)."
+        )
     if settings.auth_mode == "token" and not (settings.api_key or settings.token):
-        raise ConfigurationError("auth_mode=token needs api_key or token (options api_key/token, or the environment "
-                                 "variables OZONETEL_API_KEY/OZONETEL_TOKEN).")
+        raise ConfigurationError(
+            "auth_mode=token needs api_key or token (options api_key/token, or the environment "
+            "variables OZONETEL_API_KEY/OZONETEL_TOKEN)."
+        )

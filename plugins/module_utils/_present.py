@@ -27,8 +27,9 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile imp
     plan_present,
     row_verdicts,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import normalize_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import read_matching_records
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import (
     PartialDeleteError,
     delete_scheduled_data,
@@ -64,22 +65,33 @@ def present_request_from_options(get_option: Callable[[str], object]) -> Present
     exclusive = bool(get_option("exclusive"))
     campaign_name = get_option("campaign_name")
     if exclusive and not campaign_name:
-        raise ConfigurationError("exclusive: true needs campaign_name: it deletes that campaign's pending rows "
-                                 "that are not in rows.")
+        raise ConfigurationError(
+            "exclusive: true needs campaign_name: it deletes that campaign's pending rows that are not in rows."
+        )
     if not isinstance(campaign_name, str) or not campaign_name.strip():
         raise ConfigurationError("state=present needs campaign_name (the campaign the rows are scheduled for).")
     given = [name for name in ABSENT_ONLY_OPTIONS if get_option(name) is not None]
     if given:
-        raise ConfigurationError("%s select rows to delete and apply to state=absent only; state=present takes "
-                                 "campaign_name and rows." % ", ".join(given))
+        raise ConfigurationError(
+            "%s select rows to delete and apply to state=absent only; state=present takes "
+            "campaign_name and rows." % ", ".join(given)
+        )
     if get_option("rows") is None:
-        raise ConfigurationError("state=present needs rows: a list of dicts with phone_number and scheduled_time "
-                                 "(rows: [] with exclusive: true clears the campaign's pending rows).")
+        raise ConfigurationError(
+            "state=present needs rows: a list of dicts with phone_number and scheduled_time "
+            "(rows: [] with exclusive: true clears the campaign's pending rows)."
+        )
     batch_size = get_option("batch_size") or 100
     if batch_size < 1:
         raise ConfigurationError("batch_size must be 1 or more, got %d." % batch_size)
-    return PresentRequest(campaign_name, parse_wanted_rows(get_option("rows")), bool(get_option("replace_changed")),
-                          exclusive, bool(get_option("check_duplicate")), batch_size)
+    return PresentRequest(
+        campaign_name,
+        parse_wanted_rows(get_option("rows")),
+        bool(get_option("replace_changed")),
+        exclusive,
+        bool(get_option("check_duplicate")),
+        batch_size,
+    )
 
 
 def check_absent_options(get_option: Callable[[str], object]) -> None:
@@ -88,8 +100,10 @@ def check_absent_options(get_option: Callable[[str], object]) -> None:
     if get_option("rows") is not None:
         given.insert(0, "rows")
     if given:
-        raise ConfigurationError("%s apply to state=present only; state=absent deletes the rows that row_id and "
-                                 "the selectors name." % ", ".join(given))
+        raise ConfigurationError(
+            "%s apply to state=present only; state=absent deletes the rows that row_id and "
+            "the selectors name." % ", ".join(given)
+        )
 
 
 @dataclass
@@ -100,10 +114,11 @@ class _Progress:
     rejected: Optional[List[dict]] = None
 
 
-def schedule_present(client: CloudAgentClient, request: PresentRequest, check_mode: bool, want_diff: bool,
-                     warn: Callable[[str], None]) -> dict:
+def schedule_present(
+    client: CloudAgentClient, request: PresentRequest, check_mode: bool, want_diff: bool, warn: Callable[[str], None]
+) -> dict:
     """Make the campaign's schedule hold ``request.rows``; in check mode only predict, from the one status read."""
-    before = campaign_rows(normalize_records(client.get_scheduled_data(), warn), request.campaign_name)
+    before = _campaign_rows(client, request.campaign_name, warn)
     plan = plan_present(request.rows, before, request.replace_changed, request.exclusive)
     progress = _Progress(batches=[dict(kind="read", records=len(before))], created=[], rejected=[])
     if check_mode:
@@ -136,25 +151,37 @@ def _create(client, request: PresentRequest, plan: PresentPlan, progress: _Progr
     for number, batch in enumerate(batches, start=1):
         label = " (request %d of %d, %d rows)" % (number, len(batches), len(batch))
         try:
-            entries = client.schedule_campaign_data(request.campaign_name, bulk_data(batch), request.check_duplicate,
-                                                    label=label)
+            entries = client.schedule_campaign_data(
+                request.campaign_name, bulk_data(batch), request.check_duplicate, label=label
+            )
         except CloudAgentError as error:
-            raise PresentError(_stopped_message(error, number, len(batches)), _partial(request, plan, progress)) from None
+            raise PresentError(
+                _stopped_message(error, number, len(batches)), _partial(request, plan, progress)
+            ) from None
         accepted, rejected = row_verdicts(entries, batch)
         progress.created.extend(accepted)
         progress.rejected.extend(rejected)
-        progress.batches.append(dict(kind="create", rows=len(batch), created=len(accepted), rejected=len(rejected),
-                                     first_index=batch[0].index))
+        progress.batches.append(
+            dict(
+                kind="create",
+                rows=len(batch),
+                created=len(accepted),
+                rejected=len(rejected),
+                first_index=batch[0].index,
+            )
+        )
 
 
 def _find_new_ids(client, request: PresentRequest, progress: _Progress, before: List[ExistingRow], warn) -> dict:
     if not progress.created:
         return {}
     try:
-        after = campaign_rows(normalize_records(client.get_scheduled_data(), warn), request.campaign_name)
+        after = _campaign_rows(client, request.campaign_name, warn)
     except CloudAgentError as error:
-        warn("The rows were created, but the Scheduled Data Status read that finds their ids failed, so "
-             "created[].row_id is null: %s" % error)
+        warn(
+            "The rows were created, but the Scheduled Data Status read that finds their ids failed, so "
+            "created[].row_id is null: %s" % error
+        )
         return {}
     progress.batches.append(dict(kind="read", records=len(after)))
     return new_row_ids(progress.created, (row.row_id for row in before), after)
@@ -166,8 +193,16 @@ def _ids(compact: str) -> RowSet:
 
 # ---------------------------------------------------------------- results
 
-def _result(request: PresentRequest, plan: PresentPlan, progress: _Progress, predicted: bool, want_diff: bool,
-            before: List[ExistingRow], ids: Optional[dict] = None) -> dict:
+
+def _result(
+    request: PresentRequest,
+    plan: PresentPlan,
+    progress: _Progress,
+    predicted: bool,
+    want_diff: bool,
+    before: List[ExistingRow],
+    ids: Optional[dict] = None,
+) -> dict:
     created_rows = plan.create if predicted else progress.created
     deleted = RowSet.from_ids(row.row_id for row in plan.delete) if predicted else progress.deleted
     result = dict(
@@ -192,8 +227,9 @@ def _created_entry(row: WantedRow, row_id: Optional[int]) -> dict:
     return dict(index=row.index, row_id=row_id, phone_number=row.phone_number, scheduled_time=row.scheduled_time)
 
 
-def _message(request: PresentRequest, created: int, deleted: RowSet, plan: PresentPlan, progress: _Progress,
-             predicted: bool) -> str:
+def _message(
+    request: PresentRequest, created: int, deleted: RowSet, plan: PresentPlan, progress: _Progress, predicted: bool
+) -> str:
     posts = sum(1 for batch in progress.batches if batch["kind"] == "create")
     if predicted:
         posts = len(batches_of(plan.create))
@@ -209,37 +245,56 @@ def _message(request: PresentRequest, created: int, deleted: RowSet, plan: Prese
 
 
 def _rejection_message(rejected: List[dict]) -> str:
-    shown = "; ".join("rows[%d] (%s at %s): %s" % (entry["index"], entry["phone_number"], entry["scheduled_time"],
-                                                   entry["message"]) for entry in rejected[:SHOWN_REJECTIONS])
-    more = " and %d more (see rejected)" % (len(rejected) - SHOWN_REJECTIONS) if len(rejected) > SHOWN_REJECTIONS else ""
-    return ("The API rejected %d row(s): %s%s. The other rows were sent; fix these and run again "
-            "(rows already created are not sent twice)." % (len(rejected), shown, more))
+    shown = "; ".join(
+        "rows[%d] (%s at %s): %s" % (entry["index"], entry["phone_number"], entry["scheduled_time"], entry["message"])
+        for entry in rejected[:SHOWN_REJECTIONS]
+    )
+    more = (
+        " and %d more (see rejected)" % (len(rejected) - SHOWN_REJECTIONS) if len(rejected) > SHOWN_REJECTIONS else ""
+    )
+    return (
+        "The API rejected %d row(s): %s%s. The other rows were sent; fix these and run again "
+        "(rows already created are not sent twice)." % (len(rejected), shown, more)
+    )
 
 
 def _stopped_message(error: CloudAgentError, number: int, total: int) -> str:
     if number == 1:
         return str(error)
-    return ("%s. Requests 1-%d of %d were sent (see batches); request %d and later were not. "
-            "Run the task again to finish: it creates only the rows still missing." % (error, number - 1, total, number))
+    return (
+        "%s. Requests 1-%d of %d were sent (see batches); request %d and later were not. "
+        "Run the task again to finish: it creates only the rows still missing." % (error, number - 1, total, number)
+    )
 
 
 def _diff(request: PresentRequest, removed: List[ExistingRow], created: List[WantedRow], ids: dict) -> dict:
     before = sorted(_existing_line(row) for row in removed)
     after = sorted(_wanted_line(row, ids.get(row.index)) for row in created)
-    return dict(before="".join(line + "\n" for line in before), after="".join(line + "\n" for line in after),
-                before_header="campaign %s: rows deleted" % request.campaign_name,
-                after_header="campaign %s: rows created" % request.campaign_name)
+    return dict(
+        before="".join(line + "\n" for line in before),
+        after="".join(line + "\n" for line in after),
+        before_header="campaign %s: rows deleted" % request.campaign_name,
+        after_header="campaign %s: rows created" % request.campaign_name,
+    )
 
 
 def _existing_line(row: ExistingRow) -> str:
     phone, moment = row.identity or (row.params.get("PhoneNumber", "?"), row.params.get("ScheduledTime", "?"))
-    columns = " ".join("%s=%s" % (key, row.params[key]) for key in sorted(row.params)
-                       if row.params[key] and key not in ("PhoneNumber", "ScheduledTime", "campaign_name", "action",
-                                                          "format"))
+    columns = " ".join(
+        "%s=%s" % (key, row.params[key])
+        for key in sorted(row.params)
+        if row.params[key] and key not in ("PhoneNumber", "ScheduledTime", "campaign_name", "action", "format")
+    )
     return ("%s %s id=%d %s" % (phone, moment, row.row_id, columns)).rstrip()
 
 
 def _wanted_line(row: WantedRow, row_id: Optional[int]) -> str:
     columns = " ".join("%s=%s" % (key, value) for key, value in sorted(row.columns))
-    return ("%s %s id=%s %s" % (row.phone_number, row.scheduled_time, "new" if row_id is None else row_id,
-                                columns)).rstrip()
+    return (
+        "%s %s id=%s %s" % (row.phone_number, row.scheduled_time, "new" if row_id is None else row_id, columns)
+    ).rstrip()
+
+
+def _campaign_rows(client: CloudAgentClient, campaign_name: str, warn: Callable[[str], None]) -> list:
+    """One status read: the campaign's rows (only its records are normalised)."""
+    return campaign_rows(read_matching_records(client, Selection(campaign_name=campaign_name), warn), campaign_name)

@@ -45,14 +45,17 @@ _ZONE = re.compile(r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$", re.IGNORECASE)
 
 # ---------------------------------------------------------------- normalisation
 
+
 def normalize_phone(value: Any, where: str = "phone_number") -> str:
     """The comparable form of a phone number: no spaces, ``-``, ``(``, ``)``; a leading ``+`` kept."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigurationError("%s must be a phone number (a string of digits), got %s." % (where, _kind(value)))
     phone = _PHONE_PUNCTUATION.sub("", str(value).strip())
     if not _PHONE.fullmatch(phone):
-        raise ConfigurationError("%s %r is not a phone number: use digits, optionally a leading + "
-                                 "(spaces, '-', '(' and ')' are ignored)." % (where, value))
+        raise ConfigurationError(
+            "%s %r is not a phone number: use digits, optionally a leading + "
+            "(spaces, '-', '(' and ')' are ignored)." % (where, value)
+        )
     return phone
 
 
@@ -74,7 +77,9 @@ def parse_local_time(value: Any, where: str = "scheduled_time", date_only: bool 
             raise ConfigurationError(_zone_message(where, value.isoformat()))
         return value.replace(microsecond=0)
     if not isinstance(value, str):
-        raise ConfigurationError("%s must be a date and time like '2026-12-01 09:30:00', got %s." % (where, _kind(value)))
+        raise ConfigurationError(
+            "%s must be a date and time like '2026-12-01 09:30:00', got %s." % (where, _kind(value))
+        )
     text = value.strip()
     if _ZONE.search(text) and ("T" in text.upper() or " " in text):
         raise ConfigurationError(_zone_message(where, value))
@@ -85,15 +90,17 @@ def _parse_time_text(text: str, original: str, where: str, date_only: bool) -> d
     found = _TIME.fullmatch(text.replace("t", "T"))
     try:
         if found:
-            return datetime.datetime.strptime("%s %s%s" % (found.group(1), found.group(2), found.group(3) or ":00"),
-                                              TIME_FORMAT)
+            return datetime.datetime.strptime(
+                "%s %s%s" % (found.group(1), found.group(2), found.group(3) or ":00"), TIME_FORMAT
+            )
         if date_only and _DATE_ONLY.fullmatch(text):
             return datetime.datetime.strptime(text, "%Y-%m-%d")
     except ValueError:
         pass
     expected = "'YYYY-MM-DD HH:MM:SS'" + (" or 'YYYY-MM-DD'" if date_only else "")
-    raise ConfigurationError("%s %r is not a date and time: use %s in the account's local time." % (
-        where, original, expected))
+    raise ConfigurationError(
+        "%s %r is not a date and time: use %s in the account's local time." % (where, original, expected)
+    )
 
 
 def comparable_time(value: Any) -> Optional[str]:
@@ -109,8 +116,10 @@ def format_time(moment: datetime.datetime) -> str:
 
 
 def _zone_message(where: str, value: str) -> str:
-    return ("%s %r carries a time zone: give the account's local time without one "
-            "(the API takes the CloudAgent account's local time)." % (where, value))
+    return (
+        "%s %r carries a time zone: give the account's local time without one "
+        "(the API takes the CloudAgent account's local time)." % (where, value)
+    )
 
 
 def _kind(value: Any) -> str:
@@ -118,6 +127,7 @@ def _kind(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- wanted rows
+
 
 @dataclass(frozen=True)
 class WantedRow:
@@ -148,7 +158,8 @@ def parse_wanted_rows(rows: Any) -> List[WantedRow]:
             raise ConfigurationError(
                 "rows[%d] has the same phone number and scheduled time as rows[%d] (%s at %s): a row's identity "
                 "is (campaign, phone number, scheduled time), so give each one once."
-                % (index, first_index[parsed.identity], parsed.phone_number, parsed.scheduled_time))
+                % (index, first_index[parsed.identity], parsed.phone_number, parsed.scheduled_time)
+            )
         first_index[parsed.identity] = index
         wanted.append(parsed)
     return wanted
@@ -157,11 +168,15 @@ def parse_wanted_rows(rows: Any) -> List[WantedRow]:
 def _parse_row(index: int, row: Any) -> WantedRow:
     where = "rows[%d]" % index
     if not isinstance(row, dict):
-        raise ConfigurationError("%s must be a dict with phone_number and scheduled_time, got %s." % (where, _kind(row)))
+        raise ConfigurationError(
+            "%s must be a dict with phone_number and scheduled_time, got %s." % (where, _kind(row))
+        )
     unknown = sorted(str(key) for key in row if key not in ROW_KEYS)
     if unknown:
-        raise ConfigurationError("%s has unknown key(s) %s; known: %s (put further mapping columns under fields)."
-                                 % (where, ", ".join(unknown), ", ".join(sorted(ROW_KEYS))))
+        raise ConfigurationError(
+            "%s has unknown key(s) %s; known: %s (put further mapping columns under fields)."
+            % (where, ", ".join(unknown), ", ".join(sorted(ROW_KEYS)))
+        )
     for key in ("phone_number", "scheduled_time"):
         if row.get(key) in (None, ""):
             raise ConfigurationError("%s has no %s; every row needs phone_number and scheduled_time." % (where, key))
@@ -199,12 +214,14 @@ def _extra_fields(fields: Any, where: str) -> Iterable[Tuple[str, Any]]:
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError("%s.fields has a column name that is not text: %r." % (where, name))
         if name.lower() in RESERVED_COLUMNS:
-            raise ConfigurationError("%s.fields.%s is a column the row's own keys set; use those keys instead."
-                                     % (where, name))
+            raise ConfigurationError(
+                "%s.fields.%s is a column the row's own keys set; use those keys instead." % (where, name)
+            )
         yield name, fields[name]
 
 
 # ---------------------------------------------------------------- existing rows
+
 
 @dataclass(frozen=True)
 class ExistingRow:
@@ -232,6 +249,7 @@ def campaign_rows(records: Iterable[dict], campaign_name: str) -> List[ExistingR
 
 # ---------------------------------------------------------------- the plan
 
+
 @dataclass
 class PresentPlan:
     """What state=present does: create these rows, delete these, and report the rest."""
@@ -243,8 +261,9 @@ class PresentPlan:
     kept: Dict[int, int] = field(default_factory=dict)  # wanted index -> id of the row that stands for it
 
 
-def plan_present(wanted: Sequence[WantedRow], existing: Sequence[ExistingRow], replace_changed: bool = False,
-                 exclusive: bool = False) -> PresentPlan:
+def plan_present(
+    wanted: Sequence[WantedRow], existing: Sequence[ExistingRow], replace_changed: bool = False, exclusive: bool = False
+) -> PresentPlan:
     """Create what is missing; with ``exclusive`` delete pending rows not wanted; sent rows are never touched."""
     plan = PresentPlan()
     by_identity: Dict[Tuple[str, str], List[ExistingRow]] = {}
@@ -260,8 +279,9 @@ def plan_present(wanted: Sequence[WantedRow], existing: Sequence[ExistingRow], r
     return plan
 
 
-def _plan_one(plan: PresentPlan, row: WantedRow, matches: List[ExistingRow], replace_changed: bool,
-              exclusive: bool) -> None:
+def _plan_one(
+    plan: PresentPlan, row: WantedRow, matches: List[ExistingRow], replace_changed: bool, exclusive: bool
+) -> None:
     if not matches:
         plan.create.append(row)
         return
@@ -276,9 +296,16 @@ def _plan_one(plan: PresentPlan, row: WantedRow, matches: List[ExistingRow], rep
         return
     plan.kept[row.index] = keep.row_id
     if changes:
-        plan.differing.append(dict(index=row.index, row_id=keep.row_id, phone_number=row.phone_number,
-                                   scheduled_time=row.scheduled_time, is_request_sent=keep.is_request_sent,
-                                   changes=changes))
+        plan.differing.append(
+            dict(
+                index=row.index,
+                row_id=keep.row_id,
+                phone_number=row.phone_number,
+                scheduled_time=row.scheduled_time,
+                is_request_sent=keep.is_request_sent,
+                changes=changes,
+            )
+        )
 
 
 def _representative(row: WantedRow, matches: List[ExistingRow]) -> ExistingRow:
@@ -309,8 +336,9 @@ def _cell_text(value: Any) -> str:
 
 # ---------------------------------------------------------------- requests and answers
 
+
 def batches_of(rows: Sequence[WantedRow], size: int = MAX_ROWS_PER_REQUEST) -> List[List[WantedRow]]:
-    return [list(rows[start:start + size]) for start in range(0, len(rows), size)]
+    return [list(rows[start : start + size]) for start in range(0, len(rows), size)]
 
 
 def bulk_data(rows: Sequence[WantedRow]) -> dict:
@@ -340,8 +368,9 @@ def row_verdicts(entries: List[dict], batch: Sequence[WantedRow]) -> Tuple[List[
             accepted.append(row)
             continue
         message = _entry_message(entry) if entry is not None else "the API returned no result for this row"
-        rejected.append(dict(index=row.index, phone_number=row.phone_number, scheduled_time=row.scheduled_time,
-                             message=message))
+        rejected.append(
+            dict(index=row.index, phone_number=row.phone_number, scheduled_time=row.scheduled_time, message=message)
+        )
     return accepted, rejected
 
 
@@ -363,8 +392,9 @@ def _entry_message(entry: dict) -> str:
     return "rejected without a message: %r" % (entry,)
 
 
-def new_row_ids(created: Sequence[WantedRow], before_ids: Iterable[int],
-                after: Sequence[ExistingRow]) -> Dict[int, Optional[int]]:
+def new_row_ids(
+    created: Sequence[WantedRow], before_ids: Iterable[int], after: Sequence[ExistingRow]
+) -> Dict[int, Optional[int]]:
     """Wanted index -> the id the status read after creating shows for it (the API returns no ids)."""
     known = set(before_ids)
     fresh: Dict[Tuple[str, str], List[int]] = {}

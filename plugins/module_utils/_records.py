@@ -6,15 +6,28 @@
 # Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
 # part of the public interface and may change or disappear in any release without notice.
 
-"""Scheduled Data Status records: vendor shape in, snake_case out, account api key removed."""
+"""Scheduled Data Status records: vendor shape in, snake_case out, secrets masked.
+
+A status read holds every record of the account, so callers choose records while the answer
+streams in (``matching_records``, ``existing_ids_in``: a ``collect`` for
+``CloudAgentClient.get_scheduled_data``, looking at each record through ``RecordView``) and
+normalise only the chosen ones (``read_matching_records``).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, List, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, List
 from urllib.parse import parse_qsl
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import snippet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
+    TRUE_WORDS,
+    RecordView,
+    row_id_of,
+    text_of,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import (
     MAX_RECORD_DEPTH,
     is_secret_key,
@@ -23,11 +36,76 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import
     secret_values,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection, select_records, selected_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    Selection,
+    select_records,
+    selected_ids,
+)
 
-TRUE_WORDS = frozenset(("1", "true", "yes"))
-# Longer digit strings are no row id, and int() refuses 4,300+ digits (Python's conversion limit).
-MAX_ID_DIGITS = 19
+FROZENSET_LIMIT = 200000  # ids; a frozenset of them takes about 10 MB
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a ``collect`` kept of a status answer: ``kept`` (records or ids), and the Ids that are not integers."""
+
+    kept: Any
+    skipped_ids: tuple = ()
+
+    def warn_skipped(self, warn: Callable[[str], None], secrets: Iterable[str] = ()) -> None:
+        for value in self.skipped_ids:
+            warn(skipped_id_warning(value, list(secrets)))
+
+
+def skipped_id_warning(value: Any, client_forms: List[str]) -> str:
+    return "Skipped a Scheduled Data Status record whose Id %s is not an integer." % snippet(
+        repr(mask_value(value, client_forms))
+    )
+
+
+def matching_records(matches: Callable[[int, RecordView], bool]) -> Callable[[Iterator[dict]], Kept]:
+    """A ``collect`` keeping the raw records for which ``matches(row_id, view)`` holds."""
+
+    def collect(raw_records: Iterator[dict]) -> Kept:
+        kept, skipped = [], []
+        for raw in raw_records:
+            row_id = row_id_of(raw.get("Id"))
+            if row_id is None:
+                skipped.append(raw.get("Id"))
+            elif matches(row_id, RecordView(raw)):
+                kept.append(raw)
+        return Kept(kept, tuple(skipped))
+
+    return collect
+
+
+def existing_ids_in(rows: RowSet) -> Callable[[Iterator[dict]], Kept]:
+    """A ``collect`` keeping only the ids (a ``RowSet``) of the records whose id is in ``rows``."""
+    wanted = fast_membership(rows)
+
+    def collect(raw_records: Iterator[dict]) -> Kept:
+        kept, skipped = [], []
+        for raw in raw_records:
+            row_id = row_id_of(raw.get("Id"))
+            if row_id is None:
+                skipped.append(raw.get("Id"))
+            elif row_id in wanted:
+                kept.append(row_id)
+        return Kept(RowSet.from_ids(kept), tuple(skipped))
+
+    return collect
+
+
+def fast_membership(rows: RowSet):
+    """``rows`` itself, or a frozenset of its ids when that is small: a hash lookup beats a bisection."""
+    return frozenset(rows) if len(rows) <= FROZENSET_LIMIT else rows
+
+
+def read_matching_records(client, selection: Selection, warn: Callable[[str], None]) -> List[dict]:
+    """One status read, filtered by ``selection`` as it streams in; only the matches are normalised."""
+    found = client.get_scheduled_data(collect=matching_records(selection.matches_view))
+    found.warn_skipped(warn, client.secrets)
+    return normalize_records(found.kept, warn, client.secrets)
 
 
 def existing_row_ids(raw_records: Iterable[dict], warn: Callable[[str], None]) -> RowSet:
@@ -35,8 +113,9 @@ def existing_row_ids(raw_records: Iterable[dict], warn: Callable[[str], None]) -
     return RowSet.from_ids(record["id"] for record in normalize_records(raw_records, warn))
 
 
-def normalize_records(raw_records: Iterable[dict], warn: Callable[[str], None],
-                      secrets: Iterable[str] = ()) -> List[dict]:
+def normalize_records(
+    raw_records: Iterable[dict], warn: Callable[[str], None], secrets: Iterable[str] = ()
+) -> List[dict]:
     """Records with snake_case keys and int ids, ascending by id, with secrets masked.
 
     Masked: the account's api key (the value of any ``apikey``-named key, at any depth) and
@@ -45,10 +124,9 @@ def normalize_records(raw_records: Iterable[dict], warn: Callable[[str], None],
     client_forms = list(secrets)
     records = []
     for raw in raw_records:
-        row_id = _row_id(raw.get("Id"))
+        row_id = row_id_of(raw.get("Id"))
         if row_id is None:
-            warn("Skipped a Scheduled Data Status record whose Id %s is not an integer."
-                 % snippet(repr(mask_value(raw.get("Id"), client_forms))))
+            warn(skipped_id_warning(raw.get("Id"), client_forms))
             continue
         records.append(_normalize(raw, row_id, client_forms))
     return sorted(records, key=lambda record: record["id"])
@@ -60,7 +138,7 @@ def filter_records(records: List[dict], selection: Selection) -> List[dict]:
 
 
 def _normalize(raw: dict, row_id: int, client_forms: List[str]) -> dict:
-    params = dict(parse_qsl(_text(raw.get("ScheduleParams")), keep_blank_values=True))
+    params = dict(parse_qsl(text_of(raw.get("ScheduleParams")), keep_blank_values=True))
     response = _json_or_text(raw.get("Response"))
     record_secrets = secret_values(raw) | secret_values(params) | secret_values(response)
     record = dict(
@@ -70,22 +148,11 @@ def _normalize(raw: dict, row_id: int, client_forms: List[str]) -> dict:
         schedule_time=raw.get("ScheduleTime"),
         created_date=raw.get("CreatedDate"),
         request_time=raw.get("RequestTime"),
-        is_request_sent=_text(raw.get("IsRequestSent")).strip().lower() in TRUE_WORDS,
+        is_request_sent=text_of(raw.get("IsRequestSent")).strip().lower() in TRUE_WORDS,
         params={key: value for key, value in params.items() if not is_secret_key(key)},
         response=response,
     )
     return mask_value(record, secret_forms(record_secrets) + client_forms)
-
-
-def _row_id(value: Any) -> Optional[int]:
-    text = _text(value).strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return "" if value is None else str(int(value))
-    return str(value)
 
 
 def _json_or_text(value: Any) -> Any:
@@ -100,7 +167,6 @@ def _json_or_text(value: Any) -> Any:
 
 
 def scheduled_data_info(client, selection: Selection, warn: Callable[[str], None]) -> dict:
-    """The info module's whole job: one status read, normalised and filtered."""
-    raw_records = client.get_scheduled_data()
-    records = filter_records(normalize_records(raw_records, warn, client.secrets), selection)
+    """The info module's whole job: one status read, filtered as it streams in, the matches normalised."""
+    records = read_matching_records(client, selection, warn)
     return dict(changed=False, scheduled_data=records, row_ids=selected_ids(records).compact())

@@ -91,7 +91,8 @@ def mask_value(value: Any, forms: List[str], depth: int = 0) -> Any:
     if isinstance(value, list):
         return [mask_value(item, forms, depth + 1) for item in value]
     return {
-        mask_text(key, forms) if isinstance(key, str) else key:
-            REDACTED if is_secret_key(key) else mask_value(item, forms, depth + 1)
+        mask_text(key, forms) if isinstance(key, str) else key: REDACTED
+        if is_secret_key(key)
+        else mask_value(item, forms, depth + 1)
         for key, item in value.items()
     }

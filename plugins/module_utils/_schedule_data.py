@@ -15,7 +15,7 @@ from typing import Callable, List, Optional
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, DeleteOutcome
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError, ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_row_ids, normalize_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_ids_in, read_matching_records
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import (
     RowSet,
     check_max_rows,
@@ -25,7 +25,6 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
     SELECTOR_OPTIONS,
     Selection,
-    select_records,
     selected_ids,
     selection_from_options,
 )
@@ -39,8 +38,15 @@ class PartialDeleteError(CloudAgentError):
         self.result = result
 
 
-def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: int, check_mode: bool,
-                          want_diff: bool, warn: Callable[[str], None], existing: Optional[RowSet] = None) -> dict:
+def delete_scheduled_data(
+    client: CloudAgentClient,
+    rows: RowSet,
+    batch_size: int,
+    check_mode: bool,
+    want_diff: bool,
+    warn: Callable[[str], None],
+    existing: Optional[RowSet] = None,
+) -> dict:
     """Delete ``rows`` with the fewest requests; in check mode only predict, from one status read.
 
     ``existing``: the ids a status read of this run already found (then no second read is made).
@@ -56,8 +62,13 @@ def delete_scheduled_data(client: CloudAgentClient, rows: RowSet, batch_size: in
     return _outcome(rows, outcomes, existing, want_diff)
 
 
-def delete_rows(client: CloudAgentClient, get_option: Callable[[str], object], check_mode: bool, want_diff: bool,
-                warn: Callable[[str], None]) -> dict:
+def delete_rows(
+    client: CloudAgentClient,
+    get_option: Callable[[str], object],
+    check_mode: bool,
+    want_diff: bool,
+    warn: Callable[[str], None],
+) -> dict:
     """state=absent: validate row_id and the selectors (before any HTTP request), then delete."""
     selection = selection_from_options(get_option)
     batch_size, max_rows = get_option("batch_size"), get_option("max_rows")
@@ -66,42 +77,66 @@ def delete_rows(client: CloudAgentClient, get_option: Callable[[str], object], c
     if selection.has_selectors:
         return delete_selected(client, selection, batch_size, max_rows, check_mode, want_diff, warn)
     if selection.rows is None:
-        raise ConfigurationError("state=absent needs row_id or a selector (%s) to name the rows to delete."
-                                 % ", ".join(SELECTOR_OPTIONS))
+        raise ConfigurationError(
+            "state=absent needs row_id or a selector (%s) to name the rows to delete." % ", ".join(SELECTOR_OPTIONS)
+        )
     check_max_rows(selection.rows, max_rows)
     return delete_scheduled_data(client, selection.rows, batch_size, check_mode, want_diff, warn)
 
 
-def delete_selected(client: CloudAgentClient, selection: Selection, batch_size: int, max_rows: int, check_mode: bool,
-                    want_diff: bool, warn: Callable[[str], None]) -> dict:
+def delete_selected(
+    client: CloudAgentClient,
+    selection: Selection,
+    batch_size: int,
+    max_rows: int,
+    check_mode: bool,
+    want_diff: bool,
+    warn: Callable[[str], None],
+) -> dict:
     """state=absent with selectors: one status read picks the rows, then the planner deletes them."""
-    selected = selected_ids(select_records(normalize_records(client.get_scheduled_data(), warn), selection))
+    selected = selected_ids(read_matching_records(client, selection, warn))
     check_max_rows(selected, max_rows, "the selection")
     if not selected:
-        return dict(changed=False, row_ids="", batches=[], deleted="", not_found="",
-                    msg="No scheduled row matches the selectors: nothing to delete.",
-                    **(dict(diff=_diff(selected)) if want_diff else {}))
+        return dict(
+            changed=False,
+            row_ids="",
+            batches=[],
+            deleted="",
+            not_found="",
+            msg="No scheduled row matches the selectors: nothing to delete.",
+            **(dict(diff=_diff(selected)) if want_diff else {}),
+        )
     return delete_scheduled_data(client, selected, batch_size, check_mode, want_diff, warn, existing=selected)
 
 
-def _read_existing(client: CloudAgentClient, rows: RowSet, check_mode: bool,
-                   warn: Callable[[str], None]) -> Optional[RowSet]:
+def _read_existing(
+    client: CloudAgentClient, rows: RowSet, check_mode: bool, warn: Callable[[str], None]
+) -> Optional[RowSet]:
     try:
-        return existing_row_ids(client.get_scheduled_data(), warn).intersection(rows)
+        found = client.get_scheduled_data(collect=existing_ids_in(rows))
     except CloudAgentError as error:
         if check_mode:
             warn("Could not read Scheduled Data Status to predict the change, so changed=true is assumed: %s" % error)
         else:
-            warn("Could not read Scheduled Data Status for the diff; 'before' lists the ids of the requests the "
-                 "API answered as deleted: %s" % error)
+            warn(
+                "Could not read Scheduled Data Status for the diff; 'before' lists the ids of the requests the "
+                "API answered as deleted: %s" % error
+            )
         return None
+    found.warn_skipped(warn, client.secrets)
+    return found.kept
 
 
 def _prediction(rows: RowSet, plan: List[str], existing: Optional[RowSet], want_diff: bool) -> dict:
     doomed = rows if existing is None else existing
-    result = dict(changed=bool(doomed), row_ids=rows.compact(), batches=[],
-                  deleted=doomed.compact(), not_found=rows.difference(doomed).compact(),
-                  msg=_prediction_message(rows, plan, existing))
+    result = dict(
+        changed=bool(doomed),
+        row_ids=rows.compact(),
+        batches=[],
+        deleted=doomed.compact(),
+        not_found=rows.difference(doomed).compact(),
+        msg=_prediction_message(rows, plan, existing),
+    )
     if want_diff:
         result["diff"] = _diff(doomed)
     return result
@@ -110,27 +145,32 @@ def _prediction(rows: RowSet, plan: List[str], existing: Optional[RowSet], want_
 def _prediction_message(rows: RowSet, plan: List[str], existing: Optional[RowSet]) -> str:
     if existing is None:
         return "Would send %d DELETE request(s) for rows %s (status read failed: change assumed)." % (
-            len(plan), rows.compact())
+            len(plan),
+            rows.compact(),
+        )
     if not existing:
         return "None of the rows %s exist: nothing to delete." % rows.compact()
     return "Would delete rows %s with %d DELETE request(s)." % (existing.compact(), len(plan))
 
 
-def _send_plan(client: CloudAgentClient, rows: RowSet, plan: List[str],
-               existing: Optional[RowSet]) -> List[DeleteOutcome]:
+def _send_plan(
+    client: CloudAgentClient, rows: RowSet, plan: List[str], existing: Optional[RowSet]
+) -> List[DeleteOutcome]:
     outcomes: List[DeleteOutcome] = []
     for number, spec in enumerate(plan, start=1):
         label = " (request %d of %d)" % (number, len(plan))
         try:
             outcomes.append(_credit_lost_attempt(client.delete_scheduled_data(spec, label=label), existing))
         except CloudAgentError as error:
-            raise PartialDeleteError(_partial_message(error, outcomes, number, len(plan)),
-                                     _summary(rows, outcomes, _deleted_rows(outcomes, existing))) from None
+            raise PartialDeleteError(
+                _partial_message(error, outcomes, number, len(plan)),
+                _summary(rows, outcomes, _deleted_rows(outcomes, existing)),
+            ) from None
     return outcomes
 
 
 def _credit_lost_attempt(outcome: DeleteOutcome, existing: Optional[RowSet]) -> DeleteOutcome:
-    """"No data found" after an attempt whose answer was lost: that attempt most likely deleted the rows.
+    """ "No data found" after an attempt whose answer was lost: that attempt most likely deleted the rows.
 
     They count as deleted by this run, unless this run's status read showed none of them existed.
     """
@@ -138,39 +178,47 @@ def _credit_lost_attempt(outcome: DeleteOutcome, existing: Optional[RowSet]) -> 
         return outcome
     if existing is not None and not existing.intersection(request_ids(outcome.row_spec)):
         return outcome
-    return dataclasses.replace(outcome, result="deleted", message="%s (after an attempt whose answer was lost)"
-                               % outcome.message)
+    return dataclasses.replace(
+        outcome, result="deleted", message="%s (after an attempt whose answer was lost)" % outcome.message
+    )
 
 
-def _warn_about_lost_attempts(outcomes: List[DeleteOutcome], existing: Optional[RowSet],
-                              warn: Callable[[str], None]) -> None:
+def _warn_about_lost_attempts(
+    outcomes: List[DeleteOutcome], existing: Optional[RowSet], warn: Callable[[str], None]
+) -> None:
     for outcome in outcomes:
         if not outcome.possibly_deleted_earlier:
             continue
         lost = "rowId '%s': an attempt got no answer and the retry found no data" % outcome.row_spec
         if existing is None:
-            warn("%s, so the lost attempt probably deleted these rows; they are reported as deleted (changed)."
-                 % lost)
+            warn("%s, so the lost attempt probably deleted these rows; they are reported as deleted (changed)." % lost)
         elif outcome.result == "deleted":
-            warn("%s; this run's status read showed rows %s, so the lost attempt deleted them."
-                 % (lost, existing.intersection(request_ids(outcome.row_spec)).compact()))
+            warn(
+                "%s; this run's status read showed rows %s, so the lost attempt deleted them."
+                % (lost, existing.intersection(request_ids(outcome.row_spec)).compact())
+            )
         else:
             warn("%s; this run's status read showed none of these rows, so nothing was deleted." % lost)
 
 
-def _warn_about_basic_auth_blind_spot(client: CloudAgentClient, outcomes: List[DeleteOutcome],
-                                      warn: Callable[[str], None]) -> None:
+def _warn_about_basic_auth_blind_spot(
+    client: CloudAgentClient, outcomes: List[DeleteOutcome], warn: Callable[[str], None]
+) -> None:
     # With BASIC_AUTH the API answers a wrong api key with "No data found" (see docs/maintainers/api-notes.md).
     if client.settings.auth_mode == "basic" and outcomes and all(o.result == "not_found" for o in outcomes):
-        warn("Every request was answered 'No data found'. With auth_mode=basic a wrong api_key gets that same answer; "
-             "if rows should have been deleted, check api_key or use auth_mode=token, which rejects a wrong key.")
+        warn(
+            "Every request was answered 'No data found'. With auth_mode=basic a wrong api_key gets that same answer; "
+            "if rows should have been deleted, check api_key or use auth_mode=token, which rejects a wrong key."
+        )
 
 
 def _partial_message(error: CloudAgentError, done: List[DeleteOutcome], number: int, total: int) -> str:
     if not done:
         return str(error)
-    return ("%s. Requests 1-%d of %d were answered (see 'batches'); request %d and later were not completed. "
-            "Run the task again to finish: it is idempotent." % (error, number - 1, total, number))
+    return (
+        "%s. Requests 1-%d of %d were answered (see 'batches'); request %d and later were not completed. "
+        "Run the task again to finish: it is idempotent." % (error, number - 1, total, number)
+    )
 
 
 def _outcome(rows: RowSet, outcomes: List[DeleteOutcome], existing: Optional[RowSet], want_diff: bool) -> dict:

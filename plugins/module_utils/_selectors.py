@@ -39,29 +39,72 @@ class Selection:
     @property
     def has_selectors(self) -> bool:
         """True when something besides ``row_id`` narrows the records (so a status read is needed)."""
-        return any(value is not None for value in (self.campaign_name, self.phone_numbers, self.scheduled_after,
-                                                   self.scheduled_before, self.pending))
+        return any(
+            value is not None
+            for value in (
+                self.campaign_name,
+                self.phone_numbers,
+                self.scheduled_after,
+                self.scheduled_before,
+                self.pending,
+            )
+        )
 
     def matches(self, record: dict) -> bool:
-        if self.rows is not None and record["id"] not in self.rows:
-            return False
-        if self.campaign_name is not None and record.get("campaign_name") != self.campaign_name:
-            return False
-        if self.pending is not None and bool(record.get("is_request_sent")) is self.pending:
-            return False
-        if self.phone_numbers is not None and comparable_phone(_record_phone(record)) not in self.phone_numbers:
-            return False
-        return self._time_matches(record)
+        """For a normalised record (see _records.py)."""
+        return self.matches_view(record["id"], _NormalizedRecord(record))
 
-    def _time_matches(self, record: dict) -> bool:
+    def matches_view(self, row_id: int, view) -> bool:
+        """For any record view with ``campaign_name``, ``is_request_sent``, ``phone_number``,
+        ``scheduled_time`` and ``schedule_time`` (a raw record's RecordView, or a normalised record's)."""
+        if self.rows is not None and row_id not in self.rows:
+            return False
+        if self.pending is not None and bool(view.is_request_sent) is self.pending:
+            return False
+        if self.campaign_name is not None and view.campaign_name != self.campaign_name:
+            return False
+        if self.phone_numbers is not None and comparable_phone(view.phone_number) not in self.phone_numbers:
+            return False
+        return self._time_matches(view)
+
+    def _time_matches(self, view) -> bool:
         if self.scheduled_after is None and self.scheduled_before is None:
             return True
-        moment = _record_time(record)
+        moment = _record_time(view)
         if moment is None:
             return False
         if self.scheduled_after is not None and moment < self.scheduled_after:
             return False
         return self.scheduled_before is None or moment < self.scheduled_before
+
+
+class _NormalizedRecord:
+    """A normalised record seen through the attributes of a RecordView."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: dict):
+        self._record = record
+
+    @property
+    def campaign_name(self) -> Any:
+        return self._record.get("campaign_name")
+
+    @property
+    def is_request_sent(self) -> bool:
+        return bool(self._record.get("is_request_sent"))
+
+    @property
+    def phone_number(self) -> Any:
+        return (self._record.get("params") or {}).get("PhoneNumber", self._record.get("phone_number"))
+
+    @property
+    def scheduled_time(self) -> Any:
+        return (self._record.get("params") or {}).get("ScheduledTime")
+
+    @property
+    def schedule_time(self) -> Any:
+        return self._record.get("schedule_time")
 
 
 def selection_from_options(get_option: Callable[[str], Any]) -> Selection:
@@ -75,9 +118,15 @@ def selection_from_options(get_option: Callable[[str], Any]) -> Selection:
         scheduled_before=_moment(get_option("scheduled_before"), "scheduled_before"),
         pending=get_option("pending"),
     )
-    if selection.scheduled_after and selection.scheduled_before and selection.scheduled_after >= selection.scheduled_before:
-        raise ConfigurationError("scheduled_after (%s) must be earlier than scheduled_before (%s): nothing could match."
-                                 % (selection.scheduled_after, selection.scheduled_before))
+    if (
+        selection.scheduled_after
+        and selection.scheduled_before
+        and selection.scheduled_after >= selection.scheduled_before
+    ):
+        raise ConfigurationError(
+            "scheduled_after (%s) must be earlier than scheduled_before (%s): nothing could match."
+            % (selection.scheduled_after, selection.scheduled_before)
+        )
     return selection
 
 
@@ -111,12 +160,8 @@ def _moment(value: Any, name: str) -> Optional[datetime.datetime]:
     return None if value is None else parse_local_time(value, name, date_only=True)
 
 
-def _record_phone(record: dict) -> Any:
-    return (record.get("params") or {}).get("PhoneNumber", record.get("phone_number"))
-
-
-def _record_time(record: dict) -> Optional[datetime.datetime]:
-    value = (record.get("params") or {}).get("ScheduledTime") or record.get("schedule_time")
+def _record_time(view) -> Optional[datetime.datetime]:
+    value = view.scheduled_time or view.schedule_time
     try:
         return parse_local_time(value)
     except ConfigurationError:

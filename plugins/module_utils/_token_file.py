@@ -113,7 +113,9 @@ class FileTokenBackend(TokenBackend):
         except OSError as err:
             raise self._error("cannot open its %s %s" % (kind, lock_path), err) from None
         try:
-            self._check_owner(os.fstat(lock_fd), "%s %s of the token cache %s" % (kind.capitalize(), lock_path, self.path))
+            self._check_owner(
+                os.fstat(lock_fd), "%s %s of the token cache %s" % (kind.capitalize(), lock_path, self.path)
+            )
             self._wait_for(lock_fd, lock_path, kind)
             yield
         finally:
@@ -130,7 +132,8 @@ class FileTokenBackend(TokenBackend):
                     raise TokenCacheError(
                         "Waited %d s for the %s %s of the token cache %s; another process still holds it (a token "
                         "generation that hangs, or a stuck job). Try again later, or find the process with "
-                        "'fuser %s'." % (self._lock_wait, kind, lock_path, self.path, lock_path)) from None
+                        "'fuser %s'." % (self._lock_wait, kind, lock_path, self.path, lock_path)
+                    ) from None
                 time.sleep(_LOCK_POLL)
 
     def _ensure_directory(self) -> None:

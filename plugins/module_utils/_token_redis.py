@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import importlib.util
 import json
 import os
@@ -30,7 +31,6 @@ from typing import Callable, Optional
 # redis-py costs more to import than a module task may spend on its token (it loads asyncio):
 # look for it now, import it only when the store is first used. A task given a token never is.
 HAS_REDIS = importlib.util.find_spec("redis") is not None
-redis = None  # pylint: disable=invalid-name  # the redis package, once imported
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ConfigurationError,
@@ -62,11 +62,17 @@ _DROP_TOKEN = (
 class RedisTokenBackend(TokenBackend):
     """Tokens, ledgers and locks in one Redis database, for every machine pointed at it."""
 
-    def __init__(self, url: str, clock: Callable[[], float] = time.time, lock_wait: float = LOCK_WAIT_LIMIT,
-                 socket_timeout: float = SOCKET_TIMEOUT):
+    def __init__(
+        self,
+        url: str,
+        clock: Callable[[], float] = time.time,
+        lock_wait: float = LOCK_WAIT_LIMIT,
+        socket_timeout: float = SOCKET_TIMEOUT,
+    ):
         if not HAS_REDIS:
-            raise MissingLibraryError("redis", "for a Redis token store (token_cache %s)" % mask_url(url),
-                                      _import_error())
+            raise MissingLibraryError(
+                "redis", "for a Redis token store (token_cache %s)" % mask_url(url), _import_error()
+            )
         self.url = url
         self.description = "the Redis token store " + mask_url(url)
         self._password = url_password(url)
@@ -81,12 +87,18 @@ class RedisTokenBackend(TokenBackend):
         if self._connection is None:
             retry_class, no_backoff = _import_redis()
             try:
-                self._connection = redis.Redis.from_url(self.url, socket_timeout=self._socket_timeout,
-                                                        socket_connect_timeout=self._socket_timeout,
-                                                        retry=retry_class(no_backoff(), 0), health_check_interval=0)
+                self._connection = _redis_package().Redis.from_url(
+                    self.url,
+                    socket_timeout=self._socket_timeout,
+                    socket_connect_timeout=self._socket_timeout,
+                    retry=retry_class(no_backoff(), 0),
+                    health_check_interval=0,
+                )
             except ValueError as error:
-                raise ConfigurationError("token_cache '%s' is not a Redis URL redis-py accepts: %s"
-                                         % (mask_url(self.url), self._mask(str(error)))) from None
+                raise ConfigurationError(
+                    "token_cache '%s' is not a Redis URL redis-py accepts: %s"
+                    % (mask_url(self.url), self._mask(str(error)))
+                ) from None
         return self._connection
 
     # ---- TokenBackend ----------------------------------------------------------------------
@@ -101,7 +113,8 @@ class RedisTokenBackend(TokenBackend):
                 raise TokenCacheError(
                     "Waited %d s for the lock %s in %s; another job still holds it (a token generation that "
                     "hangs?). It expires by itself within %d s of being taken; try again then."
-                    % (self._lock_wait, key, self.description, hold_seconds))
+                    % (self._lock_wait, key, self.description, hold_seconds)
+                )
             time.sleep(_LOCK_POLL)
         try:
             yield
@@ -135,8 +148,10 @@ class RedisTokenBackend(TokenBackend):
 
     def load_ledger(self, account: str) -> list:
         since = self._clock() - LEDGER_WINDOW
-        entries = self._call("read the ledger", lambda: self._client.zrangebyscore(
-            _key(account, "ledger"), "(%r" % since, "+inf", withscores=True))
+        entries = self._call(
+            "read the ledger",
+            lambda: self._client.zrangebyscore(_key(account, "ledger"), "(%r" % since, "+inf", withscores=True),
+        )
         return [score for _member, score in entries]
 
     def add_generation(self, account: str, at: float) -> None:
@@ -167,10 +182,10 @@ class RedisTokenBackend(TokenBackend):
     # ---- errors ----------------------------------------------------------------------------
 
     def _call(self, action: str, operation):
-        self._client  # pylint: disable=pointless-statement  # imports redis-py before its exceptions are named
+        redis_error = _redis_package().exceptions.RedisError
         try:
             return operation()
-        except redis.exceptions.RedisError as error:
+        except redis_error as error:
             raise TokenCacheError(self._failure_message(action, error)) from None
 
     def _failure_message(self, action: str, error: Exception) -> str:
@@ -186,14 +201,14 @@ class RedisTokenBackend(TokenBackend):
         return text.replace(self.url, mask_url(self.url))
 
 
+def _redis_package():
+    """redis-py, imported on first use (see HAS_REDIS)."""
+    return importlib.import_module("redis")
+
+
 def _import_redis():
     """Import redis-py on first use; returns the Retry and NoBackoff classes that turn its retries off."""
-    global redis  # pylint: disable=global-statement,invalid-name
-    import redis as redis_package  # pylint: disable=import-outside-toplevel
-    from redis.backoff import NoBackoff  # pylint: disable=import-outside-toplevel
-    from redis.retry import Retry  # pylint: disable=import-outside-toplevel
-    redis = redis_package
-    return Retry, NoBackoff
+    return importlib.import_module("redis.retry").Retry, importlib.import_module("redis.backoff").NoBackoff
 
 
 def _import_error() -> Optional[str]:
@@ -207,12 +222,18 @@ def _import_error() -> Optional[str]:
 def _explain(error: Exception, socket_timeout: float) -> str:
     text = str(error).strip() or error.__class__.__name__
     upper = text.upper()
-    if isinstance(error, redis.exceptions.AuthenticationError) or "WRONGPASS" in upper or "NOAUTH" in upper \
-            or "INVALID PASSWORD" in upper or "INVALID USERNAME-PASSWORD" in upper:
+    exceptions = _redis_package().exceptions
+    if (
+        isinstance(error, exceptions.AuthenticationError)
+        or "WRONGPASS" in upper
+        or "NOAUTH" in upper
+        or "INVALID PASSWORD" in upper
+        or "INVALID USERNAME-PASSWORD" in upper
+    ):
         return "the server refused the user name or password (%s)" % text
-    if isinstance(error, redis.exceptions.TimeoutError):
+    if isinstance(error, exceptions.TimeoutError):
         return "no answer within %s s (%s)" % (socket_timeout, text)
-    if isinstance(error, redis.exceptions.ConnectionError):
+    if isinstance(error, exceptions.ConnectionError):
         return "cannot connect (%s)" % text
     return text
 

@@ -105,9 +105,18 @@ class TokenStore:
     def description(self) -> str:
         return self.backend.description
 
-    def get_token(self, base_url: str, user_name: str, api_key: str, generate, *,
-                  min_validity: float = DEFAULT_MIN_VALIDITY, fresh: bool = False,
-                  refused_token: Optional[str] = None, lock_hold: float = DEFAULT_LOCK_HOLD) -> str:
+    def get_token(
+        self,
+        base_url: str,
+        user_name: str,
+        api_key: str,
+        generate,
+        *,
+        min_validity: float = DEFAULT_MIN_VALIDITY,
+        fresh: bool = False,
+        refused_token: Optional[str] = None,
+        lock_hold: float = DEFAULT_LOCK_HOLD,
+    ) -> str:
         """Return a token for the account: a stored one when usable, else a newly generated one.
 
         ``fresh`` skips reuse. ``refused_token`` is a token the API just refused: it is dropped
@@ -146,9 +155,11 @@ class TokenStore:
         self.backend.add_generation(account, asked_at)
         if cached is not None:
             self.backend.drop_token(account, cached.token)
-        error.args = ("%s. The request may have reached CloudAgent, so it counts as one of the %d token generations "
-                      "an hour recorded in %s, and the stored token (possibly logged out by it) was dropped."
-                      % (str(error).rstrip("."), GENERATIONS_PER_HOUR, self.description),)
+        error.args = (
+            "%s. The request may have reached CloudAgent, so it counts as one of the %d token generations "
+            "an hour recorded in %s, and the stored token (possibly logged out by it) was dropped."
+            % (str(error).rstrip("."), GENERATIONS_PER_HOUR, self.description),
+        )
 
     def _recent_generations(self, account: str) -> list:
         """The ledger of the last hour; entries dated in the future (the clock went back) count as now."""
@@ -168,13 +179,22 @@ class TokenStore:
             "token generations an hour, and each new token logs out the previous one, so no new token is "
             "requested now. The next generation is allowed at %s (in %d minute%s). Reuse the cached token "
             "(keep the lookup's cache enabled and do not force fresh tokens), or wait until then."
-            % (len(ledger), user_name, base_url.rstrip("/"), self.description, GENERATIONS_PER_HOUR,
-               time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(next_allowed)), minutes, "" if minutes == 1 else "s")
+            % (
+                len(ledger),
+                user_name,
+                base_url.rstrip("/"),
+                self.description,
+                GENERATIONS_PER_HOUR,
+                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(next_allowed)),
+                minutes,
+                "" if minutes == 1 else "s",
+            )
         )
 
 
-def _is_reusable(cached: Optional[CachedToken], digest: str, now: float, min_validity: float,
-                 refused_token: Optional[str]) -> bool:
+def _is_reusable(
+    cached: Optional[CachedToken], digest: str, now: float, min_validity: float, refused_token: Optional[str]
+) -> bool:
     return (
         cached is not None
         and cached.key_digest == digest
@@ -185,17 +205,23 @@ def _is_reusable(cached: Optional[CachedToken], digest: str, now: float, min_val
 
 # ---- the option: where the store is ------------------------------------------------------------
 
-def open_token_store(location: Optional[str] = None, warn: Optional[Callable[[str], None]] = None,
-                     clock: Callable[[], float] = time.time) -> TokenStore:
+
+def open_token_store(
+    location: Optional[str] = None, warn: Optional[Callable[[str], None]] = None, clock: Callable[[], float] = time.time
+) -> TokenStore:
     """The store the ``token_cache`` option names: a Redis URL, else a file path (default: see default_cache_path)."""
     location = location or None
     if location and is_redis_url(location):
         from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import RedisTokenBackend
+
         return TokenStore(RedisTokenBackend(check_redis_url(location), clock=clock), clock)
     if location and "://" in location:
         raise ConfigurationError(
-            "token_cache '%s' is neither a file path nor a Redis URL (redis://, rediss:// or unix://)." % mask_url(location))
+            "token_cache '%s' is neither a file path nor a Redis URL (redis://, rediss:// or unix://)."
+            % mask_url(location)
+        )
     from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_file import FileTokenBackend
+
     return TokenStore(FileTokenBackend(location or default_cache_path(), warn=warn), clock)
 
 
@@ -214,8 +240,9 @@ def check_redis_url(url: str) -> str:
     if scheme == "unix" and not parts.path:
         raise ConfigurationError("token_cache '%s' names no socket: write unix:///path/to/redis.sock." % mask_url(url))
     if scheme != "unix" and not parts.hostname:
-        raise ConfigurationError("token_cache '%s' names no host: write %s://[user:password@]host:port/db."
-                                 % (mask_url(url), scheme))
+        raise ConfigurationError(
+            "token_cache '%s' names no host: write %s://[user:password@]host:port/db." % (mask_url(url), scheme)
+        )
     database = parts.path.strip("/") if scheme != "unix" else ""
     if database and not database.isdigit():
         raise ConfigurationError("token_cache '%s': the database '%s' is not a number." % (mask_url(url), database))
@@ -251,6 +278,7 @@ def mask_url(url: str) -> str:
 
 
 # ---- keys, digests, expiry ----------------------------------------------------------------------
+
 
 def default_cache_path(environ=None) -> str:
     """Where the cache file lives: $OZONETEL_TOKEN_CACHE, else the XDG cache dir, else ~/.cache."""

@@ -55,8 +55,9 @@ class Deadline:
         return self._clock() >= self._end
 
     def exceeded(self, what: str) -> TransportError:
-        error = TransportError("%s: no complete answer within %s s (timeout bounds the whole request)"
-                               % (what, "%g" % self.seconds))
+        error = TransportError(
+            "%s: no complete answer within %s s (timeout bounds the whole request)" % (what, "%g" % self.seconds)
+        )
         error.may_have_landed = True  # the request may have been sent and acted on
         return error
 
@@ -117,18 +118,21 @@ def iter_body(response, deadline: Deadline, what: str = "the request", chunk_siz
 
 
 def read_body(response, deadline: Deadline, what: str, limit: int = MAX_ANSWER_BYTES) -> bytes:
-    """The whole body (``iter_body`` joined), refused with an ``ApiError`` beyond ``limit`` bytes."""
+    """The whole body (``capped_body`` joined)."""
+    return b"".join(capped_body(response, deadline, what, limit))
+
+
+def capped_body(response, deadline: Deadline, what: str, limit: int, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """``iter_body``, refused with an ``ApiError`` as soon as the body is known to exceed ``limit`` bytes."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(response, what, limit)
-    chunks = []
     size = 0
-    for chunk in iter_body(response, deadline, what):
+    for chunk in iter_body(response, deadline, what, chunk_size):
         size += len(chunk)
         if size > limit:
             raise _too_large(response, what, limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+        yield chunk
 
 
 def body_text(response, body: bytes) -> str:
@@ -140,9 +144,12 @@ def refuse_redirect(response, what: str) -> None:
     """Fail on any 3xx: following it would send the api key (and a DELETE turned GET) elsewhere."""
     if 300 <= response.status_code < 400:
         target = urlsplit(response.headers.get("Location", "")).netloc or "(no Location given)"
-        raise ApiError("%s: HTTP %d redirect to %s refused: redirects are never followed, because the api key or "
-                       "token would go along. Set base_url to the address the API answers on directly."
-                       % (what, response.status_code, target), status=response.status_code)
+        raise ApiError(
+            "%s: HTTP %d redirect to %s refused: redirects are never followed, because the api key or "
+            "token would go along. Set base_url to the address the API answers on directly."
+            % (what, response.status_code, target),
+            status=response.status_code,
+        )
 
 
 def tls_failure(exc: Exception, what: str, base_url: str, validate_certs: bool) -> TransportError:
@@ -155,10 +162,14 @@ def tls_failure(exc: Exception, what: str, base_url: str, validate_certs: bool) 
         advice += ", or validate_certs: false for a test gateway." if validate_certs else "."
         return TransportError("%s: TLS certificate verification failed (%s). %s" % (what, cause, advice))
     if code in _PLAIN_HTTP_REASONS:
-        return TransportError("%s: %s did not answer TLS (%s): it looks like a plain HTTP port. Use http:// in "
-                              "base_url, or the port that serves HTTPS." % (what, where, cause))
-    return TransportError("%s: the TLS handshake with %s failed (%s). Check that base_url points at the API's "
-                          "HTTPS address and that it accepts this client's TLS versions." % (what, where, cause))
+        return TransportError(
+            "%s: %s did not answer TLS (%s): it looks like a plain HTTP port. Use http:// in "
+            "base_url, or the port that serves HTTPS." % (what, where, cause)
+        )
+    return TransportError(
+        "%s: the TLS handshake with %s failed (%s). Check that base_url points at the API's "
+        "HTTPS address and that it accepts this client's TLS versions." % (what, where, cause)
+    )
 
 
 def _ssl_reason(exc: Exception):
@@ -189,8 +200,11 @@ def _chain(exc: Optional[BaseException], depth: int = 0):
 
 
 def _too_large(response, what: str, limit: int) -> ApiError:
-    return ApiError("%s: HTTP %d with an answer larger than %d MiB, refused. Is base_url the CloudAgent API host?"
-                    % (what, response.status_code, limit // MIB), status=response.status_code)
+    return ApiError(
+        "%s: HTTP %d with an answer larger than %d MiB, refused. Is base_url the CloudAgent API host?"
+        % (what, response.status_code, limit // MIB),
+        status=response.status_code,
+    )
 
 
 def _close(response) -> None:

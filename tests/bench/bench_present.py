@@ -23,16 +23,24 @@ URI_TASK = "Send one POST per row"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--present-uri-rows", type=int, default=100,
-                        help="rows the per-row uri POST loop sends (default %(default)s; --full sends all 1,000)")
+    parser.add_argument(
+        "--present-uri-rows",
+        type=int,
+        default=100,
+        help="rows the per-row uri POST loop sends (default %(default)s; --full sends all 1,000)",
+    )
 
 
 def wanted_rows(count: int, first_phone: int) -> List[dict]:
     """Rows inside the API's 30-day window, starting tomorrow, one a minute."""
     start = datetime.datetime.now().replace(second=0, microsecond=0) + datetime.timedelta(days=1)
-    return [{"phone_number": str(first_phone + n),
-             "scheduled_time": (start + datetime.timedelta(minutes=n)).strftime("%Y-%m-%d %H:%M:%S")}
-            for n in range(count)]
+    return [
+        {
+            "phone_number": str(first_phone + n),
+            "scheduled_time": (start + datetime.timedelta(minutes=n)).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        for n in range(count)
+    ]
 
 
 def _posts(runner: AnsibleRunner, before: int) -> List[int]:
@@ -61,10 +69,18 @@ def measure_present(runner: AnsibleRunner, report: Report, runs: int, uri_rows: 
         raise BenchError("state=present did not leave the 10,000 existing plus the 1,000 wanted rows")
     wanted_posts = -(-WANTED_ROWS // ROWS_PER_POST)
     reads = first.counters["get_scheduled_data"]
-    report.add(Measurement("state=present, %d new rows, %d existing: first run" % (WANTED_ROWS, high - low + 1),
-                           [first.seconds], [first.task_seconds(PRESENT_TASK)], first.counters["delete"],
-                           "POSTs %d, status reads %d" % (len(posts), reads)))
-    report.target(COUNT, "state=present 1,000 rows: POSTs", str(wanted_posts), str(len(posts)), len(posts) == wanted_posts)
+    report.add(
+        Measurement(
+            "state=present, %d new rows, %d existing: first run" % (WANTED_ROWS, high - low + 1),
+            [first.seconds],
+            [first.task_seconds(PRESENT_TASK)],
+            first.counters["delete"],
+            "POSTs %d, status reads %d" % (len(posts), reads),
+        )
+    )
+    report.target(
+        COUNT, "state=present 1,000 rows: POSTs", str(wanted_posts), str(len(posts)), len(posts) == wanted_posts
+    )
     report.target(COUNT, "state=present 1,000 rows: status reads", "2", str(reads), reads == 2)
 
     reruns, rerun_posts = [], []
@@ -74,14 +90,21 @@ def measure_present(runner: AnsibleRunner, report: Report, runs: int, uri_rows: 
         rerun_posts.extend(_posts(runner, start))
         if reruns[-1].first_result(PRESENT_TASK).get("changed"):
             raise BenchError("the identical rerun of state=present reported a change")
-    report.add(Measurement("state=present, identical rerun", [run.seconds for run in reruns],
-                           [run.task_seconds(PRESENT_TASK) for run in reruns], sum(r.counters["delete"] for r in reruns),
-                           "POSTs %d, status reads %s" % (len(rerun_posts), sorted({r.counters["get_scheduled_data"]
-                                                                                    for r in reruns}))))
+    report.add(
+        Measurement(
+            "state=present, identical rerun",
+            [run.seconds for run in reruns],
+            [run.task_seconds(PRESENT_TASK) for run in reruns],
+            sum(r.counters["delete"] for r in reruns),
+            "POSTs %d, status reads %s"
+            % (len(rerun_posts), sorted({r.counters["get_scheduled_data"] for r in reruns})),
+        )
+    )
     report.target(COUNT, "state=present identical rerun: POSTs", "0", str(len(rerun_posts)), not rerun_posts)
     rerun_reads = sorted({run.counters["get_scheduled_data"] for run in reruns})
-    report.target(COUNT, "state=present identical rerun: status reads", "1", ",".join(map(str, rerun_reads)),
-                  rerun_reads == [1])
+    report.target(
+        COUNT, "state=present identical rerun: status reads", "1", ",".join(map(str, rerun_reads)), rerun_reads == [1]
+    )
     _measure_uri_loop(runner, report, first, uri_rows)
 
 
@@ -93,16 +116,26 @@ def _measure_uri_loop(runner: AnsibleRunner, report: Report, module_run, uri_row
     posts = _posts(runner, start)
     if len(posts) != uri_rows or _campaign_rows(runner, URI_CAMPAIGN) != uri_rows:
         raise BenchError("the uri loop did not create one row per POST")
-    report.add(Measurement("uri loop, one POST per row, %d rows" % uri_rows, [loop.seconds],
-                           [loop.task_seconds(URI_TASK)], 0, "POSTs %d (a rerun POSTs them all again)" % len(posts)))
+    report.add(
+        Measurement(
+            "uri loop, one POST per row, %d rows" % uri_rows,
+            [loop.seconds],
+            [loop.task_seconds(URI_TASK)],
+            0,
+            "POSTs %d (a rerun POSTs them all again)" % len(posts),
+        )
+    )
     per_row = loop.task_seconds(URI_TASK) / uri_rows
     report.notes.append(
         "Scheduling: the uri loop costs %.0f ms per row, so 1,000 rows take about %.0f s and 1,000 POSTs (and a rerun "
         "as many again); the module scheduled 1,000 rows in %.1f s with 10 POSTs, and its rerun sends none."
-        % (per_row * 1000, per_row * WANTED_ROWS, module_run.seconds))
+        % (per_row * 1000, per_row * WANTED_ROWS, module_run.seconds)
+    )
 
 
 def method_lines(uri_rows: int) -> List[str]:
-    return ["Declarative scheduling: 10,000 rows seeded in one campaign, then `state: present` with 1,000 new rows "
-            "(POSTs and status reads counted by the emulator), the identical rerun --runs times, and an "
-            "`ansible.builtin.uri` loop with one POST per row over %d rows for comparison." % uri_rows]
+    return [
+        "Declarative scheduling: 10,000 rows seeded in one campaign, then `state: present` with 1,000 new rows "
+        "(POSTs and status reads counted by the emulator), the identical rerun --runs times, and an "
+        "`ansible.builtin.uri` loop with one POST per row over %d rows for comparison." % uri_rows
+    ]

@@ -76,6 +76,7 @@ class Report:
         self.targets: List[Target] = []
         self.notes: List[str] = []
         self.method: List[str] = []
+        self.sections: List[List[str]] = []  # further Markdown sections, each a list of lines
 
     def add(self, measurement: Measurement) -> Measurement:
         self.measurements.append(measurement)
@@ -97,6 +98,8 @@ class Report:
             _plain_table(TARGET_HEADER, [target.cells() for target in self.targets]),
         ]
         parts += [""] + ["Note: " + note for note in self.notes] if self.notes else []
+        for section in self.sections:
+            parts += [""] + section
         return "\n".join(parts)
 
     def markdown(self) -> str:
@@ -124,6 +127,8 @@ class Report:
             "median time of the measured task alone, from its start to its last result (result_recorder callback).",
             "",
         ]
+        for section in self.sections:
+            lines += section + [""]
         lines += ["## Targets", ""]
         lines += _markdown_table(TARGET_HEADER, [target.cells() for target in self.targets])
         lines += [
@@ -139,8 +144,9 @@ class Report:
             "",
             "```sh",
             "make bench                                   # defaults as above",
-            ".venv-demo/bin/python tests/bench/benchmark.py --runs 7 --full   # the per-id loop N times too",
-            ".venv-demo/bin/python tests/bench/benchmark.py --help",
+            "make bench BENCH=status                      # one part only (classic or status); writes no file",
+            ".venv-bench/bin/python tests/bench/benchmark.py --runs 7 --full   # the per-id loop N times too",
+            ".venv-bench/bin/python tests/bench/benchmark.py --help",
             "```",
             "",
             "It starts its own emulator and uses temporary Ansible, token-cache and collection directories",

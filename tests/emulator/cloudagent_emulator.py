@@ -32,20 +32,46 @@ BANNER = "CloudAgent emulator listening on http://%s:%d"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description="Offline emulator of the Ozonetel CloudAgent APIs (a test double; see tests/emulator/README.md).")
+        description="Offline emulator of the Ozonetel CloudAgent APIs (a test double; see tests/emulator/README.md)."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to bind; 0 picks a free one (default: 8765)")
-    parser.add_argument("--account", action="append", default=[], metavar="USER:APIKEY:MODE",
-                        help="an account (MODE is TOKEN_AUTH or BASIC_AUTH); repeatable. "
-                             "Without it: demo_user (TOKEN_AUTH) and basic_user (BASIC_AUTH)")
-    parser.add_argument("--rows", action="append", default=[], metavar="USER:SPEC[:CAMPAIGN]",
-                        help="seed scheduled rows at start, SPEC like 1-500 or 1,3,7-9; repeatable")
-    parser.add_argument("--campaign", action="append", default=[], metavar="USER:CAMPAIGN",
-                        help="a campaign Schedule Campaign Data accepts for USER (demo_campaign always exists); repeatable")
-    parser.add_argument("--delete-rate-limit", type=int, default=0, metavar="N",
-                        help="DELETE requests allowed per user per rolling minute (default: 0 = no limit)")
-    parser.add_argument("--token-ttl", type=float, default=3600.0, metavar="SECONDS",
-                        help="lifetime of generated tokens (default: 3600)")
+    parser.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="USER:APIKEY:MODE",
+        help="an account (MODE is TOKEN_AUTH or BASIC_AUTH); repeatable. "
+        "Without it: demo_user (TOKEN_AUTH) and basic_user (BASIC_AUTH)",
+    )
+    parser.add_argument(
+        "--rows",
+        action="append",
+        default=[],
+        metavar="USER:SPEC[:CAMPAIGN]",
+        help="seed scheduled rows at start, SPEC like 1-500 or 1,3,7-9; repeatable",
+    )
+    parser.add_argument(
+        "--campaign",
+        action="append",
+        default=[],
+        metavar="USER:CAMPAIGN",
+        help="a campaign Schedule Campaign Data accepts for USER (demo_campaign always exists); repeatable",
+    )
+    parser.add_argument(
+        "--delete-rate-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="DELETE requests allowed per user per rolling minute (default: 0 = no limit)",
+    )
+    parser.add_argument(
+        "--token-ttl",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="lifetime of generated tokens (default: 3600)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log request lines (never headers or bodies) to stderr")
     return parser
 
@@ -54,8 +80,9 @@ def build_state(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Em
     try:
         accounts = [parse_account(text) for text in args.account] or default_accounts()
         campaigns = [_user_and_campaign(text) for text in args.campaign]
-        state = EmulatorState(accounts, delete_rate_limit=args.delete_rate_limit, token_ttl=args.token_ttl,
-                              campaigns=campaigns)
+        state = EmulatorState(
+            accounts, delete_rate_limit=args.delete_rate_limit, token_ttl=args.token_ttl, campaigns=campaigns
+        )
         for seed in args.rows:
             user_name, _sep, rest = seed.partition(":")
             spec, _sep, campaign_name = rest.partition(":")

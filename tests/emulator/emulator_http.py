@@ -160,11 +160,23 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if reply.drop:
             self.close_connection = True
             return
+        if reply.pieces is not None:
+            self._send_chunked(reply)
+            return
         payload = reply.encoded_body()
+        self._send_head(reply, {"Content-Length": str(len(payload))})
+        self.wfile.write(payload)
+
+    def _send_head(self, reply: Reply, framing: dict) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
+        for name, value in dict(framing, **reply.headers).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+
+    def _send_chunked(self, reply: Reply) -> None:
+        self._send_head(reply, {"Transfer-Encoding": "chunked"})
+        for piece in reply.body_pieces():
+            if piece:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")

@@ -7,14 +7,18 @@
 from __future__ import annotations
 
 import json
-from typing import Dict, Optional
+from typing import Callable, Dict, Iterable, Optional
 
 VENDOR_STATUS_WORDS = ("success", "error", "false")
 STATUS_CASES = ("lower", "title", "upper")
 
 
 class Reply:
-    """An HTTP answer: a JSON payload or raw bytes, or ``drop`` to close the connection unanswered."""
+    """An HTTP answer: a JSON payload or raw bytes, or ``drop`` to close the connection unanswered.
+
+    A streamed answer has ``pieces``: a function of the payload's status word giving the body in
+    pieces, sent with chunked transfer encoding (the payload then holds only the status word).
+    """
 
     def __init__(
         self,
@@ -24,6 +28,7 @@ class Reply:
         content_type: str = "application/json",
         headers: Optional[Dict[str, str]] = None,
         drop: bool = False,
+        pieces: Optional[Callable[[str], Iterable[bytes]]] = None,
     ):
         self.status = status
         self.payload = payload
@@ -31,6 +36,7 @@ class Reply:
         self.content_type = content_type
         self.headers = dict(headers or {})
         self.drop = drop
+        self.pieces = pieces
 
     @classmethod
     def json(cls, payload, status: int = 200) -> "Reply":
@@ -39,6 +45,13 @@ class Reply:
     @classmethod
     def text(cls, text: str, status: int = 200, content_type: str = "text/plain; charset=utf-8") -> "Reply":
         return cls(status, body=text.encode("utf-8"), content_type=content_type)
+
+    @classmethod
+    def streamed(cls, status_word: str, pieces: Callable[[str], Iterable[bytes]]) -> "Reply":
+        return cls(200, payload={"status": status_word}, pieces=pieces)
+
+    def body_pieces(self) -> Iterable[bytes]:
+        return self.pieces(self.payload["status"])
 
     @classmethod
     def dropped(cls) -> "Reply":

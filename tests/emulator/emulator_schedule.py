@@ -64,8 +64,9 @@ def schedule_campaign_data(state: EmulatorState, headers, body: dict, authentica
     problem = _bulk_problem(bulk)
     if problem:
         return vendor_error(problem)
-    entries = _schedule_rows(state, user_name, campaign_name, bulk["map"], bulk["data"],
-                             body.get("checkDuplicate") is True)
+    entries = _schedule_rows(
+        state, user_name, campaign_name, bulk["map"], bulk["data"], body.get("checkDuplicate") is True
+    )
     return Reply.json({"status": "success", "message": entries})
 
 
@@ -82,17 +83,20 @@ def _bulk_problem(bulk) -> Optional[str]:
     return None
 
 
-def _schedule_rows(state: EmulatorState, user_name: str, campaign_name: str, columns: list, data: list,
-                   check_duplicate: bool) -> List[dict]:
+def _schedule_rows(
+    state: EmulatorState, user_name: str, campaign_name: str, columns: list, data: list, check_duplicate: bool
+) -> List[dict]:
     seen_phones = {row.phone_number() for row in state.rows_of(user_name) if row.campaign_name == campaign_name}
     now = datetime.datetime.fromtimestamp(state.now())
     entries = []
     for index, cells in enumerate(data):
-        values = {str(name): _text(cells[position]) if position < len(cells) else ""
-                  for position, name in enumerate(columns)}
+        values = {
+            str(name): _text(cells[position]) if position < len(cells) else "" for position, name in enumerate(columns)
+        }
         values["PhoneNumber"] = unquote(values["PhoneNumber"]).strip()
         problem = _row_problem(values, now) or (
-            "Duplicate data" if check_duplicate and values["PhoneNumber"] in seen_phones else None)
+            "Duplicate data" if check_duplicate and values["PhoneNumber"] in seen_phones else None
+        )
         if problem is None:
             state.insert_row(user_name, lambda row_id, v=values: ScheduledRow(row_id, campaign_name, v))
             seen_phones.add(values["PhoneNumber"])

@@ -55,8 +55,14 @@ class Account:
 
 
 def _empty_counters() -> dict:
-    return {"generate_token": 0, "generate_token_ok": 0, "delete": 0, "get_scheduled_data": 0, "schedule": 0,
-            "invalid_specs": 0}
+    return {
+        "generate_token": 0,
+        "generate_token_ok": 0,
+        "delete": 0,
+        "get_scheduled_data": 0,
+        "schedule": 0,
+        "invalid_specs": 0,
+    }
 
 
 def validate_settings(changes) -> dict:
@@ -80,8 +86,13 @@ def validate_settings(changes) -> dict:
 class EmulatorState:
     """Shared by all request threads; vendor handlers hold ``lock`` for the whole of one request."""
 
-    def __init__(self, accounts: Iterable[Account], delete_rate_limit: int = 0, token_ttl: float = HOUR,
-                 campaigns: Iterable[Tuple[str, str]] = ()):
+    def __init__(
+        self,
+        accounts: Iterable[Account],
+        delete_rate_limit: int = 0,
+        token_ttl: float = HOUR,
+        campaigns: Iterable[Tuple[str, str]] = (),
+    ):
         self.lock = threading.RLock()
         self._secret = secrets.token_bytes(64)
         self._initial_accounts = list(accounts)

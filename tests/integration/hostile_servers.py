@@ -31,8 +31,10 @@ class HostileServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self._httpd.daemon_threads = True
-        self._threads = [threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True),
-                         threading.Thread(target=self._stop_after, args=(lifetime,), daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True),
+            threading.Thread(target=self._stop_after, args=(lifetime,), daemon=True),
+        ]
 
     @property
     def port(self) -> int:
@@ -75,8 +77,13 @@ def _handler_class(server: HostileServer):
 
         def _serve(self):
             length = int(self.headers.get("Content-Length") or 0)
-            request = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
-                       "body": self.rfile.read(length).decode("utf-8", "replace"), "time": time.time()}
+            request = {
+                "method": self.command,
+                "path": self.path,
+                "headers": dict(self.headers.items()),
+                "body": self.rfile.read(length).decode("utf-8", "replace"),
+                "time": time.time(),
+            }
             answer = server.next_answer(request)
             try:
                 answer(self, request, server.stopping)
@@ -95,8 +102,11 @@ def _head(status: int, headers: dict) -> bytes:
 
 def reply(status: int = 200, body: bytes = b"", headers: dict = None, content_type: str = "application/json"):
     def answer(handler, request, stopping):
-        handler.wfile.write(_head(status, dict({"Content-Type": content_type, "Content-Length": str(len(body))},
-                                               **(headers or {}))) + body)
+        handler.wfile.write(
+            _head(status, dict({"Content-Type": content_type, "Content-Length": str(len(body))}, **(headers or {})))
+            + body
+        )
+
     return answer
 
 
@@ -106,28 +116,35 @@ def redirect(status: int, location: str):
 
 def echo(make_body: Callable[[dict], bytes], status: int = 200, content_type: str = "application/json"):
     """An answer built from the request (its headers and body), e.g. one quoting the api key."""
+
     def answer(handler, request, stopping):
         reply(status, make_body(request), content_type=content_type)(handler, request, stopping)
+
     return answer
 
 
 def drip_body(seconds: float = 60.0):
     """Headers at once, then one byte of a JSON body every half second."""
+
     def answer(handler, request, stopping):
         handler.wfile.write(_head(200, {"Content-Type": "application/json", "Content-Length": "100000"}))
         _drip(handler, b" " * 100000, seconds, stopping)
+
     return answer
 
 
 def drip_headers(seconds: float = 60.0):
     """The status line and headers themselves, one byte every half second."""
+
     def answer(handler, request, stopping):
         _drip(handler, _head(200, {"Content-Type": "application/json", "X-Padding": "p" * 500}), seconds, stopping)
+
     return answer
 
 
 def endless_body(total_bytes: int):
     """A 200 answer without Content-Length whose body goes on for ``total_bytes`` (or until the client leaves)."""
+
     def answer(handler, request, stopping):
         handler.wfile.write(_head(200, {"Content-Type": "application/json"}))
         chunk = b'{"status": "success", "message": "' + b"x" * (64 * 1024)
@@ -135,6 +152,7 @@ def endless_body(total_bytes: int):
         while sent < total_bytes and not stopping.is_set():
             handler.wfile.write(chunk)
             sent += len(chunk)
+
     return answer
 
 
@@ -143,6 +161,6 @@ def _drip(handler, data: bytes, seconds: float, stopping: threading.Event) -> No
     for index in range(len(data)):
         if stopping.is_set() or time.monotonic() > ends:
             return
-        handler.wfile.write(data[index:index + 1])
+        handler.wfile.write(data[index : index + 1])
         handler.wfile.flush()
         stopping.wait(DRIP_INTERVAL)

@@ -40,10 +40,16 @@ OTHER_CAMPAIGN = "winter_campaign"
 JOB_IDENT = "job"
 INJECTED_ENV_NAMES = {"OZONETEL_BASE_URL", "OZONETEL_USERNAME", "OZONETEL_API_KEY", "OZONETEL_TOKEN_CACHE"}
 # Variables from the developer's shell that would change how the job authenticates.
-FOREIGN_ENV_NAMES = INJECTED_ENV_NAMES | {"OZONETEL_TOKEN", "OZONETEL_AUTH_MODE", "OZONETEL_TOKEN_CACHE", "OZONETEL_CA_PATH"}
+FOREIGN_ENV_NAMES = INJECTED_ENV_NAMES | {
+    "OZONETEL_TOKEN",
+    "OZONETEL_AUTH_MODE",
+    "OZONETEL_TOKEN_CACHE",
+    "OZONETEL_CA_PATH",
+}
 
 
 # ---------------------------------------------------------------- fixtures
+
 
 @pytest.fixture
 def emulator():
@@ -60,6 +66,7 @@ def clean_environment(monkeypatch):
 
 # ---------------------------------------------------------------- helpers
 
+
 def load_credential_type() -> dict:
     with open(CREDENTIAL_TYPE_FILE, encoding="utf-8") as type_file:
         return yaml.safe_load(type_file)
@@ -71,8 +78,10 @@ def render_injected_env(credential_inputs: dict) -> dict:
     namespace = {field["id"]: field["default"] for field in credential_type["inputs"]["fields"] if "default" in field}
     namespace.update(credential_inputs)
     environment = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
-    return {name: environment.from_string(template).render(namespace)
-            for name, template in credential_type["injectors"]["env"].items()}
+    return {
+        name: environment.from_string(template).render(namespace)
+        for name, template in credential_type["injectors"]["env"].items()
+    }
 
 
 def write_yaml(path: Path, data) -> None:
@@ -80,8 +89,9 @@ def write_yaml(path: Path, data) -> None:
     path.write_text(yaml.safe_dump(data, default_flow_style=False), encoding="utf-8")
 
 
-def run_job(tmp_path: Path, injected_env: dict, collections_path: str, extravars: dict, cmdline: str = "",
-            wait: bool = True):
+def run_job(
+    tmp_path: Path, injected_env: dict, collections_path: str, extravars: dict, cmdline: str = "", wait: bool = True
+):
     """Lay out an AWX-style private data dir and run the example playbook through ansible-runner.
 
     ``wait=False`` starts the job in a thread (``ansible_runner.run_async``) and returns ``(thread, runner, dir)``.
@@ -92,21 +102,28 @@ def run_job(tmp_path: Path, injected_env: dict, collections_path: str, extravars
     (private_dir / "inventory").mkdir()
     (private_dir / "inventory" / "hosts").write_text("localhost\n", encoding="utf-8")
     envvars = dict(injected_env)
-    envvars.update({
-        # Without a shared store the cache file lives in the job's own HOME, as in an EE container.
-        "HOME": str(tmp_path / "home"),
-        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
-        "ANSIBLE_COLLECTIONS_PATH": collections_path,
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        # ansible-playbook of the interpreter running the tests, as an EE has ansible-core on its PATH.
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)]),
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local-tmp"),
-        "ANSIBLE_REMOTE_TMP": str(tmp_path / "ansible-remote-tmp"),
-    })
+    envvars.update(
+        {
+            # Without a shared store the cache file lives in the job's own HOME, as in an EE container.
+            "HOME": str(tmp_path / "home"),
+            "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+            "ANSIBLE_COLLECTIONS_PATH": collections_path,
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            # ansible-playbook of the interpreter running the tests, as an EE has ansible-core on its PATH.
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)]),
+            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local-tmp"),
+            "ANSIBLE_REMOTE_TMP": str(tmp_path / "ansible-remote-tmp"),
+        }
+    )
     write_yaml(private_dir / "env" / "envvars", envvars)
     write_yaml(private_dir / "env" / "extravars", extravars)
-    job = dict(private_data_dir=str(private_dir), playbook=PLAYBOOK_FILE.name, ident=JOB_IDENT,
-               cmdline=cmdline or None, quiet=True)
+    job = dict(
+        private_data_dir=str(private_dir),
+        playbook=PLAYBOOK_FILE.name,
+        ident=JOB_IDENT,
+        cmdline=cmdline or None,
+        quiet=True,
+    )
     if not wait:
         thread, runner = ansible_runner.run_async(**job)
         return thread, runner, private_dir / "artifacts" / JOB_IDENT
@@ -146,8 +163,9 @@ def summary_lines(runner) -> list:
 def assert_secrets_absent(runner, artifact_dir: Path, secrets: dict) -> None:
     """No secret in the job's stdout, its events, or any artifact but the runner's own command record."""
     places = {"stdout": job_stdout(artifact_dir)}
-    places.update(("event %d (%s)" % (index, event.get("event")), json.dumps(event))
-                  for index, event in enumerate(runner.events))
+    places.update(
+        ("event %d (%s)" % (index, event.get("event")), json.dumps(event)) for index, event in enumerate(runner.events)
+    )
     for path in sorted(artifact_dir.rglob("*")):
         if path.is_file():
             places[str(path.relative_to(artifact_dir))] = path.read_text(encoding="utf-8", errors="replace")
@@ -166,6 +184,7 @@ def assert_secrets_absent(runner, artifact_dir: Path, secrets: dict) -> None:
 
 # ---------------------------------------------------------------- tests
 
+
 def test_credential_type_structure():
     credential_type = load_credential_type()
     assert set(credential_type) >= {"name", "description", "kind", "inputs", "injectors"}
@@ -175,7 +194,9 @@ def test_credential_type_structure():
     assert all(field.get("type", "string") == "string" and field.get("label") for field in fields.values())
     assert fields["api_key"].get("secret") is True
     assert fields["token_cache"].get("secret") is True, "a Redis URL may carry a password"
-    assert not any(field.get("secret") for field_id, field in fields.items() if field_id not in ("api_key", "token_cache"))
+    assert not any(
+        field.get("secret") for field_id, field in fields.items() if field_id not in ("api_key", "token_cache")
+    )
     assert fields["base_url"]["default"] == "https://in1-ccaas-api.ozonetel.com"
     assert "https://in1-ccaas-api.ozonetel.com" in fields["base_url"]["help_text"]
     assert sorted(credential_type["inputs"]["required"]) == ["api_key", "user_name"]
@@ -189,8 +210,13 @@ def test_credential_type_structure():
         "OZONETEL_API_KEY": "FAKE-API-KEY-0000",
         "OZONETEL_TOKEN_CACHE": "",
     }
-    with_store = render_injected_env({"user_name": "someone", "api_key": "FAKE-API-KEY-0000",
-                                      "token_cache": "redis://:FAKE@redis.example.test:6379/0"})
+    with_store = render_injected_env(
+        {
+            "user_name": "someone",
+            "api_key": "FAKE-API-KEY-0000",
+            "token_cache": "redis://:FAKE@redis.example.test:6379/0",
+        }
+    )
     assert with_store["OZONETEL_TOKEN_CACHE"] == "redis://:FAKE@redis.example.test:6379/0"
 
 
@@ -202,13 +228,15 @@ def test_credential_help_text_says_the_api_key_is_sent_with_every_token_request(
 
 
 def test_job_template_deletes_requested_rows_with_one_token_and_leaks_no_secret(
-        tmp_path, emulator, collections_path, clean_environment):
+    tmp_path, emulator, collections_path, clean_environment
+):
     emulator.seed(USER_NAME, ids=list(range(101, 111)), campaign_name=CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
     tokens_before = emulator.counters()["generate_token_ok"]
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path,
-                                   {"row_ids": "101-103,105,500-700", "campaign_check": CAMPAIGN})
+    runner, artifact_dir = run_job(
+        tmp_path, injected_env, collections_path, {"row_ids": "101-103,105,500-700", "campaign_check": CAMPAIGN}
+    )
 
     assert runner.status == "successful", job_stdout(artifact_dir)
     assert emulator.ids(USER_NAME) == [104, 106, 107, 108, 109, 110]
@@ -224,8 +252,9 @@ def test_job_template_deletes_requested_rows_with_one_token_and_leaks_no_secret(
         "DELETE requests sent: 2",
     ]
     bearer_requests = [entry for entry in counters["requests"] if entry["auth"] == "bearer"]
-    assert bearer_requests and all(entry["api_key_header"] for entry in bearer_requests), \
+    assert bearer_requests and all(entry["api_key_header"] for entry in bearer_requests), (
         "the credential's help text says the key goes with every token-auth request"
+    )
     cache_path = tmp_path / "xdg-cache" / "ozonetel.cloudagent" / "tokens.json"
     assert stat.S_IMODE(cache_path.stat().st_mode) == 0o600
     tokens = cached_tokens(cache_path)
@@ -237,7 +266,9 @@ def test_check_job_deletes_nothing_and_predicts_the_deletion(tmp_path, emulator,
     emulator.seed(USER_NAME, ids=[201, 202, 203], campaign_name=CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path, {"row_ids": [201, "203-204"]}, cmdline="--check")
+    runner, artifact_dir = run_job(
+        tmp_path, injected_env, collections_path, {"row_ids": [201, "203-204"]}, cmdline="--check"
+    )
 
     assert runner.status == "successful", job_stdout(artifact_dir)
     assert emulator.ids(USER_NAME) == [201, 202, 203]
@@ -251,8 +282,9 @@ def test_campaign_check_refuses_rows_of_another_campaign(tmp_path, emulator, col
     emulator.seed(USER_NAME, ids=[303], campaign_name=OTHER_CAMPAIGN)
     injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY})
 
-    runner, artifact_dir = run_job(tmp_path, injected_env, collections_path,
-                                   {"row_ids": "301-303", "campaign_check": CAMPAIGN})
+    runner, artifact_dir = run_job(
+        tmp_path, injected_env, collections_path, {"row_ids": "301-303", "campaign_check": CAMPAIGN}
+    )
 
     assert runner.status == "failed"
     assert emulator.ids(USER_NAME) == [301, 302, 303]
@@ -275,13 +307,23 @@ def test_blank_max_rows_answer_keeps_the_default_guard(tmp_path, emulator, colle
 
 
 def test_two_concurrent_jobs_with_a_shared_token_store_use_one_token(
-        tmp_path, emulator, collections_path, clean_environment, redis_server):
+    tmp_path, emulator, collections_path, clean_environment, redis_server
+):
     emulator.seed(USER_NAME, ids=list(range(101, 111)) + list(range(201, 211)), campaign_name=CAMPAIGN)
-    injected_env = render_injected_env({"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY,
-                                        "token_cache": redis_server.url})
+    injected_env = render_injected_env(
+        {"base_url": emulator.url, "user_name": USER_NAME, "api_key": API_KEY, "token_cache": redis_server.url}
+    )
 
-    jobs = [run_job(tmp_path / name, injected_env, collections_path, {"row_ids": row_ids, "campaign_check": CAMPAIGN},
-                    wait=False) for name, row_ids in (("node1", "101-105"), ("node2", "201-205"))]
+    jobs = [
+        run_job(
+            tmp_path / name,
+            injected_env,
+            collections_path,
+            {"row_ids": row_ids, "campaign_check": CAMPAIGN},
+            wait=False,
+        )
+        for name, row_ids in (("node1", "101-105"), ("node2", "201-205"))
+    ]
     for thread, _runner, _artifacts in jobs:
         thread.join(timeout=240)
 

@@ -20,6 +20,7 @@ from cloudagent_harness.layout import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, D
 sys.path.insert(0, str(EMULATOR_DIR))
 
 from control import Emulator, EmulatorError  # noqa: E402  pylint: disable=wrong-import-position
+from emulator_rows import Row  # noqa: E402  pylint: disable=wrong-import-position
 
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
 DELETE_PATH = "/ca_apis/deleteScheduledData"
@@ -72,6 +73,7 @@ def claims_of(token):
 
 # Generate Token
 
+
 def test_token_is_hs512_jwt_for_the_user_valid_one_hour(emulator):
     reply = generate(emulator)
     assert reply["message"] == "" and "status" not in reply
@@ -91,11 +93,14 @@ def test_new_token_invalidates_the_previous_one(emulator):
     assert delete(emulator, "1", token=second).json() == {"status": "success", "message": {"deleted": 1}}
 
 
-@pytest.mark.parametrize("body, key, message", [
-    ({}, DEMO_API_KEY, "UserName is null"),
-    ({"userName": DEMO_USER}, "FAKE-WRONG-KEY-9999", "Invalid userName or apiKey"),
-    ({"userName": "nobody"}, DEMO_API_KEY, "Invalid userName or apiKey"),
-])
+@pytest.mark.parametrize(
+    "body, key, message",
+    [
+        ({}, DEMO_API_KEY, "UserName is null"),
+        ({"userName": DEMO_USER}, "FAKE-WRONG-KEY-9999", "Invalid userName or apiKey"),
+        ({"userName": "nobody"}, DEMO_API_KEY, "Invalid userName or apiKey"),
+    ],
+)
 def test_token_generation_errors(emulator, body, key, message):
     response = requests.post(emulator.url + TOKEN_PATH, json=body, headers={"apiKey": key}, timeout=10)
     assert response.json() == {"status": "false", "message": message, "data": None}
@@ -131,13 +136,17 @@ def test_token_ttl_setting(emulator):
 
 # Delete Scheduled Data
 
-@pytest.mark.parametrize("spec, deleted, remaining", [
-    ("5", 1, [1, 2, 3, 4, 6, 7, 8, 9, 10]),
-    ("2,3,5,6", 4, [1, 4, 7, 8, 9, 10]),
-    ("3-10", 8, [1, 2]),
-    ("9-40", 2, [1, 2, 3, 4, 5, 6, 7, 8]),
-    ("4-4", 1, [1, 2, 3, 5, 6, 7, 8, 9, 10]),
-])
+
+@pytest.mark.parametrize(
+    "spec, deleted, remaining",
+    [
+        ("5", 1, [1, 2, 3, 4, 6, 7, 8, 9, 10]),
+        ("2,3,5,6", 4, [1, 4, 7, 8, 9, 10]),
+        ("3-10", 8, [1, 2]),
+        ("9-40", 2, [1, 2, 3, 4, 5, 6, 7, 8]),
+        ("4-4", 1, [1, 2, 3, 5, 6, 7, 8, 9, 10]),
+    ],
+)
 def test_each_delete_form(emulator, spec, deleted, remaining):
     emulator.seed(DEMO_USER, spec="1-10")
     response = delete(emulator, spec, token=token_for(emulator))
@@ -171,11 +180,14 @@ def test_row_id_key_works_and_row_id_wins_over_nothing_but_rowid_wins_when_both(
     assert emulator.counters()["requests"][-1]["row_spec"] == "2"
 
 
-@pytest.mark.parametrize("body, expected", [
-    ({"userName": DEMO_USER}, {"status": "error", "message": "Mandatory parameter row_id is missing"}),
-    ({"userName": DEMO_USER, "rowId": ""}, {"status": "error", "message": "Mandatory parameter row_id is missing"}),
-    ({"rowId": "1"}, {"status": "false", "message": "UserName is null", "data": None}),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ({"userName": DEMO_USER}, {"status": "error", "message": "Mandatory parameter row_id is missing"}),
+        ({"userName": DEMO_USER, "rowId": ""}, {"status": "error", "message": "Mandatory parameter row_id is missing"}),
+        ({"rowId": "1"}, {"status": "false", "message": "UserName is null", "data": None}),
+    ],
+)
 def test_missing_delete_parameters(emulator, body, expected):
     emulator.seed(DEMO_USER, ids=[1])
     assert call(emulator, "DELETE", DELETE_PATH, body, token=token_for(emulator)).json() == expected
@@ -205,7 +217,10 @@ def test_token_auth_refuses_missing_garbage_and_foreign_tokens(emulator):
     foreign = token_for(emulator, "other_user", "FAKE-OTHER-KEY-0003")
     for token, api_key in ((None, DEMO_API_KEY), ("not.a.jwt", None), ("garbage", DEMO_API_KEY), (foreign, None)):
         response = delete(emulator, "1", token=token, api_key=api_key)
-        assert (response.status_code, response.json()) == (401, {"status": "false", "message": "Invalid Token", "data": None})
+        assert (response.status_code, response.json()) == (
+            401,
+            {"status": "false", "message": "Invalid Token", "data": None},
+        )
     assert emulator.ids(DEMO_USER) == [1]
     assert delete(emulator, "1", token=token_for(emulator), api_key="FAKE-IGNORED").json()["message"] == {"deleted": 1}
 
@@ -213,14 +228,18 @@ def test_token_auth_refuses_missing_garbage_and_foreign_tokens(emulator):
 def test_delete_rate_limit_per_rolling_minute(emulator):
     emulator.settings(delete_rate_limit=2)
     token = token_for(emulator)
-    assert [delete(emulator, "1", token=token).json()["message"] for _attempt in range(3)] == \
-        ["No data found", "No data found", "Max limit exceeded"]
+    assert [delete(emulator, "1", token=token).json()["message"] for _attempt in range(3)] == [
+        "No data found",
+        "No data found",
+        "Max limit exceeded",
+    ]
     assert delete(emulator, "1", api_key=BASIC_API_KEY, user=BASIC_USER).json()["message"] == "No data found"
     emulator.advance_clock(61)
     assert delete(emulator, "1", token=token).json()["message"] == "No data found"
 
 
 # Scheduled Data Status
+
 
 def status(emulator, user=DEMO_USER, token=None, api_key=None):
     return call(emulator, "GET", STATUS_PATH, {"userName": user}, token, api_key)
@@ -235,8 +254,16 @@ def test_status_reads_a_json_body_on_get_and_returns_records(emulator):
     records = reply["message"]
     assert [record["Id"] for record in records] == ["3", "12", "20"]
     first, sent = records[0], records[2]
-    assert set(first) == {"Id", "api_key", "CreatedDate", "ScheduleTime", "ScheduleParams", "RequestTime", "IsRequestSent",
-                          "Response"}
+    assert set(first) == {
+        "Id",
+        "api_key",
+        "CreatedDate",
+        "ScheduleTime",
+        "ScheduleParams",
+        "RequestTime",
+        "IsRequestSent",
+        "Response",
+    }
     params = parse_qs(first["ScheduleParams"])
     assert params["api_key"] == [DEMO_API_KEY] and first["api_key"] == DEMO_API_KEY
     assert params["campaign_name"] == ["spring"] and params["action"] == ["START"]
@@ -253,10 +280,30 @@ def test_status_single_record_is_an_object_and_none_is_an_empty_list(emulator):
     assert status(emulator, token=token).json()["message"]["Id"] == "7"
 
 
+@pytest.mark.parametrize("case, word", [("lower", "success"), ("upper", "SUCCESS")])
+@pytest.mark.parametrize("count", [0, 1, 2, 4500])
+def test_status_answer_is_streamed_and_is_the_records_as_json_byte_for_byte(emulator, case, word, count):
+    emulator.settings(status_case=case)
+    rows = [Row(row_id, "camp %d&=\u00e9" % (row_id % 3), row_id % 2 == 0) for row_id in range(1, count + 1)]
+    groups = {}
+    for row in rows:
+        groups.setdefault((row.campaign_name, row.is_request_sent), []).append(row.row_id)
+    for (campaign_name, sent), ids in groups.items():
+        emulator.seed(DEMO_USER, ids=ids, campaign_name=campaign_name, is_request_sent=sent)
+    response = status(emulator, token=token_for(emulator))
+    records = [row.to_record(DEMO_API_KEY) for row in rows]
+    expected = {"status": word, "message": records[0] if count == 1 else records}
+    assert response.headers["Transfer-Encoding"] == "chunked"
+    assert response.content == json.dumps(expected).encode("utf-8")
+
+
 def test_status_basic_auth_and_wrong_key_quirk(emulator):
     emulator.seed(BASIC_USER, ids=[1, 2])
     assert len(status(emulator, BASIC_USER, api_key=BASIC_API_KEY).json()["message"]) == 2
-    assert status(emulator, BASIC_USER, api_key="FAKE-WRONG-KEY-9999").json() == {"status": "success", "message": "null"}
+    assert status(emulator, BASIC_USER, api_key="FAKE-WRONG-KEY-9999").json() == {
+        "status": "success",
+        "message": "null",
+    }
 
 
 def test_status_refuses_stale_tokens_and_needs_a_user(emulator):
@@ -266,7 +313,9 @@ def test_status_refuses_stale_tokens_and_needs_a_user(emulator):
     assert call(emulator, "GET", STATUS_PATH, {}, token).json()["message"] == "UserName is null"
 
 
-@pytest.mark.parametrize("case, words", [("title", ("Success", "Error", "False")), ("upper", ("SUCCESS", "ERROR", "FALSE"))])
+@pytest.mark.parametrize(
+    "case, words", [("title", ("Success", "Error", "False")), ("upper", ("SUCCESS", "ERROR", "FALSE"))]
+)
 def test_status_case_setting_rewrites_every_status_word(emulator, case, words):
     emulator.settings(status_case=case)
     emulator.seed(DEMO_USER, ids=[1])
@@ -282,8 +331,11 @@ def test_status_case_setting_rewrites_every_status_word(emulator, case, words):
 
 FAULT_CASES = [
     ({"kind": "http_status", "status": 503, "retry_after": 7}, 503, None),
-    ({"kind": "http_status", "status": 429, "body": '{"status": "error", "message": "slow down"}'}, 429,
-     {"status": "error", "message": "slow down"}),
+    (
+        {"kind": "http_status", "status": 429, "body": '{"status": "error", "message": "slow down"}'},
+        429,
+        {"status": "error", "message": "slow down"},
+    ),
     ({"kind": "html"}, 502, None),
     ({"kind": "empty"}, 200, None),
     ({"kind": "non_json"}, 200, None),
@@ -294,7 +346,9 @@ FAULT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("rule, http_status, body", FAULT_CASES, ids=[case[0]["kind"] + str(case[1]) for case in FAULT_CASES])
+@pytest.mark.parametrize(
+    "rule, http_status, body", FAULT_CASES, ids=[case[0]["kind"] + str(case[1]) for case in FAULT_CASES]
+)
 def test_each_fault_kind_replaces_one_answer_and_is_logged(emulator, rule, http_status, body):
     emulator.seed(DEMO_USER, ids=[1])
     token = token_for(emulator)
@@ -337,10 +391,12 @@ def test_drop_closes_the_connection_unanswered(emulator):
 
 def test_faults_skip_times_endpoint_and_order(emulator):
     token = token_for(emulator)
-    emulator.faults([
-        {"endpoint": "delete", "kind": "http_status", "status": 503, "skip": 1, "times": 2},
-        {"endpoint": "any", "kind": "http_status", "status": 502},
-    ])
+    emulator.faults(
+        [
+            {"endpoint": "delete", "kind": "http_status", "status": 503, "skip": 1, "times": 2},
+            {"endpoint": "any", "kind": "http_status", "status": 502},
+        ]
+    )
     assert status(emulator, token=token).status_code == 502, "the 'any' rule is the first one for this endpoint"
     codes = [delete(emulator, "1", token=token).status_code for _attempt in range(4)]
     assert codes == [200, 503, 503, 200]
@@ -360,6 +416,7 @@ def test_bad_control_requests_are_refused(emulator):
 
 # Counters, reset, start-up
 
+
 def test_counters_log_requests_without_secrets(emulator):
     emulator.seed(DEMO_USER, ids=[1])
     token = token_for(emulator)
@@ -367,14 +424,31 @@ def test_counters_log_requests_without_secrets(emulator):
     status(emulator, BASIC_USER, api_key=BASIC_API_KEY)
     counters = emulator.counters()
     assert {key: counters[key] for key in counters if key != "requests"} == {
-        "generate_token": 1, "generate_token_ok": 1, "delete": 1, "get_scheduled_data": 1, "schedule": 0,
-        "invalid_specs": 0}
+        "generate_token": 1,
+        "generate_token_ok": 1,
+        "delete": 1,
+        "get_scheduled_data": 1,
+        "schedule": 0,
+        "invalid_specs": 0,
+    }
     token_entry, delete_entry, status_entry = counters["requests"]
-    assert (token_entry["endpoint"], token_entry["auth"], token_entry["api_message"]) == ("generate_token", "apikey", "")
+    assert (token_entry["endpoint"], token_entry["auth"], token_entry["api_message"]) == (
+        "generate_token",
+        "apikey",
+        "",
+    )
     assert delete_entry["method"] == "DELETE" and delete_entry["path"] == DELETE_PATH
-    assert (delete_entry["row_spec"], delete_entry["auth"], delete_entry["status"], delete_entry["api_status"]) == \
-        ("1", "bearer", 200, "success")
-    assert (status_entry["endpoint"], status_entry["auth"], status_entry["row_spec"]) == ("get_scheduled_data", "apikey", None)
+    assert (delete_entry["row_spec"], delete_entry["auth"], delete_entry["status"], delete_entry["api_status"]) == (
+        "1",
+        "bearer",
+        200,
+        "success",
+    )
+    assert (status_entry["endpoint"], status_entry["auth"], status_entry["row_spec"]) == (
+        "get_scheduled_data",
+        "apikey",
+        None,
+    )
     assert all(isinstance(entry["time"], float) for entry in counters["requests"])
     dumped = json.dumps(counters)
     assert DEMO_API_KEY not in dumped and BASIC_API_KEY not in dumped and token not in dumped
@@ -397,7 +471,14 @@ def test_reset_restores_the_start_state(emulator):
 
 
 def test_start_with_accounts_and_rows_from_the_command_line():
-    args = ["--account", "alice:FAKE-ALICE:KEY-0004:basic_auth", "--rows", "alice:1,3,7-9:spring", "--delete-rate-limit", "1"]
+    args = [
+        "--account",
+        "alice:FAKE-ALICE:KEY-0004:basic_auth",
+        "--rows",
+        "alice:1,3,7-9:spring",
+        "--delete-rate-limit",
+        "1",
+    ]
     with Emulator.start(args) as custom:
         assert custom.url.startswith("http://127.0.0.1:")
         assert custom.ids("alice") == [1, 3, 7, 8, 9]
@@ -405,7 +486,9 @@ def test_start_with_accounts_and_rows_from_the_command_line():
         assert parse_qs(record["ScheduleParams"])["campaign_name"] == ["spring"]
         assert generate(custom)["message"] == "Invalid userName or apiKey", "no demo accounts when --account is given"
         assert delete(custom, "1", api_key="FAKE-ALICE:KEY-0004", user="alice").json()["message"] == {"deleted": 1}
-        assert delete(custom, "3", api_key="FAKE-ALICE:KEY-0004", user="alice").json()["message"] == "Max limit exceeded"
+        assert (
+            delete(custom, "3", api_key="FAKE-ALICE:KEY-0004", user="alice").json()["message"] == "Max limit exceeded"
+        )
         assert "FAKE-ALICE" not in custom.stderr_text()
 
 

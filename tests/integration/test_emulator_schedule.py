@@ -43,65 +43,122 @@ def later(days=1, minutes=0):
 
 
 def token(emulator):
-    answer = requests.post(emulator.url + TOKEN_PATH, json={"userName": DEMO_USER}, headers={"apiKey": DEMO_API_KEY},
-                           timeout=10)
+    answer = requests.post(
+        emulator.url + TOKEN_PATH, json={"userName": DEMO_USER}, headers={"apiKey": DEMO_API_KEY}, timeout=10
+    )
     return answer.json()["token"]
 
 
-def schedule(emulator, data, columns=("PhoneNumber", "ScheduledTime", "Name"), campaign="demo_campaign",
-             headers=None, check_duplicate=False, user=DEMO_USER):
-    body = {"userName": user, "campaignName": campaign, "checkDuplicate": check_duplicate,
-            "bulkData": {"map": list(columns), "data": data}}
+def schedule(
+    emulator,
+    data,
+    columns=("PhoneNumber", "ScheduledTime", "Name"),
+    campaign="demo_campaign",
+    headers=None,
+    check_duplicate=False,
+    user=DEMO_USER,
+):
+    body = {
+        "userName": user,
+        "campaignName": campaign,
+        "checkDuplicate": check_duplicate,
+        "bulkData": {"map": list(columns), "data": data},
+    }
     headers = headers if headers is not None else {"Authorization": "Bearer " + token(emulator)}
     return requests.post(emulator.url + SCHEDULE_PATH, json=body, headers=headers, timeout=10).json()
 
 
 def status_records(emulator):
-    answer = requests.get(emulator.url + STATUS_PATH, json={"userName": DEMO_USER},
-                          headers={"Authorization": "Bearer " + token(emulator)}, timeout=10).json()["message"]
+    answer = requests.get(
+        emulator.url + STATUS_PATH,
+        json={"userName": DEMO_USER},
+        headers={"Authorization": "Bearer " + token(emulator)},
+        timeout=10,
+    ).json()["message"]
     return answer if isinstance(answer, list) else [answer]
 
 
 def test_accepted_rows_get_fresh_ids_visible_in_the_status_read_with_their_schedule_params(emulator):
     emulator.seed(DEMO_USER, spec="1-3")
     moment = later()
-    answer = schedule(emulator, [["%2B919876543210", moment, "Asha", "7"]],
-                      columns=("PhoneNumber", "ScheduledTime", "Name", "Priority"))
+    answer = schedule(
+        emulator,
+        [["%2B919876543210", moment, "Asha", "7"]],
+        columns=("PhoneNumber", "ScheduledTime", "Name", "Priority"),
+    )
 
     assert answer["status"] == "success"
-    assert answer["message"] == [{"Response": "success", "ScheduleTime": moment, "campaign_name": "demo_campaign",
-                                  "PhoneNumber": "+919876543210", "Name": "Asha", "AgentID": "", "skill": "",
-                                  "msg": "Data updated successfully", "index": "0"}]
+    assert answer["message"] == [
+        {
+            "Response": "success",
+            "ScheduleTime": moment,
+            "campaign_name": "demo_campaign",
+            "PhoneNumber": "+919876543210",
+            "Name": "Asha",
+            "AgentID": "",
+            "skill": "",
+            "msg": "Data updated successfully",
+            "index": "0",
+        }
+    ]
     record = [r for r in status_records(emulator) if r["Id"] == "4"][0]
     params = parse_qs(record["ScheduleParams"], keep_blank_values=True)
     assert {key: value[0] for key, value in params.items()} == {
-        "api_key": DEMO_API_KEY, "campaign_name": "demo_campaign", "action": "START", "format": "json",
-        "PhoneNumber": "+919876543210", "Name": "Asha", "ScheduledTime": moment, "skill": "", "AgentID": "",
-        "Priority": "7"}
+        "api_key": DEMO_API_KEY,
+        "campaign_name": "demo_campaign",
+        "action": "START",
+        "format": "json",
+        "PhoneNumber": "+919876543210",
+        "Name": "Asha",
+        "ScheduledTime": moment,
+        "skill": "",
+        "AgentID": "",
+        "Priority": "7",
+    }
     assert record["IsRequestSent"] == "0" and record["ScheduleTime"] == moment
     assert emulator.counters()["schedule"] == 1
 
 
 def test_each_row_is_judged_alone(emulator):
-    answer = schedule(emulator, [["9876543210", later(), "ok"], ["12345", later(), "short"],
-                                 ["9876543211", "02/12/2026 10:00", "format"], ["9876543212", later(days=31), "far"],
-                                 ["9876543213", later(days=-1), "past"]])
+    answer = schedule(
+        emulator,
+        [
+            ["9876543210", later(), "ok"],
+            ["12345", later(), "short"],
+            ["9876543211", "02/12/2026 10:00", "format"],
+            ["9876543212", later(days=31), "far"],
+            ["9876543213", later(days=-1), "past"],
+        ],
+    )
 
     assert [(e["index"], e["Response"], e["msg"]) for e in answer["message"]] == [
         ("0", "success", "Data updated successfully"),
         ("1", "failed", "Invalid PhoneNumber"),
         ("2", "failed", "Invalid ScheduledTime format, use yyyy-MM-dd HH:mm:ss"),
         ("3", "failed", "ScheduledTime should be within the next 30 days"),
-        ("4", "failed", "ScheduledTime should be within the next 30 days")]
+        ("4", "failed", "ScheduledTime should be within the next 30 days"),
+    ]
     assert [row["phone_number"] for row in emulator.records(DEMO_USER)] == ["9876543210"]
 
 
-@pytest.mark.parametrize("columns, data, campaign, expected", [
-    (("PhoneNumber", "Name"), [["9876543210", "x"]], "demo_campaign", "Mandatory parameter ScheduledTime is in bulkData map"),
-    (("PhoneNumber", "ScheduledTime"), [["98765432%02d" % n, later()] for n in range(101)], "demo_campaign",
-     "At most 100 records are allowed in one request"),
-    (("PhoneNumber", "ScheduledTime"), [["9876543210", later()]], "unknown_campaign", INVALID),
-])
+@pytest.mark.parametrize(
+    "columns, data, campaign, expected",
+    [
+        (
+            ("PhoneNumber", "Name"),
+            [["9876543210", "x"]],
+            "demo_campaign",
+            "Mandatory parameter ScheduledTime is in bulkData map",
+        ),
+        (
+            ("PhoneNumber", "ScheduledTime"),
+            [["98765432%02d" % n, later()] for n in range(101)],
+            "demo_campaign",
+            "At most 100 records are allowed in one request",
+        ),
+        (("PhoneNumber", "ScheduledTime"), [["9876543210", later()]], "unknown_campaign", INVALID),
+    ],
+)
 def test_request_level_errors_create_nothing(emulator, columns, data, campaign, expected):
     assert schedule(emulator, data, columns=columns, campaign=campaign) == {"status": "error", "message": expected}
     assert emulator.records(DEMO_USER) == []
@@ -124,8 +181,15 @@ def test_a_wrong_key_in_basic_mode_gets_the_campaign_message(emulator):
 
 def test_check_duplicate_refuses_a_number_the_campaign_or_the_request_already_holds(emulator):
     schedule(emulator, [["9876543210", later(), "first"]])
-    answer = schedule(emulator, [["9876543210", later(minutes=5), "again"], ["9876543211", later(), "new"],
-                                 ["9876543211", later(minutes=9), "twice"]], check_duplicate=True)
+    answer = schedule(
+        emulator,
+        [
+            ["9876543210", later(minutes=5), "again"],
+            ["9876543211", later(), "new"],
+            ["9876543211", later(minutes=9), "twice"],
+        ],
+        check_duplicate=True,
+    )
     assert [e["msg"] for e in answer["message"]] == ["Duplicate data", "Data updated successfully", "Duplicate data"]
     without = schedule(emulator, [["9876543210", later(minutes=5), "again"]])
     assert without["message"][0]["msg"] == "Data updated successfully"
@@ -133,8 +197,12 @@ def test_check_duplicate_refuses_a_number_the_campaign_or_the_request_already_ho
 
 def test_ids_are_never_reused_and_dial_marks_rows_sent(emulator):
     schedule(emulator, [["9876543210", later(), "a"], ["9876543211", later(), "b"]])
-    requests.delete(emulator.url + "/ca_apis/deleteScheduledData", json={"userName": DEMO_USER, "rowId": "2"},
-                    headers={"Authorization": "Bearer " + token(emulator)}, timeout=10)
+    requests.delete(
+        emulator.url + "/ca_apis/deleteScheduledData",
+        json={"userName": DEMO_USER, "rowId": "2"},
+        headers={"Authorization": "Bearer " + token(emulator)},
+        timeout=10,
+    )
     schedule(emulator, [["9876543212", later(), "c"]])
     assert [row["id"] for row in emulator.records(DEMO_USER)] == [1, 3]
     assert emulator.dial(DEMO_USER, [3, 99]) == 1

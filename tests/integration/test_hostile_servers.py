@@ -34,14 +34,24 @@ WALL_TIME_LIMIT = 40.0
 def secret_forms():
     forms = {}
     for name, secret in (("api key", API_KEY), ("token", TOKEN)):
-        forms.update({name: secret, name + " (url-encoded)": quote(secret, safe=""),
-                      name + " (form-encoded)": quote_plus(secret), name + " (first 12 characters)": secret[:12]})
+        forms.update(
+            {
+                name: secret,
+                name + " (url-encoded)": quote(secret, safe=""),
+                name + " (form-encoded)": quote_plus(secret),
+                name + " (first 12 characters)": secret[:12],
+            }
+        )
     return forms
 
 
 def basic_env(server, **extra):
-    env = {"OZONETEL_BASE_URL": server.url, "OZONETEL_AUTH_MODE": "basic", "OZONETEL_USERNAME": "hostile_user",
-           "OZONETEL_API_KEY": API_KEY}
+    env = {
+        "OZONETEL_BASE_URL": server.url,
+        "OZONETEL_AUTH_MODE": "basic",
+        "OZONETEL_USERNAME": "hostile_user",
+        "OZONETEL_API_KEY": API_KEY,
+    }
     env.update(extra)
     return env
 
@@ -67,6 +77,7 @@ def failure_message(result, task=DELETE):
 
 
 # ---- 1. redirects -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", [302, 307])
 def test_cross_host_redirect_of_a_delete_is_refused_and_the_other_host_gets_nothing(run_playbook, status):
@@ -95,6 +106,7 @@ def test_redirect_of_token_generation_is_refused_and_no_token_is_cached(run_play
 
 # ---- 4. the whole-request deadline -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("answer", [drip_body(), drip_headers()], ids=["slow-body", "slow-headers"])
 def test_slow_drip_is_cut_at_the_timeout_of_the_whole_request(run_playbook, answer):
     with HostileServer([answer]) as server:
@@ -108,6 +120,7 @@ def test_slow_drip_is_cut_at_the_timeout_of_the_whole_request(run_playbook, answ
 
 
 # ---- huge and deep answers ----------------------------------------------------------------------
+
 
 def test_huge_answer_is_refused_by_size_without_exhausting_memory(run_playbook):
     with HostileServer([endless_body(200 * 1024 * 1024)]) as server:
@@ -127,7 +140,10 @@ def test_deeply_nested_status_answer_is_a_clean_failure(run_playbook):
 
 
 def test_record_id_of_5000_digits_is_skipped_with_a_warning_in_info_and_check_mode(run_playbook):
-    records = [{"Id": "9" * 5000, "ScheduleParams": "campaign_name=x"}, {"Id": "3", "ScheduleParams": "campaign_name=x"}]
+    records = [
+        {"Id": "9" * 5000, "ScheduleParams": "campaign_name=x"},
+        {"Id": "3", "ScheduleParams": "campaign_name=x"},
+    ]
     status = reply(200, json.dumps({"status": "success", "message": records}).encode())
     with HostileServer([status]) as server:
         info = run_hostile(run_playbook, server, {"action": "info"})
@@ -143,14 +159,17 @@ def test_record_id_of_5000_digits_is_skipped_with_a_warning_in_info_and_check_mo
 
 # ---- 8. Retry-After -----------------------------------------------------------------------------
 
+
 def http_date(seconds_from_now):
     return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now), usegmt=True)
 
 
 def too_many_requests(retry_after):
     """HTTP 429 with ``Retry-After: retry_after()``, computed when the request arrives."""
+
     def answer(handler, request, stopping):
         reply(429, b"slow down", {"Retry-After": retry_after()}, "text/plain")(handler, request, stopping)
+
     return answer
 
 
@@ -170,7 +189,9 @@ def test_retry_after_values_are_checked_before_they_are_waited(playbook_runner):
         for case in RETRY_AFTER:
             server = HostileServer([too_many_requests(case[1]), reply(200, DELETED)])
             servers.append(server.__enter__())
-            runs.append(playbook_runner.start("hostile.yml", {"request_retries": 1}, env=basic_env(server), verbosity=3))
+            runs.append(
+                playbook_runner.start("hostile.yml", {"request_retries": 1}, env=basic_env(server), verbosity=3)
+            )
         results = [run.wait() for run in runs]
     finally:
         for server in servers:
@@ -187,6 +208,7 @@ def test_retry_after_values_are_checked_before_they_are_waited(playbook_runner):
 
 # ---- 5. secrets echoed by the server ---------------------------------------------------------------
 
+
 def api_key_of(request):
     return request["headers"].get("apiKey", "")
 
@@ -194,15 +216,42 @@ def api_key_of(request):
 # Ansible itself masks the literal value of a no_log option in module results; these echoes are
 # the forms it cannot recognise: cut by the error snippet, percent- and form-encoded.
 ECHOES = [
-    ("html-page-cut-in-the-key", echo(lambda r: ("<html><body><p>%s apiKey %s refused</p></body></html>"
-                                                 % ("x" * 50, api_key_of(r))).encode(),
-                                      status=500, content_type="text/html"), "failed"),
-    ("json-error", echo(lambda r: json.dumps({"status": "error", "message": "apiKey %s is not allowed"
-                                              % quote(api_key_of(r), safe="")}).encode()), "failed"),
-    ("url-encoded", echo(lambda r: ("error=bad+request&apiKey=%s" % quote_plus(api_key_of(r))).encode(),
-                         status=400, content_type="application/x-www-form-urlencoded"), "failed"),
-    ("json-success", echo(lambda r: json.dumps({"status": "success", "message": "deleted for apiKey %s"
-                                                % quote(api_key_of(r), safe="")}).encode()), "ok"),
+    (
+        "html-page-cut-in-the-key",
+        echo(
+            lambda r: ("<html><body><p>%s apiKey %s refused</p></body></html>" % ("x" * 50, api_key_of(r))).encode(),
+            status=500,
+            content_type="text/html",
+        ),
+        "failed",
+    ),
+    (
+        "json-error",
+        echo(
+            lambda r: json.dumps(
+                {"status": "error", "message": "apiKey %s is not allowed" % quote(api_key_of(r), safe="")}
+            ).encode()
+        ),
+        "failed",
+    ),
+    (
+        "url-encoded",
+        echo(
+            lambda r: ("error=bad+request&apiKey=%s" % quote_plus(api_key_of(r))).encode(),
+            status=400,
+            content_type="application/x-www-form-urlencoded",
+        ),
+        "failed",
+    ),
+    (
+        "json-success",
+        echo(
+            lambda r: json.dumps(
+                {"status": "success", "message": "deleted for apiKey %s" % quote(api_key_of(r), safe="")}
+            ).encode()
+        ),
+        "ok",
+    ),
 ]
 
 
@@ -221,8 +270,12 @@ def test_echoed_api_key_is_masked_everywhere(run_playbook, answer, outcome):
 
 
 def invalid_key_echo(request):
-    return json.dumps({"status": "false", "message": "Invalid userName or apiKey %s (%s)"
-                       % (api_key_of(request), quote_plus(api_key_of(request)))}).encode()
+    return json.dumps(
+        {
+            "status": "false",
+            "message": "Invalid userName or apiKey %s (%s)" % (api_key_of(request), quote_plus(api_key_of(request))),
+        }
+    ).encode()
 
 
 def test_generate_token_error_quoting_the_key_is_masked(run_playbook):
@@ -244,10 +297,17 @@ def test_lookup_error_quoting_the_key_is_masked(run_playbook):
 
 def test_records_mask_every_apikey_named_key_at_any_depth_and_secrets_used_as_keys(run_playbook):
     nested_secret = "FAKE-NESTED-SECRET-0077"
-    response = {"request": {"api-key": nested_secret, "params": [{"apiKey ": nested_secret}]},
-                "by key": {API_KEY: "the api key used as a key"}, "echo": "sent %s" % quote_plus(API_KEY)}
-    record = {"Id": "4", "apiKey": API_KEY, "ScheduleParams": "api-key=%s&campaign_name=c" % quote_plus(API_KEY),
-              "Response": json.dumps(response)}
+    response = {
+        "request": {"api-key": nested_secret, "params": [{"apiKey ": nested_secret}]},
+        "by key": {API_KEY: "the api key used as a key"},
+        "echo": "sent %s" % quote_plus(API_KEY),
+    }
+    record = {
+        "Id": "4",
+        "apiKey": API_KEY,
+        "ScheduleParams": "api-key=%s&campaign_name=c" % quote_plus(API_KEY),
+        "Response": json.dumps(response),
+    }
     status = reply(200, json.dumps({"status": "success", "message": [record]}).encode())
     with HostileServer([status]) as server:
         result = run_hostile(run_playbook, server, {"action": "info"})
@@ -261,12 +321,14 @@ def test_records_mask_every_apikey_named_key_at_any_depth_and_secrets_used_as_ke
 
 # ---- 10. TLS against a plain-http port ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("validate_certs", [True, False])
 def test_https_to_a_plain_http_port_says_so(run_playbook, validate_certs):
     with HostileServer([reply(200, DELETED)]) as server:
         https_url = server.url.replace("http://", "https://")
-        result = run_hostile(run_playbook, server, {"validate_certs": validate_certs, "request_retries": 0},
-                             OZONETEL_BASE_URL=https_url)
+        result = run_hostile(
+            run_playbook, server, {"validate_certs": validate_certs, "request_retries": 0}, OZONETEL_BASE_URL=https_url
+        )
     message = failure_message(result)
     assert "WRONG_VERSION_NUMBER" in message and "plain HTTP port" in message, message
     assert "validate_certs: false" not in message and "verification failed" not in message
@@ -274,6 +336,7 @@ def test_https_to_a_plain_http_port_says_so(run_playbook, validate_certs):
 
 
 # ---- 9. ~/.netrc (the bundled emulator) -----------------------------------------------------------
+
 
 def test_netrc_for_the_api_host_does_not_replace_the_bearer_token(emulator, run_playbook, tmp_path):
     netrc = tmp_path / "netrc"
@@ -289,6 +352,7 @@ def test_netrc_for_the_api_host_does_not_replace_the_bearer_token(emulator, run_
 
 
 # ---- 6. a DELETE whose answer was lost (the bundled emulator) ---------------------------------------
+
 
 @pytest.mark.parametrize("diff", [True, False], ids=["with-status-read", "without-status-read"])
 def test_lost_delete_answer_counts_as_this_runs_change(emulator, run_playbook, diff):

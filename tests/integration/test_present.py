@@ -55,10 +55,12 @@ class Requests:
 
     def since_last(self) -> dict:
         log = self.emulator.counters()["requests"]
-        new, self.seen = log[self.seen:], len(log)
-        return {"posts": [entry for entry in new if entry["endpoint"] == "schedule"],
-                "deletes": [entry["row_spec"] for entry in new if entry["endpoint"] == "delete"],
-                "reads": sum(1 for entry in new if entry["endpoint"] == "get_scheduled_data")}
+        new, self.seen = log[self.seen :], len(log)
+        return {
+            "posts": [entry for entry in new if entry["endpoint"] == "schedule"],
+            "deletes": [entry["row_spec"] for entry in new if entry["endpoint"] == "delete"],
+            "reads": sum(1 for entry in new if entry["endpoint"] == "get_scheduled_data"),
+        }
 
 
 def test_250_new_rows_take_3_posts_and_the_identical_rerun_sends_nothing(emulator, run_playbook):
@@ -81,7 +83,8 @@ def test_250_new_rows_take_3_posts_and_the_identical_rerun_sends_nothing(emulato
     assert [entry["index"] for entry in result["created"]] == list(range(250))
     ids_by_identity = {(r["phone_number"], r["scheduled_time"]): r["id"] for r in held}
     assert [entry["row_id"] for entry in result["created"]] == [
-        ids_by_identity[(row["phone_number"], row["scheduled_time"])] for row in wanted]
+        ids_by_identity[(row["phone_number"], row["scheduled_time"])] for row in wanted
+    ]
     assert [b["kind"] for b in result["batches"]] == ["read", "create", "create", "create", "read"]
     assert result["deleted"] == "" and result["rejected"] == [] and result["differing"] == []
     rerun = again.one(FIRST)
@@ -104,17 +107,20 @@ def test_check_mode_predicts_the_first_run_exactly_without_writing(emulator, run
     guess, done = predicted.one(FIRST), real.one(FIRST)
     assert guess["changed"] is done["changed"] is True
     assert [(c["index"], c["phone_number"], c["scheduled_time"]) for c in guess["created"]] == [
-        (c["index"], c["phone_number"], c["scheduled_time"]) for c in done["created"]]
+        (c["index"], c["phone_number"], c["scheduled_time"]) for c in done["created"]
+    ]
     assert {c["row_id"] for c in guess["created"]} == {None}
     assert guess["deleted"] == done["deleted"] == "1-2,6-30"
     assert guess["diff"]["before"] == done["diff"]["before"]
     assert len(guess["diff"]["after"].splitlines()) == len(done["diff"]["after"].splitlines()) == 120
     assert len(real_requests["posts"]) == 2 and real_requests["deletes"] == expected_plan(
-        list(range(1, 3)) + list(range(6, 31)), 100)
+        list(range(1, 3)) + list(range(6, 31)), 100
+    )
 
 
 def test_exclusive_deletes_exactly_the_undeclared_pending_rows_with_the_fewest_deletes_and_never_a_sent_row(
-        emulator, run_playbook):
+    emulator, run_playbook
+):
     emulator.seed(DEMO_USER, spec="1-40")
     emulator.seed(DEMO_USER, spec="41-50", is_request_sent=True)
     emulator.seed(DEMO_USER, spec="60-65,70,72,74")
@@ -161,7 +167,7 @@ def test_replace_changed_recreates_only_pending_rows_whose_fields_differ(emulato
     changed = [dict(row) for row in wanted]
     changed[0]["name"] = "Asha Rao"  # pending: replaced
     changed[1]["name"] = "Asha Rao"  # sent: history, never touched
-    changed[2]["priority"] = 2       # pending: replaced
+    changed[2]["priority"] = 2  # pending: replaced
     log = Requests(emulator)
 
     left_alone = run_playbook("present.yml", {"wanted_rows": changed})
@@ -191,7 +197,8 @@ def test_replace_changed_recreates_only_pending_rows_whose_fields_differ(emulato
 
 
 def test_rejected_rows_are_reported_the_other_batches_go_out_and_the_rerun_creates_nothing_twice(
-        emulator, run_playbook):
+    emulator, run_playbook
+):
     wanted = new_rows(150)
     wanted[5]["phone_number"] = "12345"
     wanted[120]["phone_number"] = "+1 (234)"
@@ -211,8 +218,10 @@ def test_rejected_rows_are_reported_the_other_batches_go_out_and_the_rerun_creat
     for run in (first, again):
         result = run.one(FIRST)
         assert [(r["index"], r["message"]) for r in result["rejected"]] == [
-            (5, "Invalid PhoneNumber"), (120, "Invalid PhoneNumber"),
-            (130, "ScheduledTime should be within the next 30 days")]
+            (5, "Invalid PhoneNumber"),
+            (120, "Invalid PhoneNumber"),
+            (130, "ScheduledTime should be within the next 30 days"),
+        ]
         assert "rows[5]" in result["msg"] and "rows[130]" in result["msg"]
     assert len(first.one(FIRST)["created"]) == 147
     assert again.one(FIRST)["created"] == []
@@ -228,20 +237,35 @@ def test_unknown_campaign_fails_with_the_api_message(emulator, run_playbook):
     assert len(emulator.records(DEMO_USER)) == 2
 
 
-@pytest.mark.parametrize("extravars, expected", [
-    ({"wanted_rows": [{"phone_number": "9876543210"}]}, "rows[0] has no scheduled_time"),
-    ({"wanted_rows": [{"phone_number": "9876543210", "scheduled_time": "2026-12-02T09:00:00+05:30"}]},
-     "rows[0].scheduled_time '2026-12-02T09:00:00+05:30' carries a time zone"),
-    ({"wanted_rows": [{"phone_number": "9876543210", "scheduled_time": "2026-12-02 09:00"},
-                      {"phone_number": "98765 43210", "scheduled_time": "2026-12-02T09:00:00"}]},
-     "rows[1] has the same phone number and scheduled time as rows[0]"),
-    ({"wanted_rows": [{"phone_number": "1", "scheduled_time": "2026-12-02 09:00"}, "oops"]},
-     "rows[1] must be a dict"),
-    ({"wanted_rows": [{"phone_number": "1", "scheduled_time": "2026-12-02 09:00", "priority": "high"}]},
-     "rows[0].priority must be an integer"),
-    ({"wanted_rows": [], "exclusive": True, "campaign_name": ""}, "exclusive: true needs campaign_name"),
-    ({"schedule_state": "absent"}, "state=absent needs row_id or a selector"),
-])
+@pytest.mark.parametrize(
+    "extravars, expected",
+    [
+        ({"wanted_rows": [{"phone_number": "9876543210"}]}, "rows[0] has no scheduled_time"),
+        (
+            {"wanted_rows": [{"phone_number": "9876543210", "scheduled_time": "2026-12-02T09:00:00+05:30"}]},
+            "rows[0].scheduled_time '2026-12-02T09:00:00+05:30' carries a time zone",
+        ),
+        (
+            {
+                "wanted_rows": [
+                    {"phone_number": "9876543210", "scheduled_time": "2026-12-02 09:00"},
+                    {"phone_number": "98765 43210", "scheduled_time": "2026-12-02T09:00:00"},
+                ]
+            },
+            "rows[1] has the same phone number and scheduled time as rows[0]",
+        ),
+        (
+            {"wanted_rows": [{"phone_number": "1", "scheduled_time": "2026-12-02 09:00"}, "oops"]},
+            "rows[1] must be a dict",
+        ),
+        (
+            {"wanted_rows": [{"phone_number": "1", "scheduled_time": "2026-12-02 09:00", "priority": "high"}]},
+            "rows[0].priority must be an integer",
+        ),
+        ({"wanted_rows": [], "exclusive": True, "campaign_name": ""}, "exclusive: true needs campaign_name"),
+        ({"schedule_state": "absent"}, "state=absent needs row_id or a selector"),
+    ],
+)
 def test_bad_input_fails_before_any_request_naming_the_row(emulator, run_playbook, extravars, expected):
     result = run_playbook("present.yml", extravars)
 
@@ -257,8 +281,9 @@ def test_a_very_verbose_present_run_with_a_diff_leaks_no_secret(emulator, run_pl
     wanted[0]["name"] = "Asha Rao"
     wanted.append(dict(phone_number="12345", scheduled_time=future(30)))
 
-    result = run_playbook("present.yml", {"wanted_rows": wanted, "exclusive": True, "replace_changed": True},
-                          verbosity=4, diff=True)
+    result = run_playbook(
+        "present.yml", {"wanted_rows": wanted, "exclusive": True, "replace_changed": True}, verbosity=4, diff=True
+    )
 
     assert result.rc != 0 and result.one(FIRST)["deleted"], "the run must walk the delete, create and reject paths"
     assert result.one(FIRST)["rejected"] and result.one(FIRST)["created"]

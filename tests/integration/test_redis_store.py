@@ -15,8 +15,12 @@ from cloudagent_harness.layout import DEMO_USER
 from helpers import requests_to
 
 NODES = range(1, 9)
-NODE_TASKS = ("Delete the node's first row without a token", "Delete the node's second row without a token",
-              "Delete the node's third row with the looked-up token", "Delete the node's fourth row without a token")
+NODE_TASKS = (
+    "Delete the node's first row without a token",
+    "Delete the node's second row without a token",
+    "Delete the node's third row with the looked-up token",
+    "Delete the node's fourth row without a token",
+)
 MASKED = "********"
 
 
@@ -38,8 +42,12 @@ def seed_nodes(emulator, nodes):
 
 def run_fleet(playbook_runner, tmp_path, token_cache, nodes=NODES):
     """Start one node_play.yml per node at once and wait for all of them."""
-    running = [playbook_runner.start("node_play.yml", extravars={"node_index": index},
-                                     env=node_env(tmp_path, index, token_cache)) for index in nodes]
+    running = [
+        playbook_runner.start(
+            "node_play.yml", extravars={"node_index": index}, env=node_env(tmp_path, index, token_cache)
+        )
+        for index in nodes
+    ]
     return [node.wait() for node in running]
 
 
@@ -48,7 +56,9 @@ def assert_fleet_succeeded(results, emulator, nodes=NODES):
         assert result.rc == 0, result
         read = result.one("Read the node's remaining rows")
         assert [record["id"] for record in read["scheduled_data"]] == list(range(index * 10 + 5, index * 10 + 10))
-    assert not [entry for entry in emulator.counters()["requests"] if entry["api_message"] in ("Token Expired", "Invalid Token")]
+    assert not [
+        entry for entry in emulator.counters()["requests"] if entry["api_message"] in ("Token Expired", "Invalid Token")
+    ]
 
 
 def assert_no_password(redis_server, *results):
@@ -57,7 +67,8 @@ def assert_no_password(redis_server, *results):
 
 
 def test_eight_nodes_with_one_redis_store_generate_one_token_and_a_rerun_none(
-        emulator, playbook_runner, tmp_path, redis_server):
+    emulator, playbook_runner, tmp_path, redis_server
+):
     seed_nodes(emulator, NODES)
 
     first = run_fleet(playbook_runner, tmp_path, redis_server.url)
@@ -90,16 +101,21 @@ FRESH_TOKENS = """
 
 
 def test_the_eleventh_generation_across_nodes_is_refused_naming_when_the_next_is_allowed(
-        emulator, playbook_runner, tmp_path, redis_server):
+    emulator, playbook_runner, tmp_path, redis_server
+):
     first = playbook_runner.run(FRESH_TOKENS, extravars={"fresh_count": 6}, env=node_env(tmp_path, 1, redis_server.url))
-    second = playbook_runner.run(FRESH_TOKENS, extravars={"fresh_count": 4}, env=node_env(tmp_path, 2, redis_server.url))
+    second = playbook_runner.run(
+        FRESH_TOKENS, extravars={"fresh_count": 4}, env=node_env(tmp_path, 2, redis_server.url)
+    )
     assert first.rc == 0 and second.rc == 0, (first, second)
 
     third = playbook_runner.run(FRESH_TOKENS, extravars={"fresh_count": 1}, env=node_env(tmp_path, 3, redis_server.url))
 
     assert third.rc != 0
     assert emulator.counters()["generate_token"] == 10, "the emulator never sees the 11th call"
-    assert re.search(r"The next generation is allowed at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(in \d+ minutes?\)", third.output)
+    assert re.search(
+        r"The next generation is allowed at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(in \d+ minutes?\)", third.output
+    )
     assert "Redis token store redis://:%s@127.0.0.1:%d/0" % (MASKED, redis_server.port) in third.output
     assert "Traceback" not in third.output
     assert_no_password(redis_server, first, second, third)
@@ -109,19 +125,30 @@ INVALID_TOKEN_BODY = '{"status": "false", "message": "Invalid Token", "data": nu
 
 
 def test_a_token_evicted_as_refused_on_one_node_is_not_reused_by_another(
-        emulator, playbook_runner, tmp_path, redis_server):
+    emulator, playbook_runner, tmp_path, redis_server
+):
     seed_nodes(emulator, [1, 2])
-    primed = playbook_runner.run(FRESH_TOKENS, extravars={"fresh_count": 1}, env=node_env(tmp_path, 1, redis_server.url))
+    primed = playbook_runner.run(
+        FRESH_TOKENS, extravars={"fresh_count": 1}, env=node_env(tmp_path, 1, redis_server.url)
+    )
     assert primed.rc == 0, primed
     # Node 1's next request is refused as Invalid Token, and its replacement generation fails: the refused
     # token must be gone from the store, so node 2 generates instead of reusing it.
-    emulator.faults([{"endpoint": "delete", "kind": "http_status", "status": 401, "body": INVALID_TOKEN_BODY},
-                     {"endpoint": "generate_token", "kind": "server_error_json"}])
-    refused = playbook_runner.run("node_play.yml", extravars={"node_index": 1}, env=node_env(tmp_path, 1, redis_server.url))
+    emulator.faults(
+        [
+            {"endpoint": "delete", "kind": "http_status", "status": 401, "body": INVALID_TOKEN_BODY},
+            {"endpoint": "generate_token", "kind": "server_error_json"},
+        ]
+    )
+    refused = playbook_runner.run(
+        "node_play.yml", extravars={"node_index": 1}, env=node_env(tmp_path, 1, redis_server.url)
+    )
     assert refused.rc != 0
     assert emulator.counters()["generate_token_ok"] == 1
 
-    other = playbook_runner.run("node_play.yml", extravars={"node_index": 2}, env=node_env(tmp_path, 2, redis_server.url))
+    other = playbook_runner.run(
+        "node_play.yml", extravars={"node_index": 2}, env=node_env(tmp_path, 2, redis_server.url)
+    )
 
     assert other.rc == 0, other
     counters = emulator.counters()
@@ -153,11 +180,15 @@ STOP_MID_RUN = """
 
 
 def test_redis_stopped_in_the_middle_of_a_run_fails_cleanly_naming_the_store(
-        emulator, playbook_runner, tmp_path, redis_server):
+    emulator, playbook_runner, tmp_path, redis_server
+):
     emulator.seed(DEMO_USER, ids=[1, 2, 3])
     reached, stopped = tmp_path / "reached", tmp_path / "stopped"
-    running = playbook_runner.start(STOP_MID_RUN, extravars={"reached_flag": str(reached), "stopped_flag": str(stopped)},
-                                    env=node_env(tmp_path, 1, redis_server.url))
+    running = playbook_runner.start(
+        STOP_MID_RUN,
+        extravars={"reached_flag": str(reached), "stopped_flag": str(stopped)},
+        env=node_env(tmp_path, 1, redis_server.url),
+    )
     deadline = time.monotonic() + 120
     while not reached.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -208,7 +239,10 @@ def test_rediss_to_a_plain_port_fails_clearly(emulator, playbook_runner, tmp_pat
     result = playbook_runner.run(LOOKUP_ONCE, env=node_env(tmp_path, 1, tls_url))
 
     assert result.rc != 0
-    assert "Cannot lock in the Redis token store rediss://:%s@127.0.0.1:%d/0" % (MASKED, redis_server.port) in result.output
+    assert (
+        "Cannot lock in the Redis token store rediss://:%s@127.0.0.1:%d/0" % (MASKED, redis_server.port)
+        in result.output
+    )
     assert "Traceback" not in result.output
     assert_no_password(redis_server, result)
     assert emulator.counters()["generate_token"] == 0
@@ -225,14 +259,17 @@ def test_a_unix_socket_url_works(emulator, playbook_runner, tmp_path, redis_serv
 
 def test_the_redis_password_stays_out_of_verbose_output(emulator, playbook_runner, tmp_path, redis_server):
     module_url = "redis://:%s@127.0.0.1:%d/0" % (redis_server.password, redis_server.port)
-    play = """
+    play = (
+        """
 - hosts: localhost
   gather_facts: false
   tasks:
     - name: Read rows with the store given as an option
       ozonetel.cloudagent.ozonetel_schedule_data_info:
         token_cache: "%s"
-""" % module_url
+"""
+        % module_url
+    )
 
     result = playbook_runner.run(play, env=node_env(tmp_path, 1, None), verbosity=3)
 

@@ -57,8 +57,10 @@ def test_a_selector_delete_removes_exactly_what_the_info_module_returns(emulator
 def test_the_window_is_inclusive_after_and_exclusive_before(emulator, run_playbook):
     seed_two_campaigns(emulator)
 
-    result = run_playbook("selectors.yml", {"selectors": {
-        "scheduled_after": "2026-12-01 09:10:00", "scheduled_before": "2026-12-01T09:20:00"}})
+    result = run_playbook(
+        "selectors.yml",
+        {"selectors": {"scheduled_after": "2026-12-01 09:10:00", "scheduled_before": "2026-12-01T09:20:00"}},
+    )
 
     assert result.rc == 0, result
     assert result.one(READ)["row_ids"] == "10-19"
@@ -68,8 +70,12 @@ def test_the_window_is_inclusive_after_and_exclusive_before(emulator, run_playbo
 def test_check_mode_predicts_the_selection_with_one_read_and_no_delete(emulator, run_playbook):
     seed_two_campaigns(emulator)
 
-    result = run_playbook("selectors.yml", {"selectors": {"campaign_name": "autumn", "pending": True},
-                                            "read_first": False}, check=True, diff=True)
+    result = run_playbook(
+        "selectors.yml",
+        {"selectors": {"campaign_name": "autumn", "pending": True}, "read_first": False},
+        check=True,
+        diff=True,
+    )
 
     assert result.rc == 0, result
     predicted = result.one(DELETE)
@@ -93,8 +99,9 @@ def test_nothing_selected_is_no_change_and_no_delete(emulator, run_playbook):
 def test_max_rows_exceeded_by_the_selection_fails_before_any_delete(emulator, run_playbook):
     seed_two_campaigns(emulator)
 
-    result = run_playbook("selectors.yml", {"selectors": {"campaign_name": "demo_campaign"}, "max_rows": 10,
-                                            "read_first": False})
+    result = run_playbook(
+        "selectors.yml", {"selectors": {"campaign_name": "demo_campaign"}, "max_rows": 10, "read_first": False}
+    )
 
     assert result.rc != 0
     assert "the selection covers 60 row ids" in result.one(DELETE)["msg"]
@@ -102,11 +109,14 @@ def test_max_rows_exceeded_by_the_selection_fails_before_any_delete(emulator, ru
     assert delete_specs(counters) == [] and len(requests_to(counters, "get_scheduled_data")) == 1
 
 
-@pytest.mark.parametrize("selectors, expected", [
-    ({"scheduled_after": "next tuesday"}, "scheduled_after 'next tuesday' is not a date and time"),
-    ({"scheduled_before": "2026-12-01T09:00:00Z"}, "carries a time zone"),
-    ({"phone_number": "call me"}, "is not a phone number"),
-])
+@pytest.mark.parametrize(
+    "selectors, expected",
+    [
+        ({"scheduled_after": "next tuesday"}, "scheduled_after 'next tuesday' is not a date and time"),
+        ({"scheduled_before": "2026-12-01T09:00:00Z"}, "carries a time zone"),
+        ({"phone_number": "call me"}, "is not a phone number"),
+    ],
+)
 def test_bad_selectors_fail_before_any_request(emulator, run_playbook, selectors, expected):
     result = run_playbook("selectors.yml", {"selectors": selectors, "read_first": False})
 

@@ -148,8 +148,17 @@ def test_cached_token_answered_invalid_token_after_a_vendor_restart_is_evicted(r
 
 
 def test_fresh_token_refused_too_fails_suggesting_basic_auth(emulator, run_playbook):
-    emulator.faults([{"endpoint": "get_scheduled_data", "kind": "http_status", "status": 401, "body": INVALID_TOKEN_BODY,
-                      "times": 2}])
+    emulator.faults(
+        [
+            {
+                "endpoint": "get_scheduled_data",
+                "kind": "http_status",
+                "status": 401,
+                "body": INVALID_TOKEN_BODY,
+                "times": 2,
+            }
+        ]
+    )
 
     result = run_playbook(READ_TWICE)
 
@@ -275,8 +284,10 @@ def wait_for_counter(emulator, name, wanted):
 
 def test_the_lookup_accepts_cache_path_as_an_alias_of_token_cache(emulator, run_playbook, tmp_path, token_cache_file):
     elsewhere = tmp_path / "alias-cache" / "tokens.json"
-    play = LOOKUP_ONCE.replace("lookup('ozonetel.cloudagent.ozonetel_token')",
-                               "lookup('ozonetel.cloudagent.ozonetel_token', cache_path='%s')" % elsewhere)
+    play = LOOKUP_ONCE.replace(
+        "lookup('ozonetel.cloudagent.ozonetel_token')",
+        "lookup('ozonetel.cloudagent.ozonetel_token', cache_path='%s')" % elsewhere,
+    )
 
     result = run_playbook(play)
 

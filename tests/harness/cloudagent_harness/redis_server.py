@@ -55,13 +55,37 @@ class RedisServer:
     def start(self) -> "RedisServer":
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         if not Path(binary).exists():
-            raise HarnessError("redis-server is not installed: run tests/tools/install_redis.sh (Debian package redis-server)")
+            raise HarnessError(
+                "redis-server is not installed: run tests/tools/install_redis.sh (Debian package redis-server)"
+            )
         self.directory.mkdir(parents=True, exist_ok=True)
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--requirepass", self.password,
-                   "--unixsocket", str(self.socket_path), "--unixsocketperm", "700", "--save", "",
-                   "--appendonly", "no", "--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")]
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--requirepass",
+            self.password,
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.directory),
+            "--logfile",
+            str(self.directory / "redis.log"),
+        ]
+        self._process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self._wait_until_ready()
         return self
 
@@ -82,6 +106,7 @@ class RedisServer:
 
     def client(self):
         import redis  # pylint: disable=import-outside-toplevel
+
         return redis.Redis.from_url(self.url, socket_timeout=5, decode_responses=True)
 
     def flush(self) -> None:

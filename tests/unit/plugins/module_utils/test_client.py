@@ -37,6 +37,7 @@ API_KEY = "FAKE-API-KEY-0000"
 def fake_jwt(subject="unit_user", exp=4102444800, tag="a"):
     def part(data):
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
     return "%s.%s.sig-%s" % (part({"alg": "HS512"}), part({"sub": subject, "iat": exp - 3600, "exp": exp}), tag)
 
 
@@ -61,8 +62,13 @@ def make_client(tmp_path, recorder):
         settings = dict(base_url=BASE, user_name="unit_user", api_key=API_KEY, retries=3, timeout=5.0)
         settings.update(overrides)
         store = open_token_store(str(tmp_path / "tokens.json"))
-        return CloudAgentClient(ConnectionSettings(**settings), token_store=store,
-                                warn=recorder.warnings.append, sleep=recorder.sleeps.append)
+        return CloudAgentClient(
+            ConnectionSettings(**settings),
+            token_store=store,
+            warn=recorder.warnings.append,
+            sleep=recorder.sleeps.append,
+        )
+
     return make
 
 
@@ -118,12 +124,15 @@ def test_given_token_is_used_without_generation(make_client):
     assert "apiKey" not in responses.calls[0].request.headers
 
 
-@pytest.mark.parametrize("status, headers, expected_sleeps", [
-    (503, {}, [1.0, 2.0]),
-    (429, {"Retry-After": "7"}, [7.0, 7.0]),
-    (502, {"Retry-After": "whenever"}, [1.0, 2.0]),
-    (504, {"Retry-After": "99999"}, [60.0, 60.0]),
-])
+@pytest.mark.parametrize(
+    "status, headers, expected_sleeps",
+    [
+        (503, {}, [1.0, 2.0]),
+        (429, {"Retry-After": "7"}, [7.0, 7.0]),
+        (502, {"Retry-After": "whenever"}, [1.0, 2.0]),
+        (504, {"Retry-After": "99999"}, [60.0, 60.0]),
+    ],
+)
 @responses.activate
 def test_slow_down_answers_are_retried_with_back_off(make_client, recorder, status, headers, expected_sleeps):
     for dummy in range(2):
@@ -165,8 +174,13 @@ def test_token_generation_is_never_retried(make_client, recorder):
 @responses.activate
 def test_connection_errors_are_retried_then_reported(make_client, recorder):
     for dummy in range(3):
-        responses.add(responses.DELETE, BASE + DELETE_PATH, body=requests.exceptions.ConnectionError(
-            "HTTPConnectionPool: Failed to establish a new connection: [Errno 111] Connection refused"))
+        responses.add(
+            responses.DELETE,
+            BASE + DELETE_PATH,
+            body=requests.exceptions.ConnectionError(
+                "HTTPConnectionPool: Failed to establish a new connection: [Errno 111] Connection refused"
+            ),
+        )
     with pytest.raises(TransportError) as caught:
         make_client(auth_mode="basic", retries=2).delete_scheduled_data("1")
     assert len(responses.calls) == 3 and recorder.sleeps == [1.0, 2.0]
@@ -188,13 +202,16 @@ def test_tls_failure_is_not_retried_and_points_at_ca_path(make_client):
     assert len(responses.calls) == 1 and "ca_path" in str(caught.value)
 
 
-@pytest.mark.parametrize("status, body, expected", [
-    (200, "", "empty body"),
-    (200, "OK", "not JSON"),
-    (500, "<html><body>Bad gateway</body></html>", "HTML page"),
-    (500, json.dumps({"status": 500, "error": "Internal Server Error"}), "HTTP 500: 'Internal Server Error'"),
-    (200, json.dumps({"status": "error", "message": "Mandatory parameter row_id is missing"}), "row_id is missing"),
-])
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (200, "", "empty body"),
+        (200, "OK", "not JSON"),
+        (500, "<html><body>Bad gateway</body></html>", "HTML page"),
+        (500, json.dumps({"status": 500, "error": "Internal Server Error"}), "HTTP 500: 'Internal Server Error'"),
+        (200, json.dumps({"status": "error", "message": "Mandatory parameter row_id is missing"}), "row_id is missing"),
+    ],
+)
 @responses.activate
 def test_bad_answers_become_api_errors_naming_the_request(make_client, status, body, expected):
     responses.add(delete_reply(status=status, body=body))
@@ -240,13 +257,16 @@ def test_secrets_echoed_by_the_api_are_redacted(make_client):
     assert API_KEY not in str(caught.value) and TOKEN_B not in str(caught.value) and "********" in str(caught.value)
 
 
-@pytest.mark.parametrize("message, expected_ids", [
-    ({"Id": "7"}, ["7"]),
-    ([{"Id": "1"}, {"Id": "2"}, "junk"], ["1", "2"]),
-    ("null", []),
-    (None, []),
-    ([], []),
-])
+@pytest.mark.parametrize(
+    "message, expected_ids",
+    [
+        ({"Id": "7"}, ["7"]),
+        ([{"Id": "1"}, {"Id": "2"}, "junk"], ["1", "2"]),
+        ("null", []),
+        (None, []),
+        ([], []),
+    ],
+)
 @responses.activate
 def test_status_read_accepts_every_shape(make_client, message, expected_ids):
     responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "Success", "message": message})
@@ -261,6 +281,54 @@ def test_status_read_no_data_found_is_empty(make_client):
     assert make_client(auth_mode="basic").get_scheduled_data() == []
 
 
+@responses.activate
+def test_status_read_hands_the_records_to_collect_and_returns_what_it_keeps(make_client):
+    records = [{"Id": str(n), "api_key": API_KEY} for n in range(1, 3001)]
+    responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": records})
+    kept = make_client(auth_mode="basic").get_scheduled_data(
+        collect=lambda found: [r["Id"] for r in found if r["Id"].endswith("00")]
+    )
+    assert kept == [str(n) for n in range(100, 3001, 100)]
+
+
+@responses.activate
+def test_status_read_refusal_describes_the_records_without_the_api_key(make_client):
+    responses.add(
+        responses.GET, BASE + STATUS_PATH, json={"status": "error", "message": [{"Id": "1", "api_key": API_KEY}]}
+    )
+    with pytest.raises(ApiError) as caught:
+        make_client(auth_mode="basic").get_scheduled_data()
+    assert "<a list of 1 record(s)>" in str(caught.value) and API_KEY not in str(caught.value)
+
+
+@responses.activate
+def test_status_read_gateway_page_is_masked_and_named(make_client):
+    responses.add(
+        responses.GET,
+        BASE + STATUS_PATH,
+        status=200,
+        content_type="text/html",
+        body="<html>upstream said key=%s</html>" % API_KEY,
+    )
+    with pytest.raises(ApiError) as caught:
+        make_client(auth_mode="basic").get_scheduled_data()
+    assert "an HTML page" in str(caught.value) and API_KEY not in str(caught.value)
+
+
+@responses.activate
+def test_status_read_broken_json_is_masked_and_named(make_client):
+    responses.add(
+        responses.GET,
+        BASE + STATUS_PATH,
+        status=200,
+        content_type="application/json",
+        body='{"status": "success", "message": [{"api_key": "%s"}, oops' % API_KEY,
+    )
+    with pytest.raises(ApiError) as caught:
+        make_client(auth_mode="basic").get_scheduled_data()
+    assert "a body that is not JSON" in str(caught.value) and API_KEY not in str(caught.value)
+
+
 def test_token_mode_without_any_credential_fails_before_http(make_client):
     with responses.RequestsMock() as mock:
         with pytest.raises(ConfigurationError) as caught:
@@ -269,12 +337,15 @@ def test_token_mode_without_any_credential_fails_before_http(make_client):
     assert "api_key" in str(caught.value)
 
 
-@pytest.mark.parametrize("first_failure, expected", [
-    (requests.exceptions.ReadTimeout("read timed out"), True),
-    (requests.exceptions.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError())), True),
-    (requests.exceptions.ConnectionError("[Errno 111] Connection refused"), False),
-    (requests.exceptions.ConnectTimeout("connect timed out"), False),
-])
+@pytest.mark.parametrize(
+    "first_failure, expected",
+    [
+        (requests.exceptions.ReadTimeout("read timed out"), True),
+        (requests.exceptions.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError())), True),
+        (requests.exceptions.ConnectionError("[Errno 111] Connection refused"), False),
+        (requests.exceptions.ConnectTimeout("connect timed out"), False),
+    ],
+)
 @responses.activate
 def test_no_data_after_a_lost_attempt_is_flagged(make_client, first_failure, expected):
     responses.add(responses.DELETE, BASE + DELETE_PATH, body=first_failure)

@@ -28,8 +28,10 @@ BULK = {"map": ["PhoneNumber", "ScheduledTime"], "data": [["9800000001", "2026-1
 @pytest.fixture
 def client():
     sleeps = []
-    made = CloudAgentClient(ConnectionSettings(base_url=BASE, user_name="unit_user", api_key=API_KEY,
-                                               auth_mode="basic", retries=3), sleep=sleeps.append)
+    made = CloudAgentClient(
+        ConnectionSettings(base_url=BASE, user_name="unit_user", api_key=API_KEY, auth_mode="basic", retries=3),
+        sleep=sleeps.append,
+    )
     made.sleeps = sleeps
     return made
 
@@ -40,8 +42,12 @@ def test_the_post_carries_campaign_name_check_duplicate_and_bulk_data(client):
     responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [entry]})
     assert client.schedule_campaign_data("c1", BULK, True) == [entry]
     call = responses.calls[0].request
-    assert json.loads(call.body) == {"userName": "unit_user", "campaignName": "c1", "checkDuplicate": True,
-                                     "bulkData": BULK}
+    assert json.loads(call.body) == {
+        "userName": "unit_user",
+        "campaignName": "c1",
+        "checkDuplicate": True,
+        "bulkData": BULK,
+    }
     assert call.headers["apiKey"] == API_KEY
 
 
@@ -53,11 +59,14 @@ def test_an_answer_keyed_by_position_is_read_as_per_row_entries(client):
 
 
 @responses.activate
-@pytest.mark.parametrize("body", [
-    {"status": "error", "message": "api_key or campaign_name is invalid or not found"},
-    {"status": "error", "message": "Mandatory parameter ScheduledTime is in bulkData map"},
-    {"status": "success", "message": "done"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "error", "message": "api_key or campaign_name is invalid or not found"},
+        {"status": "error", "message": "Mandatory parameter ScheduledTime is in bulkData map"},
+        {"status": "success", "message": "done"},
+    ],
+)
 def test_a_refused_or_unrecognised_answer_is_an_api_error_with_its_message(client, body):
     responses.add(responses.POST, BASE + SCHEDULE_PATH, json=body)
     with pytest.raises(ApiError) as caught:
@@ -79,11 +88,15 @@ OK_ENTRY = {"Response": "success", "msg": "Data updated successfully", "index": 
 
 
 @responses.activate
-@pytest.mark.parametrize("refusal", [
-    dict(status=429, json={"status": "error", "message": "Too many requests"}),
-    dict(status=503, json={"status": "error", "message": "Service unavailable"}),
-    dict(status=200, json={"status": "error", "message": "Max limit exceeded"}),
-], ids=["http-429", "http-503", "max-limit-exceeded"])
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        dict(status=429, json={"status": "error", "message": "Too many requests"}),
+        dict(status=503, json={"status": "error", "message": "Service unavailable"}),
+        dict(status=200, json={"status": "error", "message": "Max limit exceeded"}),
+    ],
+    ids=["http-429", "http-503", "max-limit-exceeded"],
+)
 def test_a_post_refused_before_it_was_processed_is_retried(client, refusal):
     responses.add(responses.POST, BASE + SCHEDULE_PATH, **refusal)
     responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [OK_ENTRY]})

@@ -43,7 +43,12 @@ INVALID_TOKEN = {"status": "false", "message": "Invalid Token", "data": None}
 def fake_jwt(tag):
     def part(data):
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-    return "%s.%s.sig-%s" % (part({"alg": "HS512"}), part({"sub": "unit_user", "iat": 4102441200, "exp": 4102444800}), tag)
+
+    return "%s.%s.sig-%s" % (
+        part({"alg": "HS512"}),
+        part({"sub": "unit_user", "iat": 4102441200, "exp": 4102444800}),
+        tag,
+    )
 
 
 TOKEN_A, TOKEN_B, TOKEN_C = fake_jwt("a"), fake_jwt("b"), fake_jwt("c")
@@ -60,6 +65,7 @@ def make_client(store):
         settings = dict(base_url=BASE, user_name="unit_user", api_key=API_KEY, retries=0, timeout=5.0)
         settings.update(overrides)
         return CloudAgentClient(ConnectionSettings(**settings), token_store=store, sleep=lambda seconds: None)
+
     return make
 
 
@@ -68,8 +74,12 @@ def token_reply(token):
 
 
 def delete_reply(body=None, status=200):
-    return responses.Response(responses.DELETE, BASE + DELETE_PATH, status=status,
-                              json=body or {"status": "success", "message": {"deleted": 1}})
+    return responses.Response(
+        responses.DELETE,
+        BASE + DELETE_PATH,
+        status=status,
+        json=body or {"status": "success", "message": {"deleted": 1}},
+    )
 
 
 def endpoints_called():
@@ -149,18 +159,31 @@ def test_generation_that_never_connected_is_not_counted(make_client, store):
 
 
 def options(**values):
-    defaults = dict(base_url=BASE, user_name="unit_user", api_key=API_KEY, token=None, auth_mode="token",
-                    validate_certs=True, ca_path=None, timeout=5.0, retries=0, token_cache=None)
+    defaults = dict(
+        base_url=BASE,
+        user_name="unit_user",
+        api_key=API_KEY,
+        token=None,
+        auth_mode="token",
+        validate_certs=True,
+        ca_path=None,
+        timeout=5.0,
+        retries=0,
+        token_cache=None,
+    )
     defaults.update(values)
     return defaults.get
 
 
-@pytest.mark.parametrize("location, expected", [
-    ("redis://", "names no host"),
-    ("redis://:FAKE-PASSWORD-9@cache.example.test:6379/zero", "is not a number"),
-    ("unix://", "names no socket"),
-    ("https://:FAKE-PASSWORD-9@cache.example.test/", "neither a file path nor a Redis URL"),
-])
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("redis://", "names no host"),
+        ("redis://:FAKE-PASSWORD-9@cache.example.test:6379/zero", "is not a number"),
+        ("unix://", "names no socket"),
+        ("https://:FAKE-PASSWORD-9@cache.example.test/", "neither a file path nor a Redis URL"),
+    ],
+)
 def test_bad_token_cache_fails_before_any_request_naming_it_masked(location, expected):
     with pytest.raises(ConfigurationError) as caught:
         client_from_options(options(token_cache=location))
@@ -168,12 +191,15 @@ def test_bad_token_cache_fails_before_any_request_naming_it_masked(location, exp
     assert "FAKE-PASSWORD-9" not in str(caught.value)
 
 
-@pytest.mark.parametrize("url, masked", [
-    ("redis://:s3cret@host:6379/0", "redis://:********@host:6379/0"),
-    ("rediss://user:s3cret@host:6380/1", "rediss://user:********@host:6380/1"),
-    ("redis://host:6379/0", "redis://host:6379/0"),
-    ("unix:///run/redis.sock?db=0&password=s3cret", "unix:///run/redis.sock?db=0&password=********"),
-])
+@pytest.mark.parametrize(
+    "url, masked",
+    [
+        ("redis://:s3cret@host:6379/0", "redis://:********@host:6379/0"),
+        ("rediss://user:s3cret@host:6380/1", "rediss://user:********@host:6380/1"),
+        ("redis://host:6379/0", "redis://host:6379/0"),
+        ("unix:///run/redis.sock?db=0&password=s3cret", "unix:///run/redis.sock?db=0&password=********"),
+    ],
+)
 def test_redis_url_password_is_masked(url, masked):
     assert mask_url(url) == masked
 

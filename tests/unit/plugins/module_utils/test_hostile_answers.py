@@ -54,11 +54,17 @@ def warnings():
 @pytest.fixture
 def make_client(tmp_path, sleeps, warnings):
     def make(**overrides):
-        settings = dict(base_url=BASE, user_name="unit_user", api_key=API_KEY, retries=2, timeout=5.0,
-                        auth_mode="basic")
+        settings = dict(
+            base_url=BASE, user_name="unit_user", api_key=API_KEY, retries=2, timeout=5.0, auth_mode="basic"
+        )
         settings.update(overrides)
-        return CloudAgentClient(ConnectionSettings(**settings), token_store=open_token_store(str(tmp_path / "t.json")),
-                                warn=warnings.append, sleep=sleeps.append)
+        return CloudAgentClient(
+            ConnectionSettings(**settings),
+            token_store=open_token_store(str(tmp_path / "t.json")),
+            warn=warnings.append,
+            sleep=sleeps.append,
+        )
+
     return make
 
 
@@ -70,6 +76,7 @@ def delete_reply(status=200, body=None, headers=None):
 
 
 # ---- 1. redirects ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 @responses.activate
@@ -95,6 +102,7 @@ def test_redirect_of_token_generation_caches_no_token_of_the_other_host(make_cli
 
 
 # ---- 9. netrc ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def netrc_for_the_api_host(tmp_path, monkeypatch):
@@ -134,6 +142,7 @@ def test_proxy_and_ca_bundle_variables_still_apply(make_client, monkeypatch, tmp
 
 
 # ---- 8. Retry-After and hostile bodies -------------------------------------------------------------
+
 
 def http_date(seconds_from_now):
     return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now), usegmt=True)
@@ -193,10 +202,14 @@ def test_status_read_may_be_larger_than_the_small_answer_cap(make_client):
 
 # ---- 5. masking --------------------------------------------------------------------------------------
 
+
 @responses.activate
 def test_generate_token_error_quoting_the_key_is_masked(make_client):
-    responses.add(responses.POST, BASE + TOKEN_PATH,
-                  json={"status": "false", "message": "Invalid apiKey %s for unit_user" % API_KEY})
+    responses.add(
+        responses.POST,
+        BASE + TOKEN_PATH,
+        json={"status": "false", "message": "Invalid apiKey %s for unit_user" % API_KEY},
+    )
     with pytest.raises(AuthenticationError) as caught:
         make_client(auth_mode="token").get_token()
     assert API_KEY not in str(caught.value) and "********" in str(caught.value)
@@ -233,8 +246,14 @@ def test_delete_success_message_echoing_the_key_is_masked(make_client):
 @responses.activate
 def test_records_echoing_the_client_secrets_are_masked_in_the_info_result(make_client, warnings):
     echo = json.dumps({"sent": {"token": TOKEN, "key": quote_plus(ODD_API_KEY)}})
-    responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": [
-        {"Id": "1", "Response": echo, TOKEN: "as a key", "ScheduleParams": "campaign_name=c"}]})
+    responses.add(
+        responses.GET,
+        BASE + STATUS_PATH,
+        json={
+            "status": "success",
+            "message": [{"Id": "1", "Response": echo, TOKEN: "as a key", "ScheduleParams": "campaign_name=c"}],
+        },
+    )
     client = make_client(api_key=ODD_API_KEY, auth_mode="token", token=TOKEN)
     result = scheduled_data_info(client, Selection(), warnings.append)
     dumped = json.dumps(result)
@@ -242,6 +261,7 @@ def test_records_echoing_the_client_secrets_are_masked_in_the_info_result(make_c
 
 
 # ---- 10. TLS -------------------------------------------------------------------------------------
+
 
 def ssl_failure(reason_text, verify=False):
     inner = ssl.SSLCertVerificationError(1, reason_text) if verify else ssl.SSLError(1, reason_text)
@@ -253,8 +273,11 @@ def ssl_failure(reason_text, verify=False):
 @pytest.mark.parametrize("validate_certs", [True, False])
 @responses.activate
 def test_tls_to_a_plain_http_port_says_so_instead_of_blaming_verification(make_client, validate_certs):
-    responses.add(responses.DELETE, BASE + DELETE_PATH,
-                  body=ssl_failure("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"))
+    responses.add(
+        responses.DELETE,
+        BASE + DELETE_PATH,
+        body=ssl_failure("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"),
+    )
     with pytest.raises(TransportError) as caught:
         make_client(validate_certs=validate_certs).delete_scheduled_data("1")
     message = str(caught.value)
@@ -264,8 +287,11 @@ def test_tls_to_a_plain_http_port_says_so_instead_of_blaming_verification(make_c
 
 @responses.activate
 def test_tls_handshake_failure_names_the_real_cause(make_client):
-    responses.add(responses.DELETE, BASE + DELETE_PATH,
-                  body=ssl_failure("[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1006)"))
+    responses.add(
+        responses.DELETE,
+        BASE + DELETE_PATH,
+        body=ssl_failure("[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1006)"),
+    )
     with pytest.raises(TransportError) as caught:
         make_client().delete_scheduled_data("1")
     assert "SSLV3_ALERT_HANDSHAKE_FAILURE" in str(caught.value) and "verification failed" not in str(caught.value)
@@ -273,9 +299,15 @@ def test_tls_handshake_failure_names_the_real_cause(make_client):
 
 @responses.activate
 def test_tls_verification_failure_keeps_its_advice_and_its_cause(make_client):
-    responses.add(responses.DELETE, BASE + DELETE_PATH, body=ssl_failure(
-        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain "
-        "(_ssl.c:1006)", verify=True))
+    responses.add(
+        responses.DELETE,
+        BASE + DELETE_PATH,
+        body=ssl_failure(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain "
+            "(_ssl.c:1006)",
+            verify=True,
+        ),
+    )
     with pytest.raises(TransportError) as caught:
         make_client().delete_scheduled_data("1")
     assert "self-signed certificate in certificate chain" in str(caught.value) and "ca_path" in str(caught.value)
@@ -283,12 +315,21 @@ def test_tls_verification_failure_keeps_its_advice_and_its_cause(make_client):
 
 # ---- 5 and 8. records ----------------------------------------------------------------------------
 
+
 def test_apikey_named_keys_are_masked_at_any_depth_and_their_values_everywhere():
     from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import normalize_records
-    response = {"data": {"api-key": "NESTED-SECRET-1", "apiKey ": "NESTED-SECRET-2", "list": [{"API_KEY": "NESTED-3"}]},
-                "echo": "top=TOP-SECRET-0 nested=NESTED-SECRET-1", "NESTED-SECRET-2": "used as a key"}
-    raw = {"Id": "4", "apiKey": "TOP-SECRET-0", "ScheduleParams": "api-key=PARAM-SECRET&apiKey%20=PARAM-2&campaign_name=c",
-           "Response": json.dumps(response)}
+
+    response = {
+        "data": {"api-key": "NESTED-SECRET-1", "apiKey ": "NESTED-SECRET-2", "list": [{"API_KEY": "NESTED-3"}]},
+        "echo": "top=TOP-SECRET-0 nested=NESTED-SECRET-1",
+        "NESTED-SECRET-2": "used as a key",
+    }
+    raw = {
+        "Id": "4",
+        "apiKey": "TOP-SECRET-0",
+        "ScheduleParams": "api-key=PARAM-SECRET&apiKey%20=PARAM-2&campaign_name=c",
+        "Response": json.dumps(response),
+    }
     records = normalize_records([raw], [].append)
     dumped = json.dumps(records)
     for secret in ("TOP-SECRET-0", "NESTED-SECRET-1", "NESTED-SECRET-2", "NESTED-3", "PARAM-SECRET", "PARAM-2"):
@@ -299,6 +340,7 @@ def test_apikey_named_keys_are_masked_at_any_depth_and_their_values_everywhere()
 
 def test_record_id_of_5000_digits_is_skipped_with_a_short_warning():
     from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_row_ids
+
     warnings = []
     ids = existing_row_ids([{"Id": "9" * 5000}, {"Id": "3"}], warnings.append)
     assert ids.to_list() == [3]
@@ -308,6 +350,7 @@ def test_record_id_of_5000_digits_is_skipped_with_a_short_warning():
 @pytest.mark.parametrize("depth", [200, 100000])
 def test_deeply_nested_record_response_is_returned_shallow(depth):
     from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import normalize_records
+
     raw = {"Id": "1", "Response": "[" * depth + "]" * depth}
     records = normalize_records([raw], [].append)
     json.dumps(records)  # Ansible must be able to serialise the result
@@ -315,6 +358,7 @@ def test_deeply_nested_record_response_is_returned_shallow(depth):
 
 
 # ---- 4. the whole-request deadline ----------------------------------------------------------------
+
 
 class DrippingRaw:
     """A response body that yields one byte per read, the clock moving one second each time."""
@@ -340,6 +384,7 @@ class FakeClock:
 
 def test_iter_body_enforces_the_deadline_on_a_slow_drip():
     from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import Deadline, iter_body
+
     clock = FakeClock()
     response = requests.Response()
     response.raw = DrippingRaw(clock, 1000)

@@ -10,7 +10,11 @@ from urllib.parse import urlencode
 import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import ConnectionSettings, DeleteOutcome
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, ConfigurationError, TransportError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
+    ApiError,
+    ConfigurationError,
+    TransportError,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._present import (
     PresentError,
     PresentRequest,
@@ -19,11 +23,17 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._present impor
     schedule_present,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import parse_wanted_rows
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, plan_delete_requests, request_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import (
+    RowSet,
+    plan_delete_requests,
+    request_ids,
+)
 
 
 class FakeApi:
     """Rows as the API holds them; answers status reads, DELETEs and POSTs like it, recording each call."""
+
+    secrets = ()
 
     def __init__(self, rows=(), reject_phones=(), fail_read_after=None, fail_post=None):
         self.settings = ConnectionSettings(base_url="https://x.test", user_name="u")
@@ -33,14 +43,22 @@ class FakeApi:
         self.fail_post = fail_post
         self.calls = []
 
-    def get_scheduled_data(self):
+    def get_scheduled_data(self, collect=list):
         self.calls.append("read")
         if self.fail_read_after is not None and self.calls.count("read") > self.fail_read_after:
             raise TransportError("Scheduled Data Status read: no answer")
-        return [{"Id": str(row_id), "IsRequestSent": "1" if row["sent"] else "0",
-                 "ScheduleParams": urlencode(dict(campaign_name=row["campaign"],
-                                                  **{k: v for k, v in row.items() if k not in ("campaign", "sent")}))}
-                for row_id, row in sorted(self.rows.items())]
+        return collect(
+            {
+                "Id": str(row_id),
+                "IsRequestSent": "1" if row["sent"] else "0",
+                "ScheduleParams": urlencode(
+                    dict(
+                        campaign_name=row["campaign"], **{k: v for k, v in row.items() if k not in ("campaign", "sent")}
+                    )
+                ),
+            }
+            for row_id, row in sorted(self.rows.items())
+        )
 
     def delete_scheduled_data(self, spec, label=""):
         self.calls.append("delete " + spec)
@@ -65,8 +83,12 @@ class FakeApi:
 
 
 def wanted(count, first=9800000000):
-    return parse_wanted_rows([{"phone_number": str(first + n), "scheduled_time": "2026-12-02 09:%02d" % (n % 60),
-                               "name": "N%d" % n} for n in range(count)])
+    return parse_wanted_rows(
+        [
+            {"phone_number": str(first + n), "scheduled_time": "2026-12-02 09:%02d" % (n % 60), "name": "N%d" % n}
+            for n in range(count)
+        ]
+    )
 
 
 def run(api, rows, check_mode=False, diff=False, **flags):
@@ -141,14 +163,20 @@ def options(**values):
     return values.get
 
 
-@pytest.mark.parametrize("values, expected", [
-    (dict(exclusive=True, rows=[]), "exclusive: true needs campaign_name"),
-    (dict(rows=[]), "state=present needs campaign_name"),
-    (dict(campaign_name="c1"), "state=present needs rows"),
-    (dict(campaign_name="c1", rows=[], pending=True), "pending select rows to delete and apply to state=absent only"),
-    (dict(campaign_name="c1", rows="nope"), "rows must be a list of dicts"),
-    (dict(campaign_name="c1", rows=[], batch_size=-1), "batch_size must be 1 or more"),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (dict(exclusive=True, rows=[]), "exclusive: true needs campaign_name"),
+        (dict(rows=[]), "state=present needs campaign_name"),
+        (dict(campaign_name="c1"), "state=present needs rows"),
+        (
+            dict(campaign_name="c1", rows=[], pending=True),
+            "pending select rows to delete and apply to state=absent only",
+        ),
+        (dict(campaign_name="c1", rows="nope"), "rows must be a list of dicts"),
+        (dict(campaign_name="c1", rows=[], batch_size=-1), "batch_size must be 1 or more"),
+    ],
+)
 def test_present_options_are_checked_before_any_request(values, expected):
     with pytest.raises(ConfigurationError, match=expected):
         present_request_from_options(options(**values))

@@ -29,28 +29,36 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile imp
 # ---------------------------------------------------------------- normalisation
 
 
-@pytest.mark.parametrize("given_phone, expected", [
-    ("+91 98765-43210", "+919876543210"),
-    ("(044) 1234 5678", "04412345678"),
-    (9876543210, "9876543210"),
-])
+@pytest.mark.parametrize(
+    "given_phone, expected",
+    [
+        ("+91 98765-43210", "+919876543210"),
+        ("(044) 1234 5678", "04412345678"),
+        (9876543210, "9876543210"),
+    ],
+)
 def test_phone_numbers_compare_without_spaces_dashes_and_parentheses(given_phone, expected):
     assert normalize_phone(given_phone) == expected
 
 
-@pytest.mark.parametrize("text", ["2026-12-02 09:30", "2026-12-02T09:30:00", "2026-12-02 09:30:00", " 2026-12-02t09:30 "])
+@pytest.mark.parametrize(
+    "text", ["2026-12-02 09:30", "2026-12-02T09:30:00", "2026-12-02 09:30:00", " 2026-12-02t09:30 "]
+)
 def test_times_are_accepted_with_a_space_or_a_t_and_sent_with_seconds(text):
     assert parse_local_time(text) == datetime.datetime(2026, 12, 2, 9, 30)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-12-02T09:30:00+05:30", "carries a time zone"),
-    ("2026-12-02T09:30:00Z", "carries a time zone"),
-    ("2026-12-02 09:30 -0500", "carries a time zone"),
-    ("2026-13-02 09:30", "is not a date and time"),
-    ("tomorrow", "is not a date and time"),
-    ("2026-12-02", "is not a date and time"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-12-02T09:30:00+05:30", "carries a time zone"),
+        ("2026-12-02T09:30:00Z", "carries a time zone"),
+        ("2026-12-02 09:30 -0500", "carries a time zone"),
+        ("2026-13-02 09:30", "is not a date and time"),
+        ("tomorrow", "is not a date and time"),
+        ("2026-12-02", "is not a date and time"),
+    ],
+)
 def test_a_time_with_a_zone_or_not_a_date_is_refused(text, expected):
     with pytest.raises(ConfigurationError, match=expected):
         parse_local_time(text, "rows[0].scheduled_time")
@@ -65,36 +73,45 @@ def test_a_date_alone_is_midnight_for_the_selectors():
 GOOD = {"phone_number": "9876543210", "scheduled_time": "2026-12-02 09:30"}
 
 
-@pytest.mark.parametrize("rows, expected", [
-    ({"phone_number": "1"}, "rows must be a list of dicts, got a dict"),
-    ([GOOD, "9876543210"], r"rows\[1\] must be a dict"),
-    ([GOOD, {"scheduled_time": "2026-12-02 09:30"}], r"rows\[1\] has no phone_number"),
-    ([{"phone_number": "9876543210"}], r"rows\[0\] has no scheduled_time"),
-    ([dict(GOOD, scheduled_time="2026-12-02T09:30+05:30")], r"rows\[0\]\.scheduled_time .* carries a time zone"),
-    ([dict(GOOD, scheduled_time="02/12/2026 09:30")], r"rows\[0\]\.scheduled_time .* is not a date and time"),
-    ([dict(GOOD, phone_number="call me")], r"rows\[0\]\.phone_number 'call me' is not a phone number"),
-    ([GOOD, dict(GOOD, phone_number="98765 43210", scheduled_time="2026-12-02T09:30:00")],
-     r"rows\[1\] has the same phone number and scheduled time as rows\[0\]"),
-    ([dict(GOOD, priority="high")], r"rows\[0\]\.priority must be an integer"),
-    ([dict(GOOD, priority=True)], r"rows\[0\]\.priority must be an integer"),
-    ([dict(GOOD, phone="1")], r"rows\[0\] has unknown key\(s\) phone"),
-    ([dict(GOOD, fields={"Name": "x"})], r"rows\[0\]\.fields\.Name is a column the row's own keys set"),
-    ([dict(GOOD, fields=["Language"])], r"rows\[0\]\.fields must be a dict"),
-])
+@pytest.mark.parametrize(
+    "rows, expected",
+    [
+        ({"phone_number": "1"}, "rows must be a list of dicts, got a dict"),
+        ([GOOD, "9876543210"], r"rows\[1\] must be a dict"),
+        ([GOOD, {"scheduled_time": "2026-12-02 09:30"}], r"rows\[1\] has no phone_number"),
+        ([{"phone_number": "9876543210"}], r"rows\[0\] has no scheduled_time"),
+        ([dict(GOOD, scheduled_time="2026-12-02T09:30+05:30")], r"rows\[0\]\.scheduled_time .* carries a time zone"),
+        ([dict(GOOD, scheduled_time="02/12/2026 09:30")], r"rows\[0\]\.scheduled_time .* is not a date and time"),
+        ([dict(GOOD, phone_number="call me")], r"rows\[0\]\.phone_number 'call me' is not a phone number"),
+        (
+            [GOOD, dict(GOOD, phone_number="98765 43210", scheduled_time="2026-12-02T09:30:00")],
+            r"rows\[1\] has the same phone number and scheduled time as rows\[0\]",
+        ),
+        ([dict(GOOD, priority="high")], r"rows\[0\]\.priority must be an integer"),
+        ([dict(GOOD, priority=True)], r"rows\[0\]\.priority must be an integer"),
+        ([dict(GOOD, phone="1")], r"rows\[0\] has unknown key\(s\) phone"),
+        ([dict(GOOD, fields={"Name": "x"})], r"rows\[0\]\.fields\.Name is a column the row's own keys set"),
+        ([dict(GOOD, fields=["Language"])], r"rows\[0\]\.fields must be a dict"),
+    ],
+)
 def test_bad_rows_are_refused_naming_the_row(rows, expected):
     with pytest.raises(ConfigurationError, match=expected):
         parse_wanted_rows(rows)
 
 
 def test_declared_columns_become_vendor_columns_in_a_stable_map():
-    rows = parse_wanted_rows([
-        dict(GOOD, name="Asha", priority="2", fields={"Language": "hi"}),
-        {"phone_number": "9876543211", "scheduled_time": "2026-12-02 10:00", "agent_id": "agent7"},
-    ])
+    rows = parse_wanted_rows(
+        [
+            dict(GOOD, name="Asha", priority="2", fields={"Language": "hi"}),
+            {"phone_number": "9876543211", "scheduled_time": "2026-12-02 10:00", "agent_id": "agent7"},
+        ]
+    )
     assert bulk_data(rows) == {
         "map": ["PhoneNumber", "ScheduledTime", "Name", "Priority", "AgentID", "Language"],
-        "data": [["9876543210", "2026-12-02 09:30:00", "Asha", "2", "", "hi"],
-                 ["9876543211", "2026-12-02 10:00:00", "", "", "agent7", ""]],
+        "data": [
+            ["9876543210", "2026-12-02 09:30:00", "Asha", "2", "", "hi"],
+            ["9876543211", "2026-12-02 10:00:00", "", "", "agent7", ""],
+        ],
     }
 
 
@@ -115,8 +132,10 @@ def worlds(draw):
     """Existing rows with distinct identities (some sent) and a wanted list of distinct identities."""
     existing_identities = draw(st.lists(IDENTITIES, unique=True, max_size=25))
     sent = draw(st.lists(st.booleans(), min_size=len(existing_identities), max_size=len(existing_identities)))
-    existing = [ExistingRow(row_id, identity, is_sent)
-                for row_id, (identity, is_sent) in enumerate(zip(existing_identities, sent), start=1)]
+    existing = [
+        ExistingRow(row_id, identity, is_sent)
+        for row_id, (identity, is_sent) in enumerate(zip(existing_identities, sent), start=1)
+    ]
     wanted_identities = draw(st.lists(IDENTITIES, unique=True, max_size=25))
     wanted = [WantedRow(index, phone, moment) for index, (phone, moment) in enumerate(wanted_identities)]
     return existing, wanted
@@ -138,7 +157,8 @@ def test_exclusive_deletes_exactly_the_pending_existing_rows_not_wanted(world):
     plan = plan_present(wanted, existing, exclusive=True)
     wanted_identities = {w.identity for w in wanted}
     assert {row.row_id for row in plan.delete} == {
-        e.row_id for e in existing if not e.is_request_sent and e.identity not in wanted_identities}
+        e.row_id for e in existing if not e.is_request_sent and e.identity not in wanted_identities
+    }
     assert not any(row.is_request_sent for row in plan.delete)
 
 
@@ -150,6 +170,7 @@ def test_without_exclusive_nothing_is_deleted(world):
 
 
 # ---------------------------------------------------------------- the plan: fields, duplicates, sent rows
+
 
 def existing_row(row_id, phone="9800000001", sent=False, **params):
     return ExistingRow(row_id, (phone, "2026-12-02 09:30:00"), sent, params)
@@ -164,15 +185,24 @@ def test_a_pending_row_whose_declared_fields_differ_is_listed_or_replaced():
     wanted = [wanted_row(Name="Asha Rao", Priority="1")]
     listed = plan_present(wanted, existing)
     assert listed.create == [] and listed.delete == []
-    assert listed.differing == [dict(index=0, row_id=7, phone_number="9800000001", scheduled_time="2026-12-02 09:30:00",
-                                     is_request_sent=False, changes={"Name": {"existing": "Asha", "wanted": "Asha Rao"}})]
+    assert listed.differing == [
+        dict(
+            index=0,
+            row_id=7,
+            phone_number="9800000001",
+            scheduled_time="2026-12-02 09:30:00",
+            is_request_sent=False,
+            changes={"Name": {"existing": "Asha", "wanted": "Asha Rao"}},
+        )
+    ]
     replaced = plan_present(wanted, existing, replace_changed=True)
     assert [row.row_id for row in replaced.delete] == [7] and replaced.create == wanted and replaced.differing == []
 
 
 def test_a_sent_row_is_never_touched_even_when_it_differs():
-    plan = plan_present([wanted_row(Name="B")], [existing_row(3, sent=True, Name="A")], replace_changed=True,
-                        exclusive=True)
+    plan = plan_present(
+        [wanted_row(Name="B")], [existing_row(3, sent=True, Name="A")], replace_changed=True, exclusive=True
+    )
     assert plan.delete == [] and plan.create == [] and plan.differing[0]["is_request_sent"] is True
 
 
@@ -194,26 +224,37 @@ def test_unreadable_pending_rows_of_the_campaign_go_with_exclusive():
 
 def test_campaign_rows_read_identity_from_the_schedule_params():
     records = [
-        {"id": 2, "campaign_name": "c1", "is_request_sent": False,
-         "params": {"PhoneNumber": "+91 98765 43210", "ScheduledTime": "2026-12-02 09:30:00"}},
+        {
+            "id": 2,
+            "campaign_name": "c1",
+            "is_request_sent": False,
+            "params": {"PhoneNumber": "+91 98765 43210", "ScheduledTime": "2026-12-02 09:30:00"},
+        },
         {"id": 1, "campaign_name": "c2", "is_request_sent": False, "params": {}},
         {"id": 3, "campaign_name": "c1", "is_request_sent": True, "params": {}, "schedule_time": "garbage"},
     ]
     rows = campaign_rows(records, "c1")
     assert [(row.row_id, row.identity, row.is_request_sent) for row in rows] == [
-        (2, ("+919876543210", "2026-12-02 09:30:00"), False), (3, None, True)]
+        (2, ("+919876543210", "2026-12-02 09:30:00"), False),
+        (3, None, True),
+    ]
 
 
 # ---------------------------------------------------------------- answers
 
+
 def test_row_verdicts_split_by_the_api_per_row_message():
     batch = [wanted_row(0, "9800000001"), wanted_row(1, "12345"), wanted_row(2, "9800000003")]
-    entries = [{"Response": "success", "msg": "Data updated successfully", "index": "0"},
-               {"Response": "failed", "msg": "Invalid PhoneNumber", "index": "1"}]
+    entries = [
+        {"Response": "success", "msg": "Data updated successfully", "index": "0"},
+        {"Response": "failed", "msg": "Invalid PhoneNumber", "index": "1"},
+    ]
     accepted, rejected = row_verdicts(entries, batch)
     assert accepted == batch[:1]
     assert [(r["index"], r["message"]) for r in rejected] == [
-        (1, "Invalid PhoneNumber"), (2, "the API returned no result for this row")]
+        (1, "Invalid PhoneNumber"),
+        (2, "the API returned no result for this row"),
+    ]
 
 
 def test_new_row_ids_come_from_the_read_after_creating():

@@ -19,6 +19,8 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data
 class FakeClient:
     """Holds a set of existing ids and answers like the API; records every call."""
 
+    secrets = ()
+
     def __init__(self, existing, fail_on_request=None, status_error=None, auth_mode="token"):
         self.settings = ConnectionSettings(base_url="https://x.test", user_name="u", auth_mode=auth_mode)
         self.existing = set(existing)
@@ -27,11 +29,11 @@ class FakeClient:
         self.deletes = []
         self.status_reads = 0
 
-    def get_scheduled_data(self):
+    def get_scheduled_data(self, collect=list):
         self.status_reads += 1
         if self.status_error:
             raise self.status_error
-        return [{"Id": str(row_id)} for row_id in sorted(self.existing)]
+        return collect(iter([{"Id": str(row_id)} for row_id in sorted(self.existing)]))
 
     def delete_scheduled_data(self, spec, label=""):
         self.deletes.append(spec)
@@ -97,11 +99,14 @@ def test_failure_mid_plan_names_the_batch_and_keeps_what_was_done():
     assert client.deletes == ["1-150", "200-350"]  # nothing sent after the failing request
 
 
-@pytest.mark.parametrize("auth_mode, existing, expected_warnings", [
-    ("basic", [], 1),
-    ("basic", [7], 0),
-    ("token", [], 0),
-])
+@pytest.mark.parametrize(
+    "auth_mode, existing, expected_warnings",
+    [
+        ("basic", [], 1),
+        ("basic", [7], 0),
+        ("token", [], 0),
+    ],
+)
 def test_basic_auth_warns_when_everything_looks_absent(auth_mode, existing, expected_warnings):
     result, warnings = run(FakeClient(existing=existing, auth_mode=auth_mode), "7")
     assert len(warnings) == expected_warnings

@@ -8,12 +8,21 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import select_records, selection_from_options
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    select_records,
+    selection_from_options,
+)
 
 
 def record(row_id, campaign="c1", phone="9800000001", moment="2026-12-01 09:00:00", sent=False):
-    return {"id": row_id, "campaign_name": campaign, "phone_number": phone, "schedule_time": moment,
-            "is_request_sent": sent, "params": {"PhoneNumber": phone, "ScheduledTime": moment}}
+    return {
+        "id": row_id,
+        "campaign_name": campaign,
+        "phone_number": phone,
+        "schedule_time": moment,
+        "is_request_sent": sent,
+        "params": {"PhoneNumber": phone, "ScheduledTime": moment},
+    }
 
 
 RECORDS = [
@@ -28,18 +37,21 @@ def options(**values):
     return values.get
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({}, [1, 2, 3, 4]),
-    ({"campaign_name": "c1"}, [1, 2, 4]),
-    ({"pending": True}, [1, 2, 4]),
-    ({"pending": False}, [3]),
-    ({"phone_number": ["+9198000-00002"]}, [2]),
-    ({"phone_number": "9800000001"}, [1, 3, 4]),
-    ({"scheduled_after": "2026-12-01 10:00"}, [2, 3]),
-    ({"scheduled_before": "2026-12-01 10:00:00"}, [1]),
-    ({"scheduled_after": "2026-12-01", "scheduled_before": "2026-12-02"}, [1, 2]),
-    ({"row_id": "2-4", "campaign_name": "c1"}, [2, 4]),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({}, [1, 2, 3, 4]),
+        ({"campaign_name": "c1"}, [1, 2, 4]),
+        ({"pending": True}, [1, 2, 4]),
+        ({"pending": False}, [3]),
+        ({"phone_number": ["+9198000-00002"]}, [2]),
+        ({"phone_number": "9800000001"}, [1, 3, 4]),
+        ({"scheduled_after": "2026-12-01 10:00"}, [2, 3]),
+        ({"scheduled_before": "2026-12-01 10:00:00"}, [1]),
+        ({"scheduled_after": "2026-12-01", "scheduled_before": "2026-12-02"}, [1, 2]),
+        ({"row_id": "2-4", "campaign_name": "c1"}, [2, 4]),
+    ],
+)
 def test_every_selector_given_must_match(values, expected):
     assert [r["id"] for r in select_records(RECORDS, selection_from_options(options(**values)))] == expected
 
@@ -49,14 +61,17 @@ def test_has_selectors_ignores_row_id_alone():
     assert selection_from_options(options(pending=False)).has_selectors
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({"scheduled_after": "soon"}, "scheduled_after 'soon' is not a date and time"),
-    ({"scheduled_before": "2026-12-01T00:00:00+00:00"}, "carries a time zone"),
-    ({"scheduled_after": "2026-12-02", "scheduled_before": "2026-12-01"}, "must be earlier than"),
-    ({"phone_number": ["1", "x"]}, r"phone_number\[1\] 'x' is not a phone number"),
-    ({"phone_number": []}, "phone_number is an empty list"),
-    ({"campaign_name": " "}, "campaign_name must be a non-empty string"),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"scheduled_after": "soon"}, "scheduled_after 'soon' is not a date and time"),
+        ({"scheduled_before": "2026-12-01T00:00:00+00:00"}, "carries a time zone"),
+        ({"scheduled_after": "2026-12-02", "scheduled_before": "2026-12-01"}, "must be earlier than"),
+        ({"phone_number": ["1", "x"]}, r"phone_number\[1\] 'x' is not a phone number"),
+        ({"phone_number": []}, "phone_number is an empty list"),
+        ({"campaign_name": " "}, "campaign_name must be a non-empty string"),
+    ],
+)
 def test_bad_selectors_are_refused(values, expected):
     with pytest.raises(ConfigurationError, match=expected):
         selection_from_options(options(**values))

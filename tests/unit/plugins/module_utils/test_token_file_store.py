@@ -227,16 +227,19 @@ def test_token_lifetime_is_exp_minus_iat():
     assert token_lifetime(make_jwt(T0 + 123, iat=int(T0))) == 123
 
 
-@pytest.mark.parametrize("token", [
-    "",
-    "not-a-jwt",
-    "a.%%%.c",
-    "a." + _b64url(["exp"]) + ".c",
-    "a." + _b64url({"sub": USER}) + ".c",
-    "a." + _b64url({"exp": "soon"}) + ".c",
-    "a." + _b64url({"exp": True}) + ".c",
-    "a." + base64.urlsafe_b64encode(b"\xff\xfe").decode() + ".c",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "not-a-jwt",
+        "a.%%%.c",
+        "a." + _b64url(["exp"]) + ".c",
+        "a." + _b64url({"sub": USER}) + ".c",
+        "a." + _b64url({"exp": "soon"}) + ".c",
+        "a." + _b64url({"exp": True}) + ".c",
+        "a." + base64.urlsafe_b64encode(b"\xff\xfe").decode() + ".c",
+    ],
+)
 def test_token_lifetime_falls_back_when_unreadable(token):
     assert token_lifetime(token) == TOKEN_LIFETIME_FALLBACK
 
@@ -364,15 +367,21 @@ def _valid_cache_text(token, expires_at, digest="0" * 32):
     return json.dumps({"version": 1, "accounts": {BASE_URL + "|" + USER: entry}})
 
 
-@pytest.mark.parametrize("content, reason", [
-    ("{not json", "not valid JSON"),
-    ("", "not valid JSON"),
-    ("[]", "expected format"),
-    ('{"version": 2, "accounts": {}}', "expected format"),
-    ('{"version": true, "accounts": {}}', "expected format"),
-    ('{"version": 1, "accounts": []}', "expected format"),
-    ('{"version": 1, "accounts": {"x|y": {"token": "FAKE", "expires_at": "later", "key_digest": "", "generated": []}}}', "expected format"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("{not json", "not valid JSON"),
+        ("", "not valid JSON"),
+        ("[]", "expected format"),
+        ('{"version": 2, "accounts": {}}', "expected format"),
+        ('{"version": true, "accounts": {}}', "expected format"),
+        ('{"version": 1, "accounts": []}', "expected format"),
+        (
+            '{"version": 1, "accounts": {"x|y": {"token": "FAKE", "expires_at": "later", "key_digest": "", "generated": []}}}',
+            "expected format",
+        ),
+    ],
+)
 def test_corrupt_file_is_rebuilt_with_a_warning(cache, generate, warnings_seen, content, reason):
     write_raw(cache.backend.path, content)
     token = cache.get_token(BASE_URL, USER, API_KEY, generate)
@@ -380,7 +389,10 @@ def test_corrupt_file_is_rebuilt_with_a_warning(cache, generate, warnings_seen, 
     assert len(warnings_seen) == 1
     assert cache.backend.path in warnings_seen[0] and reason in warnings_seen[0]
     assert only_account(cache.backend.path) == {
-        "token": token, "expires_at": T0 + 3600, "key_digest": only_account(cache.backend.path)["key_digest"], "generated": [T0],
+        "token": token,
+        "expires_at": T0 + 3600,
+        "key_digest": only_account(cache.backend.path)["key_digest"],
+        "generated": [T0],
     }
     cache.get_token(BASE_URL, USER, API_KEY, generate)
     assert len(warnings_seen) == 1 and generate.calls == 1
@@ -504,7 +516,9 @@ def test_concurrent_processes_generate_one_token(tmp_path):
     cache_path = str(tmp_path / "cache" / "tokens.json")
     count_path = str(tmp_path / "generations.txt")
     start, results = context.Event(), context.Queue()
-    workers = [context.Process(target=_concurrent_worker, args=(cache_path, count_path, start, results)) for dummy in range(8)]
+    workers = [
+        context.Process(target=_concurrent_worker, args=(cache_path, count_path, start, results)) for dummy in range(8)
+    ]
     for worker in workers:
         worker.start()
     start.set()
@@ -604,7 +618,9 @@ def test_lock_wait_ends_with_a_message_naming_the_lock(tmp_path, clock, generate
     path = str(tmp_path / "cache" / "tokens.json")
     store = file_store(path, clock)
     store.get_token(BASE_URL, USER, API_KEY, generate)
-    (account_lock,) = [name for name in os.listdir(os.path.dirname(path)) if name != "tokens.json.lock" and name.endswith(".lock")]
+    (account_lock,) = [
+        name for name in os.listdir(os.path.dirname(path)) if name != "tokens.json.lock" and name.endswith(".lock")
+    ]
     held = _hold_lock(os.path.join(os.path.dirname(path), account_lock))
     store.backend._lock_wait = 0.3  # pylint: disable=protected-access
     started = time.monotonic()

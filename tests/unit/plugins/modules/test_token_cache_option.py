@@ -32,8 +32,9 @@ def token_args(token_cache):
 def test_a_redis_url_without_the_redis_library_fails_with_missing_required_lib(monkeypatch):
     monkeypatch.setattr(_token_redis, "HAS_REDIS", False)
     with responses.RequestsMock() as mock:
-        outcome = run_module(ozonetel_schedule_data_info, token_args("redis://:%s@127.0.0.1:6379/0" % PASSWORD),
-                             monkeypatch)
+        outcome = run_module(
+            ozonetel_schedule_data_info, token_args("redis://:%s@127.0.0.1:6379/0" % PASSWORD), monkeypatch
+        )
         assert len(mock.calls) == 0
     assert outcome.failed
     assert "Failed to import the required Python library (redis)" in outcome.result["msg"]
@@ -58,8 +59,10 @@ def test_the_redis_password_is_a_no_log_value_of_the_module(monkeypatch):
         return {"changed": False}
 
     from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _module_runner  # pylint: disable=import-outside-toplevel
+
     original = _module_runner.run_module
     monkeypatch.setattr(ozonetel_schedule_data_info, "run_module", lambda module, action: original(module, keep_module))
-    run_module(ozonetel_schedule_data_info, token_args("rediss://user:%s@cache.example.test:6380/2" % PASSWORD),
-               monkeypatch)
+    run_module(
+        ozonetel_schedule_data_info, token_args("rediss://user:%s@cache.example.test:6380/2" % PASSWORD), monkeypatch
+    )
     assert PASSWORD in captured["no_log_values"]

@@ -1,0 +1,205 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
+"""A cheap look at a raw Scheduled Data Status record, for choosing records before normalising them.
+
+A status read returns every record of the account; normalising one (``_records.normalize_records``:
+a full ``parse_qsl`` of ScheduleParams, masking, JSON-decoding the Response) costs tens of
+microseconds, so a large account is chosen from through ``RecordView`` and only the chosen
+records are normalised. The view reads what a filter or selector asks for, and nothing else:
+
+================  =============================================  ==============================
+view attribute    read from the raw record                       same value as the normalised
+================  =============================================  ==============================
+``row_id``        ``Id`` (int, or None when not an integer)      ``id`` (None: record skipped)
+``is_request_sent`` ``IsRequestSent`` ("1", "true", "yes")       ``is_request_sent``
+``schedule_time`` ``ScheduleTime`` (as sent)                     ``schedule_time``
+``campaign_name`` ``campaign_name`` in ScheduleParams            ``campaign_name``
+``phone_number``  ``PhoneNumber`` in ScheduleParams              ``phone_number``
+``scheduled_time`` ``ScheduledTime`` in ScheduleParams           ``params["ScheduledTime"]``
+``param(name)``   any one ScheduleParams field                   ``params[name]``
+================  =============================================  ==============================
+
+A ScheduleParams field is found with a few substring searches of the query string (``str.find``,
+at C speed) and only that value is url-decoded, instead of decoding all ten fields. The answer is
+exactly what ``dict(parse_qsl(text, keep_blank_values=True)).get(name)`` gives (the last
+occurrence wins): when the field also appears without ``=``, when a later field name may be an
+encoded form of the same name (it holds ``%``), or when the name holds a space (``+`` decodes to
+one), the view falls back to that full ``parse_qsl``, so no encoding trick can make the two
+disagree (a property test checks this on random query strings). Values are returned as the vendor
+sent them: the account api key is masked only in normalised records, which are the only ones a
+user sees. ``field_reader(name)`` gives the same value straight from a raw record, for loops over
+every record of an account.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, Optional
+from urllib.parse import parse_qsl, unquote
+
+TRUE_WORDS = frozenset(("1", "true", "yes"))
+# Longer digit strings are no row id (the vendor's ids are Java longs), and int() refuses 4,300+ digits.
+MAX_ID_DIGITS = 19
+
+
+def text_of(value: Any) -> str:
+    """A vendor value as text, as normalisation reads it (None is "", booleans are "0"/"1")."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(int(value))
+    return str(value)
+
+
+def row_id_of(value: Any) -> Optional[int]:
+    """The integer row id of an ``Id`` value; None when it is not a plain integer of at most 19 digits."""
+    if value.__class__ is str and value.isdigit() and value.isascii() and len(value) <= MAX_ID_DIGITS:
+        return int(value)  # the usual case, first
+    text = text_of(value).strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+
+
+def is_request_sent(raw: dict) -> bool:
+    """Whether the record was sent to the dialer (``IsRequestSent`` "1", "true" or "yes")."""
+    value = raw.get("IsRequestSent")
+    if value == "0" or value == "1":
+        return value == "1"  # the usual case, first
+    return text_of(value).strip().lower() in TRUE_WORDS
+
+
+def schedule_param(query: str, name: str) -> Optional[str]:
+    """``dict(parse_qsl(query, keep_blank_values=True)).get(name)``, without decoding the other fields."""
+    field = _FIELDS.get(name)
+    if field is None:
+        field = _FIELDS[name] = _Field(name)
+    return field.read(query)
+
+
+def field_reader(name: str) -> Callable[[dict], Optional[str]]:
+    """A function giving one ScheduleParams field of a raw record: ``RecordView(raw).param(name)``, in one call."""
+    read = _Field(name).read
+
+    def read_field(raw: dict) -> Optional[str]:
+        query = raw.get("ScheduleParams")
+        return read(query if query.__class__ is str else text_of(query))
+
+    return read_field
+
+
+class _Field:
+    """Finds one ScheduleParams field by name; the search strings are built once per name."""
+
+    __slots__ = ("name", "simple", "assigned", "first", "bare", "bare_last", "first_letter")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.simple = bool(name) and " " not in name and "%" not in name  # "+" in a query decodes to a space
+        self.assigned, self.first = "&" + name + "=", name + "="
+        self.bare, self.bare_last = "&" + name + "&", "&" + name
+        self.first_letter = "&" + name[:1]
+
+    def read(self, query: str) -> Optional[str]:
+        found = query.rfind(self.assigned)  # the last plain "name=" wins, unless something below says otherwise
+        if found != -1:
+            start = found + len(self.assigned)
+        elif query.startswith(self.first):
+            found, start = 0, len(self.first)
+        else:
+            # No plain "name=": the field may still be there bare or under an encoded name.
+            maybe = not self.simple or self.name in query or _has_percent_in_a_name(query, 0)
+            return self._parsed(query) if maybe else None
+        if (
+            not self.simple
+            or query.find(self.bare, found) != -1
+            or query.endswith(self.bare_last)
+            or self._may_be_overridden(query, found + 1)
+        ):
+            # The field again without "=" (blank to parse_qsl), or a later encoded name that may decode to it.
+            return self._parsed(query)
+        end = query.find("&", start)
+        value = query[start:] if end == -1 else query[start:end]
+        if "%" in value or "+" in value:
+            return unquote(value.replace("+", " "))
+        return value
+
+    def _may_be_overridden(self, query: str, after: int) -> bool:
+        """Whether a field after ``after`` has an encoded name that may decode to ``name``.
+
+        Such a name starts with the name's first letter or with an escape ("%"): when no later field
+        starts with either, two searches settle it; else the names are checked for "%".
+        """
+        if query.find("&%", after) == -1 and query.find(self.first_letter, after) == -1:
+            return False
+        return _has_percent_in_a_name(query, after)
+
+    def _parsed(self, query: str) -> Optional[str]:
+        return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
+
+
+_FIELDS: Dict[str, _Field] = {}
+
+
+def _has_percent_in_a_name(query: str, start: int) -> bool:
+    """Whether a field name from ``start`` on holds "%" (it may decode to the name looked for)."""
+    if start == 0:
+        first_name_end = min(len(query) if mark == -1 else mark for mark in (query.find("="), query.find("&")))
+        if "%" in query[:first_name_end]:
+            return True
+    return _PERCENT_IN_NAME(query, start) is not None
+
+
+# A "%" in a field name (before the field's first "="): the name may decode to the one looked for.
+_PERCENT_IN_NAME = re.compile(r"&[^&=%]*%").search
+
+
+class RecordView:
+    """Read-only, lazy access to the identity fields of one raw status record (see the module docstring)."""
+
+    __slots__ = ("raw", "_query")
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self._query: Optional[str] = None
+
+    @property
+    def row_id(self) -> Optional[int]:
+        return row_id_of(self.raw.get("Id"))
+
+    @property
+    def is_request_sent(self) -> bool:
+        return is_request_sent(self.raw)
+
+    @property
+    def schedule_time(self) -> Any:
+        return self.raw.get("ScheduleTime")
+
+    def param(self, name: str) -> Optional[str]:
+        return schedule_param(self._params(), name)
+
+    def _params(self) -> str:
+        query = self._query
+        if query is None:
+            query = self.raw.get("ScheduleParams")
+            query = self._query = query if query.__class__ is str else text_of(query)
+        return query
+
+    @property
+    def campaign_name(self) -> Optional[str]:
+        return _CAMPAIGN_NAME.read(self._params())
+
+    @property
+    def phone_number(self) -> Optional[str]:
+        return _PHONE_NUMBER.read(self._params())
+
+    @property
+    def scheduled_time(self) -> Optional[str]:
+        return _SCHEDULED_TIME.read(self._params())
+
+
+_CAMPAIGN_NAME, _PHONE_NUMBER, _SCHEDULED_TIME = (
+    _Field(name) for name in ("campaign_name", "PhoneNumber", "ScheduledTime")
+)

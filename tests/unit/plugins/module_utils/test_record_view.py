@@ -1,0 +1,176 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Choosing records through RecordView gives what normalising every record and filtering gave."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, schedule_param
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
+    existing_ids_in,
+    existing_row_ids,
+    filter_records,
+    matching_records,
+    normalize_records,
+    scheduled_data_info,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
+
+FIELD_NAMES = [
+    "campaign_name",
+    "PhoneNumber",
+    "ScheduledTime",
+    "api_key",
+    "campaign name",
+    "campaign%5Fname",
+    "c+n",
+    "",
+    "campaign_names",
+    "xcampaign_name",
+    "campaign_name%",
+]
+QUERY_PIECES = st.lists(
+    st.tuples(
+        st.sampled_from(FIELD_NAMES + ["x"]),
+        st.sampled_from(["=", "", "=="]),
+        st.text(alphabet="ab +%&=2B5F\u00e9", max_size=6),
+    ),
+    max_size=6,
+)
+
+
+def full_parse(query, name):
+    return dict(parse_qsl(query, keep_blank_values=True)).get(name)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(pieces=QUERY_PIECES, name=st.sampled_from(FIELD_NAMES[:4]))
+def test_one_field_is_read_as_the_full_parse_reads_it(pieces, name):
+    query = "&".join(key + sep + value for key, sep, value in pieces)
+    assert schedule_param(query, name) == full_parse(query, name)
+
+
+@pytest.mark.parametrize(
+    "query, name, expected",
+    [
+        ("campaign_name=a&campaign_name=b", "campaign_name", "b"),  # the last one wins
+        ("campaign_name=a&campaign_name", "campaign_name", ""),  # a field without "=" is blank
+        ("campaign_names=a", "campaign_name", None),
+        ("x=1&campaign%5Fname=enc&campaign_name=plain", "campaign_name", "plain"),
+        ("campaign_name=plain&campaign%5Fname=enc", "campaign_name", "enc"),  # an encoded name decodes to it
+        ("PhoneNumber=%2B9198&ScheduledTime=2026-12-01+09%3A00%3A00", "ScheduledTime", "2026-12-01 09:00:00"),
+        ("PhoneNumber=%2B9198", "PhoneNumber", "+9198"),
+        ("Name=a=b&PhoneNumber=1", "Name", "a=b"),
+    ],
+)
+def test_awkward_query_strings(query, name, expected):
+    assert schedule_param(query, name) == expected == full_parse(query, name)
+
+
+def vendor_record(row_id, campaign="spring", sent="0", key="FAKE-KEY-1", phone="9876543210"):
+    params = urlencode(
+        [
+            ("api_key", key),
+            ("campaign_name", campaign),
+            ("action", "START"),
+            ("PhoneNumber", phone),
+            ("ScheduledTime", "2026-12-01 09:30:00"),
+        ]
+    )
+    return {
+        "Id": str(row_id),
+        "api_key": key,
+        "ScheduleParams": params,
+        "ScheduleTime": "2026-12-01 09:30:00",
+        "IsRequestSent": sent,
+        "Response": '{"echo": "%s"}' % key,
+        "CreatedDate": "c",
+        "RequestTime": "",
+    }
+
+
+def test_the_view_reads_the_identity_fields_as_normalisation_does():
+    raw = vendor_record(12, campaign="spring offer & more", sent="yes", phone="+91 98-76")
+    view, record = RecordView(raw), normalize_records([raw], lambda message: None)[0]
+    assert (view.row_id, view.campaign_name, view.phone_number, view.is_request_sent, view.schedule_time) == (
+        record["id"],
+        record["campaign_name"],
+        record["phone_number"],
+        record["is_request_sent"],
+        record["schedule_time"],
+    )
+    assert view.scheduled_time == record["params"]["ScheduledTime"]
+
+
+ACCOUNT = st.lists(
+    st.builds(
+        vendor_record,
+        st.one_of(st.integers(1, 60), st.sampled_from(["x1", "", " 7", "3.0", None])),
+        st.sampled_from(["spring", "autumn", "spring offer", ""]),
+        st.sampled_from(["0", "1", "true", "", None]),
+    ),
+    max_size=25,
+)
+ROWS = st.none() | st.lists(st.integers(1, 60), max_size=20).map(RowSet.from_ids)
+
+
+class StatusClient:
+    secrets = ()
+
+    def __init__(self, raw_records):
+        self.raw_records = raw_records
+
+    def get_scheduled_data(self, collect=list):
+        return collect(iter(self.raw_records))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw_records=ACCOUNT,
+    rows=ROWS,
+    campaign=st.sampled_from([None, "spring", "spring offer", ""]),
+    pending=st.sampled_from([None, True, False]),
+)
+def test_the_info_result_and_warnings_equal_normalise_then_filter(raw_records, rows, campaign, pending):
+    expected_warnings, warnings = [], []
+    selection = Selection(rows=rows, campaign_name=campaign, pending=pending)
+    expected = filter_records(normalize_records(raw_records, expected_warnings.append), selection)
+    result = scheduled_data_info(StatusClient(raw_records), selection, warnings.append)
+    assert result["scheduled_data"] == expected
+    assert result["row_ids"] == RowSet.from_ids(record["id"] for record in expected).compact()
+    assert warnings == expected_warnings
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw_records=ACCOUNT, rows=st.lists(st.integers(1, 60), max_size=20).map(RowSet.from_ids))
+def test_the_ids_in_the_requested_set_equal_the_normalised_ids(raw_records, rows):
+    expected_warnings, warnings = [], []
+    expected = existing_row_ids(raw_records, expected_warnings.append).intersection(rows)
+    selection = existing_ids_in(rows)(iter(raw_records))
+    selection.warn_skipped(warnings.append)
+    assert selection.kept == expected
+    assert warnings == expected_warnings
+
+
+def test_only_the_matching_records_are_kept_raw():
+    raw_records = [vendor_record(n, campaign="spring" if n % 3 else "autumn") for n in range(1, 10)]
+    selection = matching_records(lambda row_id, view: view.campaign_name == "autumn")(iter(raw_records))
+    assert [raw["Id"] for raw in selection.kept] == ["3", "6", "9"]
+    assert selection.kept[0] is raw_records[2]
+
+
+def test_info_results_never_carry_the_api_key():
+    result = scheduled_data_info(
+        StatusClient([vendor_record(1), vendor_record(2)]), Selection(campaign_name="spring"), lambda message: None
+    )
+    assert len(result["scheduled_data"]) == 2
+    assert "FAKE-KEY-1" not in repr(result)
