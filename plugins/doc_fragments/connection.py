@@ -103,7 +103,7 @@ options:
         or the in-body answer C(Max limit exceeded). C(Retry-After) is honoured when it is a number of seconds
         or an HTTP date, capped at 60 seconds; otherwise (also for a negative or invalid value) the wait doubles
         from 1 second, capped at 30 seconds.
-      - Token generation is never retried. A Schedule Campaign Data request (O(state=present)) is retried only
+      - Token generation is never retried. A Schedule Campaign Data request (C(state=present)) is retried only
         when CloudAgent cannot have acted on it (a refused connection, HTTP 429 or 503, or C(Max limit exceeded)),
         never after a lost answer or a gateway's 502/504, since its rows may already exist.
     type: int

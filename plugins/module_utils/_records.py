@@ -65,23 +65,17 @@ def skipped_id_warning(value: Any, client_forms: List[str]) -> str:
 
 def matching_records(matches: Callable[[int, RecordView], bool]) -> Callable[[Iterator[dict]], Kept]:
     """A ``collect`` keeping the raw records for which ``matches(row_id, view)`` holds."""
-
-    def collect(raw_records: Iterator[dict]) -> Kept:
-        kept, skipped = [], []
-        for raw in raw_records:
-            row_id = row_id_of(raw.get("Id"))
-            if row_id is None:
-                skipped.append(raw.get("Id"))
-            elif matches(row_id, RecordView(raw)):
-                kept.append(raw)
-        return Kept(kept, tuple(skipped))
-
-    return collect
+    return _collector(lambda row_id, raw: raw if matches(row_id, RecordView(raw)) else None, list)
 
 
 def existing_ids_in(rows: RowSet) -> Callable[[Iterator[dict]], Kept]:
     """A ``collect`` keeping only the ids (a ``RowSet``) of the records whose id is in ``rows``."""
     wanted = fast_membership(rows)
+    return _collector(lambda row_id, raw: row_id if row_id in wanted else None, RowSet.from_ids)
+
+
+def _collector(pick: Callable[[int, dict], Any], gather: Callable[[list], Any]) -> Callable[[Iterator[dict]], Kept]:
+    """A ``collect`` keeping what ``pick(row_id, raw)`` returns (None: nothing), gathered by ``gather``."""
 
     def collect(raw_records: Iterator[dict]) -> Kept:
         kept, skipped = [], []
@@ -89,9 +83,11 @@ def existing_ids_in(rows: RowSet) -> Callable[[Iterator[dict]], Kept]:
             row_id = row_id_of(raw.get("Id"))
             if row_id is None:
                 skipped.append(raw.get("Id"))
-            elif row_id in wanted:
-                kept.append(row_id)
-        return Kept(RowSet.from_ids(kept), tuple(skipped))
+                continue
+            item = pick(row_id, raw)
+            if item is not None:
+                kept.append(item)
+        return Kept(gather(kept), tuple(skipped))
 
     return collect
 
