@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cloudagent_harness.layout import DEMO_USER, load_emulator_class
 from cloudagent_harness.redis_server import free_port
-from helpers import requests_to
+from helpers import LOOKUP_ONCE, requests_to
 
 OTHER_USER = "other_user"
 OTHER_API_KEY = "FAKE-OTHER-API-KEY-0006"
@@ -110,16 +110,6 @@ READ_TWICE = """
       ozonetel.cloudagent.ozonetel_schedule_data_info: {}
     - name: Read rows again
       ozonetel.cloudagent.ozonetel_schedule_data_info: {}
-"""
-
-LOOKUP_ONCE = """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    # not no_log: ansible-core 2.16-2.18 would hide the lookup's error too; only the length is shown
-    - name: Get a token
-      ansible.builtin.debug:
-        msg: "a token of {{ lookup('ozonetel.cloudagent.ozonetel_token') | length }} characters"
 """
 
 INVALID_TOKEN_BODY = '{"status": "false", "message": "Invalid Token", "data": null}'
