@@ -21,12 +21,9 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 from bench_report import SPEED
-from bench_support import PLAYBOOK_DIR, BenchError
+from bench_support import PLAYBOOK_DIR, BenchError, bench_environment
 from cloudagent_harness.ansible_setup import (
     ansible_bin_dir,
-    collections_root,
-    make_ansible_home,
-    playbook_environment,
     write_inventory,
 )
 from cloudagent_harness.planner_oracle import compact
@@ -63,17 +60,7 @@ class StatusBench:
         workdir.mkdir(parents=True, exist_ok=True)
         bin_dir = ansible_bin_dir()
         self.python = str(bin_dir / "python")
-        home = make_ansible_home(workdir / "home")
-        env = playbook_environment(
-            workdir,
-            home,
-            collections_root(workdir / "collections"),
-            bin_dir,
-            workdir / "token-cache" / "tokens.json",
-            emulator.url,
-        )
-        env["OZONETEL_TEST_RESULT_KEYS"] = ",".join(KEPT_RESULT_KEYS)
-        self.env = env
+        env = self.env = bench_environment(workdir, emulator.url, KEPT_RESULT_KEYS)
         self.measured_python = self._write_measured_python(workdir / "python-measured")
         inventory = write_inventory(workdir / "inventory.json", str(self.measured_python))
         self.playbooks = PlaybookRunner(bin_dir, env, workdir / "runs", inventory, PLAYBOOK_DIR)

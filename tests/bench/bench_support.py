@@ -146,22 +146,28 @@ class PlaybookRun:
         return found
 
 
+def bench_environment(workdir: Path, emulator_url: str, kept_result_keys=KEPT_RESULT_KEYS) -> dict:
+    """The environment of a bench playbook: a private Ansible home, collections root and token cache;
+    the result_recorder callback keeps ``kept_result_keys`` of each task's result."""
+    env = playbook_environment(
+        workdir,
+        make_ansible_home(workdir / "home"),
+        collections_root(workdir / "collections"),
+        ansible_bin_dir(),
+        workdir / "token-cache" / "tokens.json",
+        emulator_url,
+    )
+    env["OZONETEL_TEST_RESULT_KEYS"] = ",".join(kept_result_keys)
+    return env
+
+
 class AnsibleRunner:
     """Runs the bench playbooks against the emulator with a private, reproducible Ansible setup."""
 
     def __init__(self, workdir: Path, emulator):
         self.emulator = emulator
         bin_dir = ansible_bin_dir()
-        home = make_ansible_home(workdir / "home")
-        self.env = playbook_environment(
-            workdir,
-            home,
-            collections_root(workdir / "collections"),
-            bin_dir,
-            workdir / "token-cache" / "tokens.json",
-            emulator.url,
-        )
-        self.env["OZONETEL_TEST_RESULT_KEYS"] = ",".join(KEPT_RESULT_KEYS)
+        self.env = bench_environment(workdir, emulator.url)
         inventory = write_inventory(
             workdir / "inventory.json", str(bin_dir / "python"), range(1, FLEET_SIZE + 1), group="fleet"
         )

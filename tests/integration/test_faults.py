@@ -11,23 +11,17 @@ Each case counts the requests the emulator saw: 1 + the number of faults retried
 from __future__ import annotations
 
 import re
-import socket
 import time
 
 import pytest
 
 from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
 from cloudagent_harness.planner_oracle import spec_ids
+from cloudagent_harness.redis_server import free_port
 from helpers import delete_specs, requests_to
 
 DELETE = "Delete the requested rows"
 WALL_TIME_LIMIT = 40.0
-
-
-def closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_requests(emulator, endpoint, count, seconds=8.0):
@@ -116,7 +110,7 @@ def test_429_retry_after_is_honoured(emulator, run_playbook):
 
 
 def test_connection_refused_fails_clearly_and_quickly(emulator, run_playbook):
-    base_url = "http://127.0.0.1:%d" % closed_port()
+    base_url = "http://127.0.0.1:%d" % free_port()  # a port nobody listens on
 
     result = run_playbook(
         "delete.yml",
