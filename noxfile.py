@@ -38,31 +38,39 @@ REPO_ROOT = Path(__file__).resolve().parent
 TOOLS = REPO_ROOT / "tests" / "tools"
 sys.path.insert(0, str(TOOLS))
 from junit_summary import Counts, report_counts  # noqa: E402  pylint: disable=wrong-import-position
+from python_choice import (  # noqa: E402  pylint: disable=wrong-import-position
+    ALL,
+    Plan,
+    Target,
+    full_matrix_required,
+    installed_pythons,
+    pick_tool_python,
+    plan_edges,
+    plan_target,
+)
 
 REPORT_DIR = REPO_ROOT / "tests" / "output" / "sessions"
-
-
-class Target:
-    """One ansible-core minor: the controller Python its sessions run on and the module Pythons they test."""
-
-    def __init__(self, core: str, controller: str, sanity_python: str, units_pythons: list[str]):
-        self.core = core
-        self.controller = controller
-        self.sanity_python = sanity_python
-        self.units_pythons = units_pythons
 
 
 # Module Pythons claimed: 3.9-3.13 (tests/config.yml). Sanity runs on one of them per core version,
 # so that together they cover every claimed one; units run on all of them with 2.18 (the one core
 # version that supports all of them as module Pythons) and on the controller Python elsewhere.
+# These are the matrix's picks: on a machine without one of them, python_choice.py takes another
+# installed Python the ansible-core version supports, or skips the version and says why (not with
+# CI=true: there the full matrix is required and a missing Python fails).
 MATRIX = [
-    Target("2.16", controller="3.10", sanity_python="3.10", units_pythons=["3.10"]),
-    Target("2.17", controller="3.11", sanity_python="3.11", units_pythons=["3.11"]),
-    Target("2.18", controller="3.12", sanity_python="3.9", units_pythons=["all"]),
-    Target("2.19", controller="3.13", sanity_python="3.13", units_pythons=["3.13"]),
-    Target("2.20", controller="3.12", sanity_python="3.12", units_pythons=["3.12"]),
+    Target("2.16", controller="3.10", sanity_python="3.10", units_pythons=("3.10",)),
+    Target("2.17", controller="3.11", sanity_python="3.11", units_pythons=("3.11",)),
+    Target("2.18", controller="3.12", sanity_python="3.9", units_pythons=(ALL,)),
+    Target("2.19", controller="3.13", sanity_python="3.13", units_pythons=("3.13",)),
+    Target("2.20", controller="3.12", sanity_python="3.12", units_pythons=("3.12",)),
 ]
-OLDEST, NEWEST = MATRIX[0], MATRIX[-1]
+FULL_MATRIX = full_matrix_required(os.environ)
+INSTALLED = installed_pythons()
+PLANS = [plan_target(target, INSTALLED, FULL_MATRIX) for target in MATRIX]
+OLDEST, NEWEST = plan_edges(PLANS, FULL_MATRIX)
+# the tag run_sessions.py reads: the session is not run, the reason is printed
+SKIP_TAG = "skip:"
 
 antsibull_nox.load_antsibull_nox_toml()
 
@@ -120,36 +128,53 @@ def _junit_units_check(session_name: str):
     return check
 
 
+def _add_unavailable(name: str, description: str, core: str, problem: str) -> None:
+    """A session whose Python is missing: skipped with its reason, or (full matrix) a failure naming it."""
+    reason = "ansible-core %s: %s" % (core, problem) if core else problem
+
+    @nox.session(name=name, python=False, default=True, tags=[] if FULL_MATRIX else [SKIP_TAG + reason])
+    def run(session: nox.Session) -> None:
+        if FULL_MATRIX:
+            session.error(reason)
+        session.skip(reason)
+
+    run.__doc__ = description
+
+
 def _add_ansible_test(
-    name: str, target: Target, params: list[str], module_pythons: str, after=_drop_ansible_test_temp
+    name: str, plan: Plan, params: list[str], module_pythons: str, after=_drop_ansible_test_temp
 ) -> None:
+    description = "ansible-test %s with ansible-core %s (controller Python %s)" % (
+        " ".join(params),
+        plan.core,
+        plan.controller,
+    )
+    if plan.problem:
+        _add_unavailable(name, description, plan.core, plan.problem)
+        return
     antsibull_nox.add_ansible_test_session(
         name=name,
-        description="ansible-test %s with ansible-core %s (controller Python %s)"
-        % (" ".join(params), target.core, target.controller),
+        description=description,
         ansible_test_params=[*params, "--venv", "--color", "no"],
         default=True,
-        ansible_core_version=target.core,
+        ansible_core_version=plan.core,
         ansible_core_source="pypi",
         handle_coverage="never",
         callback_before=_install_pip_bootstrap,
         callback_after=after,
     )
-    _with_session(name, target.controller, module_pythons)
+    _with_session(name, plan.controller, module_pythons)
 
 
-for _target in MATRIX:
+for _plan in PLANS:
+    _add_ansible_test("sanity-%s" % _plan.core, _plan, ["sanity", "--python", _plan.sanity_python], _plan.sanity_python)
+    # without --python, ansible-test units runs on every supported Python it finds
     _add_ansible_test(
-        "sanity-%s" % _target.core, _target, ["sanity", "--python", _target.sanity_python], _target.sanity_python
-    )
-    # without --python, ansible-test units runs on every supported Python it finds (3.9-3.13 here)
-    _units_python = [] if _target.units_pythons == ["all"] else ["--python", _target.units_pythons[0]]
-    _add_ansible_test(
-        "units-%s" % _target.core,
-        _target,
-        ["units", *_units_python, "--requirements"],
-        "3.9-3.13" if _target.units_pythons == ["all"] else _target.units_pythons[0],
-        _junit_units_check("units-%s" % _target.core),
+        "units-%s" % _plan.core,
+        _plan,
+        ["units", *(["--python", _plan.units_pythons[0]] if _plan.units_pythons else []), "--requirements"],
+        _plan.units_label,
+        _junit_units_check("units-%s" % _plan.core),
     )
 
 
@@ -192,30 +217,41 @@ def _pytest(session: nox.Session, name: str, *args: str) -> None:
     )
 
 
-def _add_pytest_session(kind: str, target: Target, requirements: str, args: list[str], first: tuple = ()) -> None:
-    name = "%s-%s" % (kind, target.core)
+def _add_pytest_session(kind: str, plan: Plan, requirements: str, args: list[str], first: tuple = ()) -> None:
+    """One pytest suite on one ansible-core: run by make test on the oldest and newest core that can run
+    here (the matrix's ends under the full matrix), on demand (nox -s) on the others."""
+    name = "%s-%s" % (kind, plan.core)
+    description = "%s tests against the emulator with ansible-core %s" % (kind, plan.core)
+    edges = (OLDEST.core, NEWEST.core)
+    if plan.problem:
+        if plan.core in (MATRIX[0].core, MATRIX[-1].core) and plan.core not in edges:
+            instead = "%s-%s" % (kind, OLDEST.core if plan.core == MATRIX[0].core else NEWEST.core)
+            _add_unavailable(name, description, plan.core, "%s (%s runs instead)" % (plan.problem, instead))
+        elif plan.core in edges:
+            _add_unavailable(name, description, plan.core, plan.problem)
+        return
 
-    @nox.session(name=name, python=target.controller, default=True)
+    @nox.session(name=name, python=plan.controller, default=plan.core in edges)
     def run(session: nox.Session) -> None:
-        session.install(_core_pin(target.core), "-r", requirements)
+        session.install(_core_pin(plan.core), "-r", requirements)
         if first:
             session.run(*first)
         _pytest(session, name, *args)
 
-    run.__doc__ = "%s tests against the emulator with ansible-core %s" % (kind, target.core)
+    run.__doc__ = description
 
 
-for _target in (OLDEST, NEWEST):
+for _plan in PLANS:
     _add_pytest_session(
         "integration",
-        _target,
+        _plan,
         "tests/requirements-integration.txt",
         ["tests/integration", "--ignore", "tests/integration/test_docs_snippets.py"],
     )
     # first the marker check and the list of snippets (run, or skipped with the reason), then the runs
     _add_pytest_session(
         "docs-snippets",
-        _target,
+        _plan,
         "tests/requirements-integration.txt",
         ["tests/integration/test_docs_snippets.py"],
         first=("python", "tests/integration/docs_snippets.py"),
@@ -224,6 +260,20 @@ for _target in (OLDEST, NEWEST):
 
 # --- build, import, changelog, execution environment --------------------------------------------
 
+# these need some controller Python (ansible-galaxy, ansible-builder), preferably the matrix's middle one
+TOOL_PYTHON, TOOL_PROBLEM = pick_tool_python("3.11", INSTALLED, FULL_MATRIX)
+
+
+def _tool_session(name: str):
+    def register(func):
+        if TOOL_PROBLEM:
+            _add_unavailable(name, func.__doc__, "", TOOL_PROBLEM)
+            return func
+        return nox.session(name=name, python=TOOL_PYTHON, default=True)(func)
+
+    return register
+
+
 UNWANTED_IN_TARBALL = re.compile(
     r"(^|/)(\.venv[^/]*|venv|\.nox|\.tox|\.git|\.ci|\.cache|\.ansible|__pycache__|\.pytest_cache|\.hypothesis"
     r"|\.mypy_cache|\.ruff_cache|build|dist|output)(/|$)|\.py[co]$|\.tar\.gz$"
@@ -231,7 +281,7 @@ UNWANTED_IN_TARBALL = re.compile(
 )
 
 
-@nox.session(name="build-import", python="3.11", default=True)
+@_tool_session("build-import")
 def build_import(session: nox.Session) -> None:
     """Build the collection, refuse unwanted files in the tarball, import it with galaxy-importer (strict)."""
     session.install("galaxy-importer")
@@ -270,14 +320,14 @@ def build_import(session: nox.Session) -> None:
         session.error("galaxy-importer reported:\n" + "\n".join(problems))
 
 
-@nox.session(name="changelog", python="3.11", default=True)
+@_tool_session("changelog")
 def changelog(session: nox.Session) -> None:
     """antsibull-changelog lint of changelogs/ (fragments included)."""
     session.install("antsibull-changelog")
     session.run("antsibull-changelog", "lint")
 
 
-@nox.session(name="ee", python="3.11", default=True)
+@_tool_session("ee")
 def execution_environment(session: nox.Session) -> None:
     """ansible-builder: introspection lists requests; the documented EE definition renders a build context."""
     session.install("ansible-builder")
@@ -312,6 +362,13 @@ def execution_environment(session: nox.Session) -> None:
             "--output-filename",
             "Containerfile",
         )
+
+
+@nox.session(name="tools", default=True)
+def tools(session: nox.Session) -> None:
+    """pytest of the test machinery's own logic (tests/tools/test_*.py): Python choice, interface snapshot, docsite check."""
+    session.install("pytest")
+    _pytest(session, "tools", "tests/tools")
 
 
 @nox.session(name="no-shared-refs", python=False, default=True)

@@ -10,6 +10,9 @@ controller Python: they share venvs under ~/.ansible); each one's output then go
 only, and the tail of a failed one's log is printed.
 
 Each line reads ``result: <session> ansible-core=<X> python=<Y> passed|FAILED <seconds> s``.
+A session whose Python is not installed here (noxfile.py tags it, see python_choice.py) is not run:
+its line reads ``skipped: <reason>``, e.g. ``skipped: ansible-core 2.20: needs Python 3.12-3.14, none
+found``; claimed module Pythons that no session tested are named too.
 The last line is ``tests: N passed, N failed``: test cases from the JUnit reports the sessions
 write under tests/output/sessions/, plus one failure for every failed session, so a failing lint
 counts as much as a failing test. A run without any test case is a failure too.
@@ -29,10 +32,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from junit_summary import Counts, report_counts  # noqa: E402  pylint: disable=wrong-import-position
+from python_choice import CLAIMED_MODULE_PYTHONS, expand  # noqa: E402  pylint: disable=wrong-import-position
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REPORT_DIR = REPO_ROOT / "tests" / "output" / "sessions"
 META_SESSIONS = {"lint"}
+# noxfile.py tags a session it cannot run here (its Python is missing) with this prefix and the reason
+SKIP_TAG = "skip:"
 CORE_IN_NAME = re.compile(r"-(2\.\d+)(?:-|$)")
 
 
@@ -40,9 +46,11 @@ def nox_command() -> list[str]:
     return [sys.executable, "-m", "nox", "--no-color", "--reuse-venv", "yes"]
 
 
-def listed_sessions() -> list[dict]:
+def listed_sessions(requested: list[str]) -> list[dict]:
+    """The default sessions, or the requested ones (which may include on-demand sessions)."""
+    selection = ["--sessions", *requested] if requested else []
     listing = subprocess.run(
-        [*nox_command(), "--list", "--json"], cwd=REPO_ROOT, check=True, capture_output=True, text=True
+        [*nox_command(), "--list", "--json", *selection], cwd=REPO_ROOT, check=True, capture_output=True, text=True
     ).stdout
     return [entry for entry in json.loads(listing) if entry["session"] not in META_SESSIONS]
 
@@ -52,13 +60,21 @@ def ansible_core_of(name: str) -> str:
     return found.group(1) if found else "-"
 
 
+def skip_reason(entry: dict) -> str:
+    return next((tag[len(SKIP_TAG) :] for tag in entry.get("tags") or [] if tag.startswith(SKIP_TAG)), "")
+
+
+def module_pythons_of(entry: dict) -> list[str]:
+    return [tag.split(":", 1)[1] for tag in entry.get("tags") or [] if tag.startswith("modules:")]
+
+
 def python_of(entry: dict) -> str:
     """The controller Python of a session, and the module Pythons ansible-test ran on when they differ."""
     python = entry.get("python")
     if python is None:  # nox's own interpreter
         python = "%d.%d" % sys.version_info[:2]
     controller = python if isinstance(python, str) else "-"
-    modules = [tag.split(":", 1)[1] for tag in entry.get("tags") or [] if tag.startswith("modules:")]
+    modules = module_pythons_of(entry)
     if modules and modules[0] != controller:
         return "%s modules=%s" % (controller, modules[0])
     return controller
@@ -160,14 +176,29 @@ def junit_counts() -> Counts:
     return total
 
 
+def uncovered_module_pythons(entries: dict, names: list[str]) -> list[str]:
+    """Claimed module Pythons that no session of this run tests (not installed here)."""
+    covered = {version for name in names for label in module_pythons_of(entries[name]) for version in expand(label)}
+    return [version for version in CLAIMED_MODULE_PYTHONS if version not in covered]
+
+
 def main(requested: list[str]) -> int:
-    entries = {entry["session"]: entry for entry in listed_sessions()}
+    try:
+        entries = {entry["session"]: entry for entry in listed_sessions(requested)}
+    except subprocess.CalledProcessError as error:
+        print("nox could not list the session(s) %s:\n%s" % (" ".join(requested), error.stderr or error.stdout))
+        return 2
     # sanity sessions first: they are the longest and run one after the other, the rest beside them
     names = requested or sorted(entries, key=run_order)
     unknown = [name for name in names if name not in entries]
     if unknown:
         print("unknown session(s): %s (nox -l lists them)" % ", ".join(unknown))
         return 2
+    skipped = {name: skip_reason(entries[name]) for name in names if skip_reason(entries[name])}
+    for name, reason in skipped.items():
+        print("skipped: %s: %s" % (name, reason))
+    uncovered = uncovered_module_pythons(entries, names) if any(module_pythons_of(entries[n]) for n in names) else []
+    names = [name for name in names if name not in skipped]
     shutil.rmtree(REPORT_DIR, ignore_errors=True)
     log_dir = REPO_ROOT / "tests" / "output" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -180,13 +211,18 @@ def main(requested: list[str]) -> int:
             "result: %-20s ansible-core=%-5s python=%-20s %-6s %5.0f s"
             % (name, ansible_core_of(name), python_of(entries[name]), "passed" if passed else "FAILED", seconds)
         )
+    for name, reason in skipped.items():
+        print("result: %-20s ansible-core=%-5s skipped: %s" % (name, ansible_core_of(name), reason))
+    if uncovered:
+        print("skipped: module Python %s: not found, no session tested it" % ", ".join(uncovered))
     failed_sessions = sum(1 for result in results if not result[1])
     counts = junit_counts()
     print(
-        "sessions: %d passed, %d failed, %.0f s of sessions, %.0f s wall clock (logs: %s)"
+        "sessions: %d passed, %d failed, %d skipped, %.0f s of sessions, %.0f s wall clock (logs: %s)"
         % (
             len(results) - failed_sessions,
             failed_sessions,
+            len(skipped),
             sum(result[2] for result in results),
             time.monotonic() - started,
             log_dir,
