@@ -31,13 +31,14 @@ export PATH := $(subst $(eval) ,:,$(foreach v,$(PYENV_PYTHONS),$(shell pyenv pre
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo-venv bench-venv test format demo bench clean
+.PHONY: help venv demo-venv bench-venv test format interface-snapshot demo bench clean
 
 help:
 	@echo "make test     run every session: lint, formatters, docs, extra checks, build+import, changelog, EE,"
 	@echo "              ansible-test sanity+units on ansible-core 2.16-2.20, integration, docs snippets"
 	@echo "              (SESSIONS=\"a b\" runs only those; $(VENV)/bin/nox -l lists them)"
 	@echo "make format   re-format the code (ruff format, line length 120, quotes kept)"
+	@echo "make interface-snapshot  record the plugins' options and return keys in tests/interface/snapshot.json"
 	@echo "make demo     run docs/examples/demo.yml against the bundled emulator (check, real, idempotent rerun)"
 	@echo "make bench    run tests/bench/benchmark.py (BENCH=classic or BENCH=status: one part only)"
 	@echo "make clean    remove nox venvs, test outputs and the demo venv"
@@ -74,6 +75,10 @@ test: venv
 
 format: venv
 	@$(VENV)/bin/nox -s formatters
+
+# on purpose only: the interface session compares the plugins with this snapshot (docs/maintainers/toolchain.md)
+interface-snapshot: venv
+	@$(VENV)/bin/nox -s interface -- update
 
 demo: demo-venv
 	@VENV=$(abspath $(DEMO_VENV)) tests/tools/demo.sh

@@ -364,6 +364,14 @@ def execution_environment(session: nox.Session) -> None:
         )
 
 
+@_tool_session("interface")
+def interface(session: nox.Session) -> None:
+    """Plugin options and return keys against tests/interface/snapshot.json (`-- update` rewrites it)."""
+    session.install("ansible-core")
+    action = "update" if session.posargs == ["update"] else "check"
+    session.run("python", str(TOOLS / "interface_snapshot.py"), action, env={"ANSIBLE_NOCOLOR": "1"})
+
+
 @nox.session(name="tools", default=True)
 def tools(session: nox.Session) -> None:
     """pytest of the test machinery's own logic (tests/tools/test_*.py): Python choice, interface snapshot, docsite check."""
