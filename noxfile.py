@@ -275,7 +275,7 @@ def _tool_session(name: str):
 
 
 UNWANTED_IN_TARBALL = re.compile(
-    r"(^|/)(\.venv[^/]*|venv|\.nox|\.tox|\.git|\.ci|\.cache|\.ansible|__pycache__|\.pytest_cache|\.hypothesis"
+    r"(^|/)(\.venv[^/]*|venv|\.nox|\.tox|\.git|\.github|\.ci|\.cache|\.ansible|__pycache__|\.pytest_cache|\.hypothesis"
     r"|\.mypy_cache|\.ruff_cache|build|dist|output)(/|$)|\.py[co]$|\.tar\.gz$"
     r"|(^|/)(Makefile|noxfile\.py|antsibull-nox\.toml|ruff\.toml|\.yamllint|\.ansible-lint|\.gitignore)$"
 )
@@ -370,6 +370,16 @@ def interface(session: nox.Session) -> None:
     session.install("ansible-core")
     action = "update" if session.posargs == ["update"] else "check"
     session.run("python", str(TOOLS / "interface_snapshot.py"), action, env={"ANSIBLE_NOCOLOR": "1"})
+
+
+@nox.session(name="workflows", default=True)
+def workflows(session: nox.Session) -> None:
+    """GitHub Actions workflows: the workflow schema, zizmor's audits (offline), and every session in a job."""
+    session.install("check-jsonschema", "zizmor")
+    files = sorted(str(path) for path in (REPO_ROOT / ".github" / "workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files)
+    session.run("zizmor", "--offline", "--no-progress", str(REPO_ROOT / ".github" / "workflows"))
+    session.run(sys.executable, str(TOOLS / "check_workflow_sessions.py"), *files, external=True)
 
 
 @nox.session(name="tools", default=True)
