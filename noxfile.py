@@ -372,6 +372,38 @@ def interface(session: nox.Session) -> None:
     session.run("python", str(TOOLS / "interface_snapshot.py"), action, env={"ANSIBLE_NOCOLOR": "1"})
 
 
+@_tool_session("docsite")
+def docsite(session: nox.Session) -> None:
+    """antsibull-docs docsite built offline with warnings as errors, then every page checked in headless Chromium."""
+    browser = session.run("bash", str(TOOLS / "install_chromium.sh"), silent=True, external=True).strip()
+    session.install("antsibull-docs", "ansible-core", "ansible-pygments", "sphinx", "sphinx-ansible-theme")
+    work = Path(session.create_tmp()).resolve() / "docsite"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "collections" / "ansible_collections" / "ozonetel").mkdir(parents=True)
+    (work / "collections" / "ansible_collections" / "ozonetel" / "cloudagent").symlink_to(REPO_ROOT)
+    site = work / "site"
+    site.mkdir(mode=0o700)  # antsibull-docs wants its destination writable by its owner only
+    env = {"ANSIBLE_COLLECTIONS_PATH": str(work / "collections"), "ANSIBLE_LOCAL_TEMP": str(work / "ansible-tmp")}
+    session.run(
+        "antsibull-docs", "sphinx-init", "--use-current", "--fail-on-error", "--dest-dir", str(site),
+        "ozonetel.cloudagent", env=env, silent=True,
+    )  # fmt: skip
+    # offline: a local inventory instead of the ones sphinx-init names (fetched over the network)
+    inventory = work / "ansible_devel.inv"
+    session.run("python", str(TOOLS / "docsite.py"), "inventory", str(inventory))
+    with open(site / "conf.py", "a", encoding="utf-8") as conf:
+        conf.write(
+            "\n# offline build: Ansible's labels from a local inventory, nothing fetched\n"
+            "intersphinx_mapping = {'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', %r)}\n"
+            % str(inventory)
+        )
+    session.run("bash", str(site / "build.sh"), env=env, external=True)
+    session.run(
+        "python", str(TOOLS / "docsite.py"), "check", str(site / "build" / "html"), "--browser", browser,
+        "--screenshots", str(REPO_ROOT / "tests" / "output" / "docsite"),
+    )  # fmt: skip
+
+
 @nox.session(name="workflows", default=True)
 def workflows(session: nox.Session) -> None:
     """GitHub Actions workflows: the workflow schema, zizmor's audits (offline), and every session in a job."""

@@ -129,7 +129,9 @@ def compare(old: dict, new: dict) -> tuple:
             continue
         _compare_options(plugin, before["options"], after["options"], breaking, added)
         _compare_returns(plugin, before["return"], after["return"], breaking, added)
-    added.extend("%s %s was added" % (new[plugin]["plugin_type"], plugin) for plugin in sorted(new) if plugin not in old)
+    added.extend(
+        "%s %s was added" % (new[plugin]["plugin_type"], plugin) for plugin in sorted(new) if plugin not in old
+    )
     return breaking, added
 
 
