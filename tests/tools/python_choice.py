@@ -119,6 +119,12 @@ def _plan_full(target: Target, installed) -> Plan:
     return plan
 
 
+def _unavailable(target: Target, problem: str) -> Plan:
+    """The matrix's picks (for the session's description) with the reason they cannot run here."""
+    units, label = _expected_units(target)
+    return Plan(target.core, target.controller, target.sanity_python, units, label, problem=problem)
+
+
 def plan_target(target: Target, installed, full_matrix: bool) -> Plan:
     """Controller and module Pythons for one ansible-core minor from the installed versions."""
     if full_matrix:
@@ -126,11 +132,11 @@ def plan_target(target: Target, installed, full_matrix: bool) -> Plan:
     controllers = CONTROLLER_PYTHONS[target.core]
     controller = pick(target.controller, controllers, installed)
     if controller is None:
-        return Plan(target.core, target.controller, problem="needs Python %s, none found" % span(controllers))
+        return _unavailable(target, "needs Python %s, none found" % span(controllers))
     modules = _module_choices(target.core)
     sanity = pick(target.sanity_python, modules, installed)
     if sanity is None:
-        return Plan(target.core, controller, problem="needs a module Python %s, none found" % span(modules))
+        return _unavailable(target, "needs a module Python %s, none found" % span(modules))
     if target.units_pythons == (ALL,):
         found = [version for version in modules if version in installed]
         units, label = [], span(found)
