@@ -97,7 +97,16 @@ def run_session(name: str, log_dir: Path, stream: bool) -> tuple[bool, float]:
 
 
 # Rough order of cost, longest first, so that the two workers finish close together.
-LONGEST_FIRST = ("sanity-", "units-2.18", "integration-", "units-", "docs-snippets-", "ansible-lint", "build-import")
+LONGEST_FIRST = (
+    "sanity-",
+    "units-2.18",
+    "integration-",
+    "units-",
+    "docs-snippets-",
+    "ansible-lint",
+    "build-import",
+    "docsite",
+)
 
 
 def run_order(name: str) -> int:
