@@ -9,10 +9,16 @@ extra-checks, ansible-lint). This file adds what needs this project's own rules:
 * ``sanity-<core>`` / ``units-<core>[-<python>]``: ansible-test in venv mode with ansible-core from
   PyPI (no container engine, no git host here), one session per ansible-core minor of MATRIX;
 * ``integration-<core>`` / ``docs-snippets-<core>``: the pytest playbook suite and the documentation
-  snippets against the bundled emulator, on the oldest and the newest ansible-core;
+  snippets against the bundled emulator, on the oldest and the newest ansible-core that can run
+  (the others on demand);
 * ``build-import``: build the tarball, refuse unwanted files in it, and run galaxy-importer, where any
   WARNING or ERROR line of its log is a failure (it exits 0 on lint violations);
 * ``changelog`` and ``ee``: antsibull-changelog lint, ansible-builder introspect and create.
+* ``interface``, ``docsite``, ``workflows``, ``tools``: the public-interface snapshot, the docsite in
+  headless Chromium, the GitHub workflows (schema, zizmor), the test machinery's own tests.
+
+Each session's Python comes from python_choice.py: the matrix's pick when installed, else another the
+ansible-core version supports, else the session is skipped with its reason (under CI=true: fails).
 
 See docs/maintainers/toolchain.md for the offline traps these sessions work around.
 """
