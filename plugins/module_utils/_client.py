@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import http.client
 import re
 import time
 import traceback
@@ -55,8 +56,10 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport imp
     MAX_STATUS_ANSWER_BYTES,
     Deadline,
     NoNetrc,
+    Urllib3Error,
     body_text,
     capped_body,
+    cut_answer,
     exchange,
     read_body,
     refuse_redirect,
@@ -364,6 +367,10 @@ class CloudAgentClient:
             return lost
         except requests.exceptions.RequestException as exc:
             raise TransportError(self._redact("%s: %s" % (what, _first_line(exc)))) from None
+        except (Urllib3Error, http.client.HTTPException) as exc:  # raised past requests: the answer is lost
+            lost = cut_answer(exc, what)
+            lost.args = (self._redact(str(lost)),)
+            return lost
         except CloudAgentError as exc:
             exc.args = (self._redact(str(exc)),)
             raise

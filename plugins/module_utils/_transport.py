@@ -17,6 +17,7 @@ followed (the api key would go along), and ``~/.netrc`` never replaces our authe
 
 from __future__ import annotations
 
+import http.client
 import re
 import ssl
 import threading
@@ -28,8 +29,10 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
 
 try:
     from requests.auth import AuthBase
+    from urllib3.exceptions import HTTPError as Urllib3Error
 except ImportError:  # the client reports the missing library
     AuthBase = object
+    Urllib3Error = OSError
 
 CHUNK_SIZE = 64 * 1024
 MIB = 1024 * 1024
@@ -111,10 +114,36 @@ def iter_body(response, deadline: Deadline, what: str = "the request", chunk_siz
     while True:
         if deadline.passed():
             raise deadline.exceeded(what)
-        chunk = read(chunk_size, decode_content=True)
+        try:
+            chunk = read(chunk_size, decode_content=True)
+        except (Urllib3Error, http.client.HTTPException, OSError, ValueError) as error:
+            raise cut_answer(error, what) from None
         if not chunk:
             return
         yield chunk
+
+
+def cut_answer(error: BaseException, what: str) -> TransportError:
+    """A ``TransportError`` (``may_have_landed``) for an answer that broke off before its end.
+
+    urllib3 raises its own exceptions there (``ProtocolError`` for a short body or a broken chunk,
+    ``DecodeError`` for broken gzip, a reset inside ``ProtocolError``): the request was sent and
+    may have been acted on, exactly as when the connection drops before the answer.
+    """
+    lost = TransportError("%s: the answer broke off before its end (%s)" % (what, _cut_reason(error)))
+    lost.may_have_landed = True
+    return lost
+
+
+def _cut_reason(error: BaseException) -> str:
+    """The error's own words, e.g. "Connection broken: IncompleteRead(20 bytes read, 80 more expected)"."""
+    args = [arg for arg in getattr(error, "args", ()) if str(arg).strip()]
+    if not args:
+        return type(error).__name__
+    first = str(args[0]).strip()
+    # urllib3 names the inner error in its message, except for broken gzip: then add the decoder's own words
+    inner = [str(arg).strip() for arg in args[1:] if type(arg).__name__ not in first]
+    return " ".join([first] + inner[:1]).splitlines()[0][:300]
 
 
 def read_body(response, deadline: Deadline, what: str, limit: int = MAX_ANSWER_BYTES) -> bytes:
