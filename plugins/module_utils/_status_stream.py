@@ -21,8 +21,8 @@ sliding text buffer. A value cut by a chunk boundary fails to decode near the bu
 as an unterminated string); then more chunks are read and the value is decoded again. A
 number at the buffer's end is decoded again once the next character is known.
 
-Results are those of ``read_answer`` on the whole body: a body not starting with ``{`` (an
-HTML page, an empty body, a bare list) and every non-2xx answer are read whole and handed to
+Results are those of ``read_answer`` on the whole body: a body not starting with ``{`` after
+any JSON whitespace (an HTML page, an empty body, a bare list) and every non-2xx answer are read whole and handed to
 ``read_answer``; a body starting with ``{`` that turns out not to be JSON (or nested too deep
 to decode) raises the same ``ApiError`` "not JSON" message, built from the body's first
 characters, masked by ``redact`` first. Records are not masked here: they are masked when they
@@ -96,7 +96,7 @@ def read_status_answer(
     of it is quoted in an error.
     """
     body = _Body(chunks, _charset(headers))
-    if not 200 <= http_status < 300 or body.first_char() != "{":
+    if not 200 <= http_status < 300 or body.next_char() != "{":
         return _as_status_answer(read_answer(http_status, headers, body.rest_as_text(), what, redact=redact), collect)
     try:
         payload, collected = _ObjectWalker(body, collect).walk()
@@ -151,16 +151,23 @@ class _Body:
 
     def more(self) -> bool:
         """Append the next chunk (dropping what was read); False when the body has ended."""
+        text = self._next_text()
+        if text is None:
+            return False
+        self.text = self.text[self.pos :] + text
+        self.pos = 0
+        return True
+
+    def _next_text(self) -> Optional[str]:
+        """The next non-empty decoded piece of the body; None when the body has ended."""
         while not self.ended:
             chunk = next(self._chunks, None)
             text = self._decoder.decode(b"", final=True) if chunk is None else self._decoder.decode(chunk)
             self.ended = chunk is None
             if text:
                 self._keep_head(text)
-                self.text = self.text[self.pos :] + text
-                self.pos = 0
-                return True
-        return False
+                return text
+        return None
 
     def _keep_head(self, text: str) -> None:
         if self._head_size < HEAD_CHARS:
@@ -173,15 +180,15 @@ class _Body:
             pass
         return "".join(self._head)
 
-    def first_char(self) -> str:
-        while self.pos >= len(self.text) and self.more():
-            pass
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
     def rest_as_text(self) -> str:
-        while self.more():
-            pass
-        return self.text[self.pos :]
+        """The unread text and the rest of the body, joined once (appending chunk by chunk is quadratic)."""
+        pieces = [self.text[self.pos :]]
+        text = self._next_text()
+        while text is not None:
+            pieces.append(text)
+            text = self._next_text()
+        self.text, self.pos = "".join(pieces), 0
+        return self.text
 
     def next_char(self) -> str:
         """The next non-whitespace character ('' at the end of the body), not consumed."""
