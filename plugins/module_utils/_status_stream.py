@@ -38,10 +38,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import (
+    SURROGATE_ESCAPE,
     Answer,
     classify_payload,
     no_json_message,
     read_answer,
+    without_lone_surrogates,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError
 
@@ -148,6 +150,9 @@ class _Body:
         self.ended = False
         self._head: list = []
         self._head_size = 0
+        # Set once the text holds a surrogate escape: from then on decoded values are cleaned (rare, not free).
+        self.surrogates = False
+        self._tail = ""
 
     def more(self) -> bool:
         """Append the next chunk (dropping what was read); False when the body has ended."""
@@ -166,8 +171,15 @@ class _Body:
             self.ended = chunk is None
             if text:
                 self._keep_head(text)
+                self._look_for_surrogates(text)
                 return text
         return None
+
+    def _look_for_surrogates(self, text: str) -> None:
+        if not self.surrogates:
+            seen = self._tail + text  # an escape may be split between two chunks
+            self.surrogates = "\\u" in seen and SURROGATE_ESCAPE.search(seen) is not None
+            self._tail = seen[-5:]
 
     def _keep_head(self, text: str) -> None:
         if self._head_size < HEAD_CHARS:
@@ -219,7 +231,7 @@ class _Body:
             if self._number_may_go_on(value, end) and self._grow():
                 continue
             self.pos = end
-            return value
+            return without_lone_surrogates(value) if self.surrogates else value
 
     def _may_be_cut(self, error: ValueError) -> bool:
         if self.ended:
@@ -313,6 +325,8 @@ class _ObjectWalker:
             else:
                 if value.__class__ is dict:
                     body.pos = end
+                    if body.surrogates:
+                        value = without_lone_surrogates(value)
                 else:
                     value = body.value()  # a number may go on in the next chunk
             if value.__class__ is dict:

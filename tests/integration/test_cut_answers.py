@@ -129,3 +129,56 @@ def test_a_schedule_answer_cut_mid_body_is_not_repeated_and_its_rows_are_reporte
     assert rerun.rc == 0, rerun
     assert rerun.one(SCHEDULE)["changed"] is False
     assert len(requests_to(emulator.counters(), "schedule")) == 1, "the rerun found the rows and sent no POST"
+
+
+# ---- answers that start with whitespace ----------------------------------------------------------
+
+
+def test_answers_starting_with_whitespace_are_read_on_every_endpoint(emulator, run_playbook):
+    emulator.seed(DEMO_USER, spec="1-10")
+    emulator.faults(
+        [
+            dict(endpoint="generate_token", kind="whitespace", prefix="\n"),
+            dict(endpoint="get_scheduled_data", kind="whitespace", prefix=" \r\n\t", times=2),
+            dict(endpoint="delete", kind="whitespace", prefix="\n\n"),
+        ]
+    )
+
+    read = run_playbook("info.yml", {"info_queries": [{"row_id": "2-4"}]})
+    deleted = run_playbook("delete.yml", {"row_id": "1-5"})
+
+    assert read.rc == 0 and deleted.rc == 0, (read, deleted)
+    assert [record["id"] for record in read.one(READ)["results"][0]["scheduled_data"]] == [2, 3, 4]
+    assert deleted.one(DELETE)["deleted"] == "1-5"
+    assert emulator.ids(DEMO_USER) == [6, 7, 8, 9, 10]
+
+
+# ---- a record with a lone surrogate -------------------------------------------------------------
+
+
+def test_a_record_with_a_lone_surrogate_is_returned_with_a_replacement_character(emulator, run_playbook):
+    emulator.seed(DEMO_USER, spec="1-3")
+    emulator.fault(endpoint="get_scheduled_data", kind="lone_surrogate")
+
+    result = run_playbook("info.yml", {"info_queries": [{}]})
+
+    assert result.rc == 0, result
+    records = result.one(READ)["results"][0]["scheduled_data"]
+    assert [record["id"] for record in records] == [1, 2, 3]
+    assert records[0]["params"]["Name"] == "\ufffdCustomer 1"
+    assert records[1]["params"]["Name"] == "Customer 2"
+    assert_no_crash(result)
+
+
+def test_a_selector_delete_reading_a_record_with_a_lone_surrogate_succeeds(emulator, run_playbook):
+    emulator.seed(DEMO_USER, spec="1-3")
+    emulator.seed(DEMO_USER, spec="4-5", campaign_name="other_campaign")
+    emulator.faults([dict(endpoint="get_scheduled_data", kind="lone_surrogate", times=2)])
+
+    result = run_playbook("selectors.yml", {"selectors": {"campaign_name": "demo_campaign"}})
+
+    assert result.rc == 0, result
+    assert [record["id"] for record in result.one("Read the rows the selectors match")["scheduled_data"]] == [1, 2, 3]
+    assert result.one("Delete the rows the selectors match")["deleted"] == "1-3"
+    assert emulator.ids(DEMO_USER) == [4, 5]
+    assert_no_crash(result)
