@@ -61,9 +61,12 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport imp
     capped_body,
     cut_answer,
     exchange,
+    normalized_base_url,
+    plain_http_warning,
     read_body,
     refuse_redirect,
     tls_failure,
+    with_requested_path,
 )
 
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
@@ -137,7 +140,7 @@ class CloudAgentClient:
         sleep: Callable[[float], None] = time.sleep,
         session=None,
     ):
-        self.settings = settings
+        self.settings = dataclasses.replace(settings, base_url=normalized_base_url(settings.base_url))
         self._store = token_store
         shown = warn or (lambda message: None)
         self._warn = lambda message: shown(self._redact(message))
@@ -382,11 +385,16 @@ class CloudAgentClient:
         read whole (with a smaller cap: token and DELETE answers are a few hundred bytes).
         """
         refuse_redirect(response, what)
-        if read_stream is not None:
-            chunks = capped_body(response, deadline, what, MAX_STATUS_ANSWER_BYTES, STATUS_CHUNK_BYTES)
-            return read_stream(response, chunks, what)
-        text = body_text(response, read_body(response, deadline, what, MAX_ANSWER_BYTES))
-        return read_answer(response.status_code, response.headers, text, what, redact=self._redact)
+        try:
+            if read_stream is not None:
+                chunks = capped_body(response, deadline, what, MAX_STATUS_ANSWER_BYTES, STATUS_CHUNK_BYTES)
+                return read_stream(response, chunks, what)
+            text = body_text(response, read_body(response, deadline, what, MAX_ANSWER_BYTES))
+            return read_answer(response.status_code, response.headers, text, what, redact=self._redact)
+        except ApiError as error:
+            if error.status == 404:
+                raise with_requested_path(error, response) from None
+            raise
 
     def _status_reader(self, collect: Callable[[Iterator[dict]], Any]):
         """The seam between transport and parser: the status answer's records go to ``collect`` as they arrive."""
@@ -421,6 +429,9 @@ class CloudAgentClient:
             self._session = requests.Session()
             self._session.headers["User-Agent"] = USER_AGENT
             self._session.auth = NoNetrc()  # our headers authenticate; ~/.netrc must not replace them
+            unencrypted = plain_http_warning(self.settings.base_url)
+            if unencrypted:
+                self._warn(unencrypted)
         return self._session
 
     def _verify(self):

@@ -18,9 +18,15 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import
     CloudAgentClient,
     ConnectionSettings,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import TransportError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import account_key, open_token_store
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import Deadline, iter_body
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
+    Deadline,
+    iter_body,
+    normalized_base_url,
+    plain_http_warning,
+    refuse_redirect,
+)
 
 BASE = "https://cloudagent.example.test"
 USER = "unit_user"
@@ -175,3 +181,74 @@ def test_an_http_library_error_raised_past_requests_is_a_lost_answer_too(store):
 
     assert len(session.calls) == 2, "a status read is repeated"
     assert "broke off" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "pasted, expected",
+    [
+        ("https://api.example.test/ca_apis", "https://api.example.test"),
+        ("https://api.example.test/ca_apis/", "https://api.example.test"),
+        ("https://api.example.test/CA_APIS//", "https://api.example.test"),
+        ("https://api.example.test/partner/ca_apis", "https://api.example.test/partner"),
+        ("https://api.example.test/", "https://api.example.test"),
+        ("https://api.example.test/ca_apis_v2", "https://api.example.test/ca_apis_v2"),
+    ],
+)
+def test_a_trailing_ca_apis_is_dropped_from_base_url(pasted, expected):
+    assert normalized_base_url(pasted) == expected
+
+
+@pytest.mark.parametrize(
+    "base_url, warns",
+    [
+        ("http://cloudagent.example.test", True),
+        ("http://192.0.2.7:8080", True),
+        ("HTTP://[2001:db8::1]", True),
+        ("http://127.0.0.1:8765", False),
+        ("http://127.8.9.10", False),
+        ("http://localhost:8765", False),
+        ("http://[::1]:8765", False),
+        ("https://cloudagent.example.test", False),
+    ],
+)
+def test_plain_http_warns_unless_the_host_is_this_machine(base_url, warns):
+    warning = plain_http_warning(base_url)
+    assert (warning is not None) is warns
+    if warns:
+        assert "unencrypted" in warning and "https://" in warning
+
+
+class Redirect:
+    def __init__(self, status, location, url="http://api.example.test/ca_apis/getScheduledData"):
+        self.status_code = status
+        self.headers = {"Location": location}
+        self.url = url
+
+
+@pytest.mark.parametrize(
+    "location, says_https",
+    [
+        ("https://api.example.test/ca_apis/getScheduledData", True),
+        ("https://api.example.test:8443/ca_apis/getScheduledData", True),
+        ("https://other.example.test/ca_apis/getScheduledData", False),
+        ("http://api.example.test/elsewhere", False),
+        ("/relative", False),
+    ],
+)
+def test_a_redirect_to_the_https_form_of_the_same_host_says_to_use_https(location, says_https):
+    with pytest.raises(ApiError) as raised:
+        refuse_redirect(Redirect(301, location), "Status read")
+    assert "HTTP 301 redirect" in str(raised.value) and "refused" in str(raised.value)
+    assert ("use https:// in base_url" in str(raised.value)) is says_https
+
+
+def test_a_404_names_the_url_path_requested(store):
+    response = FakeResponse({"status": "error", "message": "Not Found"})
+    response.status_code = 404
+    response.url = BASE + "/partner/ca_apis/deleteScheduledData"
+
+    with pytest.raises(ApiError) as raised:
+        client(FakeSession(response), store, []).delete_scheduled_data("1")
+
+    assert raised.value.status == 404
+    assert "The URL path requested was /partner/ca_apis/deleteScheduledData" in str(raised.value)
