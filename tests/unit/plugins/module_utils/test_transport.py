@@ -114,7 +114,9 @@ def test_iter_body_turns_every_cut_into_a_lost_answer(name):
 
     assert raised.value.may_have_landed is True
     assert str(raised.value).startswith("Some request: the answer broke off before its end (")
-    assert "invalid block type" in str(raised.value) if name == "broken-gzip" else "Connection broken" in str(raised.value)
+    assert (
+        "invalid block type" in str(raised.value) if name == "broken-gzip" else "Connection broken" in str(raised.value)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(cut_errors()))
