@@ -22,8 +22,8 @@ as an unterminated string); then more chunks are read and the value is decoded a
 number at the buffer's end is decoded again once the next character is known.
 
 Results are those of ``read_answer`` on the whole body: a body not starting with ``{`` after
-any JSON whitespace (an HTML page, an empty body, a bare list) and every non-2xx answer are read whole and handed to
-``read_answer``; a body starting with ``{`` that turns out not to be JSON (or nested too deep
+any JSON whitespace (an HTML page, an empty body, a bare list) and every non-2xx answer are
+read whole and handed to ``read_answer``; a body starting with ``{`` that turns out not to be JSON (or nested too deep
 to decode) raises the same ``ApiError`` "not JSON" message, built from the body's first
 characters, masked by ``redact`` first. Records are not masked here: they are masked when they
 are normalised for the user (see _records.py).
