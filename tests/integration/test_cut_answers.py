@@ -13,11 +13,16 @@ gzip, or a TCP reset. Such an answer is a lost answer, like a dropped connection
 from __future__ import annotations
 
 import datetime
+import sys
 
 import pytest
 
-from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
+from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER, EMULATOR_DIR
 from helpers import requests_to
+
+sys.path.insert(0, str(EMULATOR_DIR))
+
+from control import EmulatorError  # noqa: E402  pylint: disable=wrong-import-position
 
 CUT_KINDS = ("cut_short", "cut_chunked", "cut_gzip", "cut_reset")
 DELETE = "Delete the requested rows"
@@ -182,3 +187,16 @@ def test_a_selector_delete_reading_a_record_with_a_lone_surrogate_succeeds(emula
     assert result.one("Delete the rows the selectors match")["deleted"] == "1-3"
     assert emulator.ids(DEMO_USER) == [4, 5]
     assert_no_crash(result)
+
+
+@pytest.mark.parametrize(
+    "rule, error",
+    [
+        (dict(kind="whitespace", prefix="x"), "JSON whitespace"),
+        (dict(kind="cut_short", after_bytes=-1), "after_bytes"),
+    ],
+)
+def test_the_emulator_refuses_a_broken_answer_rule_it_cannot_apply(emulator, rule, error):
+    with pytest.raises(EmulatorError, match=error):
+        emulator.fault(endpoint="delete", **rule)
+    assert emulator.pending_faults() == []
