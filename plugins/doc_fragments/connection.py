@@ -16,6 +16,9 @@ options:
       - Base URL of the CloudAgent API.
       - Domestic (India) accounts use V(https://in1-ccaas-api.ozonetel.com), international accounts
         V(https://api.ccaas.ozonetel.com); partners use the URL the vendor gave them.
+      - A trailing C(/ca_apis), as pasted from the API pages, is dropped (the collection adds the API paths).
+      - A plain V(http://) URL to a host other than this machine gives a warning, since the API key and tokens
+        would travel unencrypted.
       - If not set, the environment variable E(OZONETEL_BASE_URL) is used.
     type: str
     default: https://in1-ccaas-api.ozonetel.com
@@ -69,7 +72,12 @@ notes:
   - The collection needs the Python library C(requests) where the plugin runs, and C(redis) only when
     O(token_cache) is a Redis URL.
   - HTTP redirects are never followed, since the API key or token would go along; a redirect fails, naming
-    its status and target host. Credentials in C(~/.netrc) are never used.
+    its status and target host (and saying to use V(https://) in O(base_url) when it leads to the https form of
+    the same host). Credentials in C(~/.netrc) are never used. An HTTP 404 names the URL path requested.
+  - An answer that breaks off before its end (a short body, a broken chunk, broken gzip, a reset connection) is
+    a lost answer, like a dropped connection. A token generation whose answer was lost counts against the 10 an
+    hour; a status read or a DELETE is retried; a Schedule Campaign Data request is not repeated, and its rows
+    may have been created.
 requirements:
   - requests
   - redis (only when O(token_cache) is a Redis URL)
@@ -99,7 +107,8 @@ options:
     default: token
   retries:
     description:
-      - How often to retry a request after a connection error, a read timeout, HTTP 429, 502, 503 or 504,
+      - How often to retry a request after a connection error, a read timeout, an answer that broke off, HTTP 429,
+        502, 503 or 504,
         or the in-body answer C(Max limit exceeded). C(Retry-After) is honoured when it is a number of seconds
         or an HTTP date, capped at 60 seconds; otherwise (also for a negative or invalid value) the wait doubles
         from 1 second, capped at 30 seconds.

@@ -41,6 +41,9 @@ TOKEN_EXPIRED_MESSAGE = "token expired"
 INVALID_TOKEN_MESSAGE = "invalid token"
 MAX_RETRY_AFTER = 60.0
 SNIPPET_LENGTH = 80
+# A JSON escape of a UTF-16 surrogate: only these decode to a lone surrogate (a valid pair becomes one character).
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def _json_or_none(text: str, http_status: int, what: str) -> Any:
     if not text or not text.strip():
         return None
     try:
-        return json.loads(text)
+        payload = json.loads(text)
     except ValueError:
         return None
     except RecursionError:
@@ -152,6 +155,35 @@ def _json_or_none(text: str, http_status: int, what: str) -> Any:
             "the CloudAgent API host?" % (what, http_status),
             status=http_status,
         ) from None
+    return without_lone_surrogates(payload) if SURROGATE_ESCAPE.search(text) else payload
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate, in keys and strings at any depth, replaced by U+FFFD.
+
+    JSON may escape half of a UTF-16 pair (``"\\ud83d"``); Python decodes it to a string that is
+    not valid UTF-8, which ansible-core 2.19+ refuses to return. Lists are cleaned in place.
+    """
+    if not isinstance(value, (dict, list)):
+        return _clean_text(value)
+    holder = [value]
+    pending = [(holder, 0)]
+    while pending:  # a loop, not recursion: the decoder allows nesting deeper than the Python stack
+        container, key = pending.pop()
+        item = container[key]
+        if isinstance(item, str):
+            container[key] = _clean_text(item)
+        elif isinstance(item, list):
+            pending.extend((item, index) for index in range(len(item)))
+        elif isinstance(item, dict):
+            cleaned = {_clean_text(name): member for name, member in item.items()}
+            container[key] = cleaned
+            pending.extend((cleaned, name) for name in cleaned)
+    return holder[0]
+
+
+def _clean_text(value: Any) -> Any:
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def no_json_message(http_status: int, text: str, what: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import http.client
 import re
 import time
 import traceback
@@ -55,12 +56,17 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport imp
     MAX_STATUS_ANSWER_BYTES,
     Deadline,
     NoNetrc,
+    Urllib3Error,
     body_text,
     capped_body,
+    cut_answer,
     exchange,
+    normalized_base_url,
+    plain_http_warning,
     read_body,
     refuse_redirect,
     tls_failure,
+    with_requested_path,
 )
 
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
@@ -134,7 +140,7 @@ class CloudAgentClient:
         sleep: Callable[[float], None] = time.sleep,
         session=None,
     ):
-        self.settings = settings
+        self.settings = dataclasses.replace(settings, base_url=normalized_base_url(settings.base_url))
         self._store = token_store
         shown = warn or (lambda message: None)
         self._warn = lambda message: shown(self._redact(message))
@@ -364,6 +370,10 @@ class CloudAgentClient:
             return lost
         except requests.exceptions.RequestException as exc:
             raise TransportError(self._redact("%s: %s" % (what, _first_line(exc)))) from None
+        except (Urllib3Error, http.client.HTTPException) as exc:  # raised past requests: the answer is lost
+            lost = cut_answer(exc, what)
+            lost.args = (self._redact(str(lost)),)
+            return lost
         except CloudAgentError as exc:
             exc.args = (self._redact(str(exc)),)
             raise
@@ -375,11 +385,16 @@ class CloudAgentClient:
         read whole (with a smaller cap: token and DELETE answers are a few hundred bytes).
         """
         refuse_redirect(response, what)
-        if read_stream is not None:
-            chunks = capped_body(response, deadline, what, MAX_STATUS_ANSWER_BYTES, STATUS_CHUNK_BYTES)
-            return read_stream(response, chunks, what)
-        text = body_text(response, read_body(response, deadline, what, MAX_ANSWER_BYTES))
-        return read_answer(response.status_code, response.headers, text, what, redact=self._redact)
+        try:
+            if read_stream is not None:
+                chunks = capped_body(response, deadline, what, MAX_STATUS_ANSWER_BYTES, STATUS_CHUNK_BYTES)
+                return read_stream(response, chunks, what)
+            text = body_text(response, read_body(response, deadline, what, MAX_ANSWER_BYTES))
+            return read_answer(response.status_code, response.headers, text, what, redact=self._redact)
+        except ApiError as error:
+            if error.status == 404:
+                raise with_requested_path(error, response) from None
+            raise
 
     def _status_reader(self, collect: Callable[[Iterator[dict]], Any]):
         """The seam between transport and parser: the status answer's records go to ``collect`` as they arrive."""
@@ -414,6 +429,9 @@ class CloudAgentClient:
             self._session = requests.Session()
             self._session.headers["User-Agent"] = USER_AGENT
             self._session.auth = NoNetrc()  # our headers authenticate; ~/.netrc must not replace them
+            unencrypted = plain_http_warning(self.settings.base_url)
+            if unencrypted:
+                self._warn(unencrypted)
         return self._session
 
     def _verify(self):

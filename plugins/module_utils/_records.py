@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, List
 from urllib.parse import parse_qsl
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import snippet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import snippet, without_lone_surrogates
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
     TRUE_WORDS,
     RecordView,
@@ -155,7 +155,7 @@ def _json_or_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return json.loads(value)
+        return without_lone_surrogates(json.loads(value))
     except ValueError:
         return value
     except RecursionError:

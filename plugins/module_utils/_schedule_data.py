@@ -149,7 +149,7 @@ def _prediction_message(rows: RowSet, plan: List[str], existing: Optional[RowSet
             rows.compact(),
         )
     if not existing:
-        return "None of the rows %s exist: nothing to delete." % rows.compact()
+        return "%s: nothing to delete." % _none_exist(rows)
     return "Would delete rows %s with %d DELETE request(s)." % (existing.compact(), len(plan))
 
 
@@ -252,8 +252,14 @@ def _summary(rows: RowSet, outcomes: List[DeleteOutcome], deleted: RowSet) -> di
 
 def _outcome_message(rows: RowSet, deleted: RowSet, requests: int) -> str:
     if not deleted:
-        return "None of the rows %s exist: nothing deleted (%d request(s))." % (rows.compact(), requests)
+        return "%s: nothing deleted (%d request%s)." % (_none_exist(rows), requests, "" if requests == 1 else "s")
     return "Deleted rows %s with %d request(s)." % (deleted.compact(), requests)
+
+
+def _none_exist(rows: RowSet) -> str:
+    if len(rows) == 1:
+        return "Row %s does not exist" % rows.compact()
+    return "None of the rows %s exist" % rows.compact()
 
 
 def _diff(before: RowSet) -> dict:

@@ -21,9 +21,9 @@ sliding text buffer. A value cut by a chunk boundary fails to decode near the bu
 as an unterminated string); then more chunks are read and the value is decoded again. A
 number at the buffer's end is decoded again once the next character is known.
 
-Results are those of ``read_answer`` on the whole body: a body not starting with ``{`` (an
-HTML page, an empty body, a bare list) and every non-2xx answer are read whole and handed to
-``read_answer``; a body starting with ``{`` that turns out not to be JSON (or nested too deep
+Results are those of ``read_answer`` on the whole body: a body not starting with ``{`` after
+any JSON whitespace (an HTML page, an empty body, a bare list) and every non-2xx answer are
+read whole and handed to ``read_answer``; a body starting with ``{`` that turns out not to be JSON (or nested too deep
 to decode) raises the same ``ApiError`` "not JSON" message, built from the body's first
 characters, masked by ``redact`` first. Records are not masked here: they are masked when they
 are normalised for the user (see _records.py).
@@ -38,10 +38,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import (
+    SURROGATE_ESCAPE,
     Answer,
     classify_payload,
     no_json_message,
     read_answer,
+    without_lone_surrogates,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError
 
@@ -96,7 +98,7 @@ def read_status_answer(
     of it is quoted in an error.
     """
     body = _Body(chunks, _charset(headers))
-    if not 200 <= http_status < 300 or body.first_char() != "{":
+    if not 200 <= http_status < 300 or body.next_char() != "{":
         return _as_status_answer(read_answer(http_status, headers, body.rest_as_text(), what, redact=redact), collect)
     try:
         payload, collected = _ObjectWalker(body, collect).walk()
@@ -148,19 +150,36 @@ class _Body:
         self.ended = False
         self._head: list = []
         self._head_size = 0
+        # Set once the text holds a surrogate escape: from then on decoded values are cleaned (rare, not free).
+        self.surrogates = False
+        self._tail = ""
 
     def more(self) -> bool:
         """Append the next chunk (dropping what was read); False when the body has ended."""
+        text = self._next_text()
+        if text is None:
+            return False
+        self.text = self.text[self.pos :] + text
+        self.pos = 0
+        return True
+
+    def _next_text(self) -> Optional[str]:
+        """The next non-empty decoded piece of the body; None when the body has ended."""
         while not self.ended:
             chunk = next(self._chunks, None)
             text = self._decoder.decode(b"", final=True) if chunk is None else self._decoder.decode(chunk)
             self.ended = chunk is None
             if text:
                 self._keep_head(text)
-                self.text = self.text[self.pos :] + text
-                self.pos = 0
-                return True
-        return False
+                self._look_for_surrogates(text)
+                return text
+        return None
+
+    def _look_for_surrogates(self, text: str) -> None:
+        if not self.surrogates:
+            seen = self._tail + text  # an escape may be split between two chunks
+            self.surrogates = "\\u" in seen and SURROGATE_ESCAPE.search(seen) is not None
+            self._tail = seen[-5:]
 
     def _keep_head(self, text: str) -> None:
         if self._head_size < HEAD_CHARS:
@@ -173,15 +192,15 @@ class _Body:
             pass
         return "".join(self._head)
 
-    def first_char(self) -> str:
-        while self.pos >= len(self.text) and self.more():
-            pass
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
     def rest_as_text(self) -> str:
-        while self.more():
-            pass
-        return self.text[self.pos :]
+        """The unread text and the rest of the body, joined once (appending chunk by chunk is quadratic)."""
+        pieces = [self.text[self.pos :]]
+        text = self._next_text()
+        while text is not None:
+            pieces.append(text)
+            text = self._next_text()
+        self.text, self.pos = "".join(pieces), 0
+        return self.text
 
     def next_char(self) -> str:
         """The next non-whitespace character ('' at the end of the body), not consumed."""
@@ -212,7 +231,7 @@ class _Body:
             if self._number_may_go_on(value, end) and self._grow():
                 continue
             self.pos = end
-            return value
+            return without_lone_surrogates(value) if self.surrogates else value
 
     def _may_be_cut(self, error: ValueError) -> bool:
         if self.ended:
@@ -306,6 +325,8 @@ class _ObjectWalker:
             else:
                 if value.__class__ is dict:
                     body.pos = end
+                    if body.surrogates:
+                        value = without_lone_surrogates(value)
                 else:
                     value = body.value()  # a number may go on in the next chunk
             if value.__class__ is dict:

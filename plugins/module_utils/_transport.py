@@ -17,6 +17,8 @@ followed (the api key would go along), and ``~/.netrc`` never replaces our authe
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import re
 import ssl
 import threading
@@ -28,14 +30,17 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
 
 try:
     from requests.auth import AuthBase
+    from urllib3.exceptions import HTTPError as Urllib3Error
 except ImportError:  # the client reports the missing library
     AuthBase = object
+    Urllib3Error = OSError
 
 CHUNK_SIZE = 64 * 1024
 MIB = 1024 * 1024
 # Token and DELETE answers are a few hundred bytes; the status read can hold 300,000 records.
 MAX_ANSWER_BYTES = 8 * MIB
 MAX_STATUS_ANSWER_BYTES = 1024 * MIB
+API_PATH_PREFIX = "/ca_apis"
 _SSL_REASON = re.compile(r"\[SSL: ([A-Z0-9_]+)\] ([^(\]'\"]*)")
 _PLAIN_HTTP_REASONS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
 
@@ -111,10 +116,36 @@ def iter_body(response, deadline: Deadline, what: str = "the request", chunk_siz
     while True:
         if deadline.passed():
             raise deadline.exceeded(what)
-        chunk = read(chunk_size, decode_content=True)
+        try:
+            chunk = read(chunk_size, decode_content=True)
+        except (Urllib3Error, http.client.HTTPException, OSError, ValueError) as error:
+            raise cut_answer(error, what) from None
         if not chunk:
             return
         yield chunk
+
+
+def cut_answer(error: BaseException, what: str) -> TransportError:
+    """A ``TransportError`` (``may_have_landed``) for an answer that broke off before its end.
+
+    urllib3 raises its own exceptions there (``ProtocolError`` for a short body or a broken chunk,
+    ``DecodeError`` for broken gzip, a reset inside ``ProtocolError``): the request was sent and
+    may have been acted on, exactly as when the connection drops before the answer.
+    """
+    lost = TransportError("%s: the answer broke off before its end (%s)" % (what, _cut_reason(error)))
+    lost.may_have_landed = True
+    return lost
+
+
+def _cut_reason(error: BaseException) -> str:
+    """The error's own words, e.g. "Connection broken: IncompleteRead(20 bytes read, 80 more expected)"."""
+    args = [arg for arg in getattr(error, "args", ()) if str(arg).strip()]
+    if not args:
+        return type(error).__name__
+    first = str(args[0]).strip()
+    # urllib3 names the inner error in its message, except for broken gzip: then add the decoder's own words
+    inner = [str(arg).strip() for arg in args[1:] if type(arg).__name__ not in first]
+    return " ".join([first] + inner[:1]).splitlines()[0][:300]
 
 
 def read_body(response, deadline: Deadline, what: str, limit: int = MAX_ANSWER_BYTES) -> bytes:
@@ -143,13 +174,65 @@ def body_text(response, body: bytes) -> str:
 def refuse_redirect(response, what: str) -> None:
     """Fail on any 3xx: following it would send the api key (and a DELETE turned GET) elsewhere."""
     if 300 <= response.status_code < 400:
-        target = urlsplit(response.headers.get("Location", "")).netloc or "(no Location given)"
+        location = urlsplit(response.headers.get("Location", ""))
+        target = location.netloc or "(no Location given)"
+        advice = "Set base_url to the address the API answers on directly."
+        if _is_https_form_of(location, urlsplit(getattr(response, "url", None) or "")):
+            advice = "The server sends plain http to https: use https:// in base_url (https://%s)." % location.netloc
         raise ApiError(
             "%s: HTTP %d redirect to %s refused: redirects are never followed, because the api key or "
-            "token would go along. Set base_url to the address the API answers on directly."
-            % (what, response.status_code, target),
+            "token would go along. %s" % (what, response.status_code, target, advice),
             status=response.status_code,
         )
+
+
+def _is_https_form_of(location, requested) -> bool:
+    return (
+        location.scheme.lower() == "https"
+        and requested.scheme.lower() == "http"
+        and bool(location.hostname)
+        and location.hostname == requested.hostname
+    )
+
+
+def with_requested_path(error: ApiError, response) -> ApiError:
+    """A 404 ``error`` that also names the URL path requested, the usual sign of a wrong base_url."""
+    path = urlsplit(getattr(response, "url", None) or "").path or "(unknown)"
+    return type(error)(
+        "%s The URL path requested was %s: check base_url (the address the API answers on; the collection "
+        "adds %s/... itself)." % (str(error).rstrip(".") + ".", path, API_PATH_PREFIX),
+        status=error.status,
+        api_message=error.api_message,
+    )
+
+
+def normalized_base_url(base_url: str) -> str:
+    """``base_url`` without trailing slashes and without a trailing /ca_apis (a common paste from the API pages)."""
+    trimmed = base_url.rstrip("/")
+    if trimmed.lower().endswith(API_PATH_PREFIX):
+        trimmed = trimmed[: -len(API_PATH_PREFIX)].rstrip("/")
+    return trimmed
+
+
+def plain_http_warning(base_url: str) -> Optional[str]:
+    """A warning when ``base_url`` is plain http to another machine: the api key and tokens would travel readable."""
+    parts = urlsplit(base_url)
+    if parts.scheme.lower() != "http" or _is_loopback(parts.hostname or ""):
+        return None
+    return (
+        "base_url %s uses plain http:// to %s: the api key and tokens travel unencrypted over the network. "
+        "Use https:// in base_url." % (base_url, parts.hostname)
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def tls_failure(exc: Exception, what: str, base_url: str, validate_certs: bool) -> TransportError:

@@ -7,14 +7,27 @@
 from __future__ import annotations
 
 import http
+import itertools
 import numbers
-from typing import List, Optional
+import os
+import socket
+import struct
+import time
+import zlib
+from typing import Iterable, List, Optional
 
 from emulator_reply import Reply, vendor_error, vendor_false
 
 ENDPOINTS = ("generate_token", "delete", "get_scheduled_data", "schedule")
 ANSWER_KINDS = ("http_status", "html", "empty", "non_json", "max_limit", "token_expired", "server_error_json", "drop")
-FAULT_KINDS = ANSWER_KINDS + ("delay",)
+# The request is processed as usual; only its answer is changed on the way out.
+CUT_KINDS = ("cut_short", "cut_chunked", "cut_gzip", "cut_reset")
+ALTER_KINDS = CUT_KINDS + ("whitespace", "lone_surrogate")
+FAULT_KINDS = ANSWER_KINDS + ALTER_KINDS + ("delay",)
+DEFAULT_CUT_AFTER = 20
+JSON_WHITESPACE = " \t\r\n"
+# Inserted into the first record's Name (inside ScheduleParams): "\ud83d" is valid JSON, a lone surrogate.
+LONE_SURROGATE_MARK = (b"&Name=", b"&Name=\\ud83d")
 MAX_DELAY_SECONDS = 600
 
 _GATEWAY_PAGE = (
@@ -47,6 +60,15 @@ def _check_answer_kind(kind, rule: dict) -> None:
             _number(rule, "retry_after", 0)
 
 
+def _check_alter_kind(rule: dict) -> None:
+    if rule["kind"] in CUT_KINDS:
+        rule["after_bytes"] = int(_number(rule, "after_bytes", DEFAULT_CUT_AFTER))
+    if rule["kind"] == "whitespace":
+        prefix = rule.setdefault("prefix", "\n")
+        if not isinstance(prefix, str) or not prefix or prefix.strip(JSON_WHITESPACE):
+            raise FaultError("fault 'prefix' must be JSON whitespace (spaces, tabs, CR, LF), got %r" % (prefix,))
+
+
 def validate_rule(raw) -> dict:
     """Return a normalized copy of one fault rule, or raise FaultError naming what is wrong."""
     if not isinstance(raw, dict):
@@ -64,6 +86,8 @@ def validate_rule(raw) -> dict:
             raise FaultError("fault 'seconds' is capped at %d" % MAX_DELAY_SECONDS)
         if rule.get("then") is not None:
             _check_answer_kind(rule["then"], rule)
+    elif kind in ALTER_KINDS:
+        _check_alter_kind(rule)
     else:
         _check_answer_kind(kind, rule)
     return rule
@@ -142,3 +166,67 @@ def fault_reply(kind: str, rule: dict) -> Reply:
     if kind == "server_error_json":
         return Reply.json({"status": 500, "error": "Internal Server Error"}, status=500)
     return Reply.dropped()
+
+
+# ---- faults that change the real answer (the request itself is processed) ---------------------
+
+
+def altered_reply(reply: Reply, rule: dict) -> Reply:
+    """The vendor's ``reply`` changed as ``rule`` says: prefixed, carrying a lone surrogate, or marked to be cut."""
+    kind = rule["kind"]
+    if kind == "whitespace":
+        return _with_body(reply, lambda pieces: itertools.chain([rule["prefix"].encode("ascii")], pieces))
+    if kind == "lone_surrogate":
+        return _with_body(reply, _with_lone_surrogate)
+    reply.cut = rule
+    return reply
+
+
+def _with_body(reply: Reply, transform) -> Reply:
+    if reply.pieces is not None:
+        pieces = transform(reply.body_pieces())
+        reply.pieces = lambda status_word: pieces
+    else:
+        reply.body = b"".join(transform([reply.encoded_body()]))
+        reply.payload = None
+    return reply
+
+
+def _with_lone_surrogate(pieces: Iterable[bytes]) -> Iterable[bytes]:
+    marked = False
+    for piece in pieces:
+        if not marked and LONE_SURROGATE_MARK[0] in piece:
+            piece = piece.replace(*LONE_SURROGATE_MARK, 1)
+            marked = True
+        yield piece
+
+
+def send_cut(handler, reply: Reply) -> None:
+    """Send the first ``after_bytes`` of the answer, then break it off as the rule's kind says."""
+    rule = reply.cut
+    body = b"".join(reply.body_pieces()) if reply.pieces is not None else reply.encoded_body()
+    kept = body[: rule["after_bytes"]]
+    handler.close_connection = True
+    if rule["kind"] == "cut_chunked":
+        rest = body[len(kept) :] or b"}"
+        handler.send_head(reply, {"Transfer-Encoding": "chunked"})
+        # A whole first chunk, then a chunk that announces more bytes than ever come.
+        handler.wfile.write(b"%x\r\n%s\r\n%x\r\n%s" % (len(kept), kept, len(rest), rest[: len(rest) // 2]))
+    elif rule["kind"] == "cut_gzip":
+        squeezer = zlib.compressobj(0, zlib.DEFLATED, 31)  # gzip of stored blocks: the kept bytes decode as sent
+        # then a block header of the reserved type 3: "invalid block type" for every gzip decoder
+        broken = squeezer.compress(kept) + squeezer.flush(zlib.Z_SYNC_FLUSH) + b"\xff" * 8
+        handler.send_head(reply, {"Content-Length": str(len(broken)), "Content-Encoding": "gzip"})
+        handler.wfile.write(broken)
+    else:
+        handler.send_head(reply, {"Content-Length": str(len(body))})
+        handler.wfile.write(kept)
+        if rule["kind"] == "cut_reset":
+            time.sleep(0.2)  # let the kept bytes arrive first, so the reset comes mid-body
+            _reset(handler.connection)
+
+
+def _reset(connection: socket.socket) -> None:
+    """Close with a TCP reset (linger 0) rather than an orderly end of stream."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    os.close(connection.detach())  # the handler's file objects still hold the socket: close the descriptor itself

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from emulator_control_api import PREFIX, control_reply
-from emulator_faults import fault_reply
+from emulator_faults import ALTER_KINDS, altered_reply, fault_reply, send_cut
 from emulator_reply import Reply
 from emulator_rows import vendor_spec_selector
 from emulator_state import EmulatorState
@@ -123,7 +123,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             time.sleep(rule["seconds"])
             kind = rule.get("then")
         token_issued = False
-        if kind:
+        if kind and kind not in ALTER_KINDS:
             reply = fault_reply(kind, rule)
         else:
             reply, token_issued = handle_vendor_request(state, endpoint, self.headers, body)
@@ -134,7 +134,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             invalid_spec=self._is_invalid_spec(endpoint, body),
             token_issued=token_issued,
         )
-        return reply
+        return altered_reply(reply, rule) if kind in ALTER_KINDS else reply
 
     def _log_entry(self, endpoint: str, path: str, body: dict, reply: Reply) -> dict:
         return {
@@ -160,14 +160,17 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if reply.drop:
             self.close_connection = True
             return
+        if reply.cut is not None:
+            send_cut(self, reply)
+            return
         if reply.pieces is not None:
             self._send_chunked(reply)
             return
         payload = reply.encoded_body()
-        self._send_head(reply, {"Content-Length": str(len(payload))})
+        self.send_head(reply, {"Content-Length": str(len(payload))})
         self.wfile.write(payload)
 
-    def _send_head(self, reply: Reply, framing: dict) -> None:
+    def send_head(self, reply: Reply, framing: dict) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         for name, value in dict(framing, **reply.headers).items():
@@ -175,7 +178,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _send_chunked(self, reply: Reply) -> None:
-        self._send_head(reply, {"Transfer-Encoding": "chunked"})
+        self.send_head(reply, {"Transfer-Encoding": "chunked"})
         for piece in reply.body_pieces():
             if piece:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))

@@ -144,3 +144,18 @@ def test_lost_answer_without_a_status_read_is_a_change_with_a_warning():
     result, warnings = run(client, "1-8")
     assert result["changed"] is True
     assert len(warnings) == 1 and "probably deleted" in warnings[0] and "1-8" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    "spec, check_mode, expected",
+    [
+        ("3", False, "Row 3 does not exist: nothing deleted (1 request)."),
+        ("3", True, "Row 3 does not exist: nothing to delete."),
+        ("3-4", False, "None of the rows 3-4 exist: nothing deleted (1 request)."),
+        ("3,9", True, "None of the rows 3,9 exist: nothing to delete."),
+        (["3", "500-600"], False, "None of the rows 3,500-600 exist: nothing deleted (2 requests)."),
+    ],
+)
+def test_the_nothing_to_delete_message_fits_the_number_of_rows(spec, check_mode, expected):
+    result, dummy = run(FakeClient(existing=[1]), spec, check_mode=check_mode)
+    assert result["msg"] == expected

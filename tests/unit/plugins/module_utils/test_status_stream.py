@@ -299,3 +299,22 @@ def test_whole_records_take_the_fast_path_not_the_careful_one(monkeypatch, separ
     answer = read_status_answer(200, JSON_HEADERS, [data[: len(data) // 2], data[len(data) // 2 :]], WHAT)
     assert answer.collected == records
     assert len(careful) <= 5  # the keys, the status, the record cut by the chunk boundary
+
+
+@pytest.mark.parametrize("prefix", ["\n", " \r\n\t ", " " * 70000])
+def test_an_answer_starting_with_whitespace_is_streamed_not_read_whole(prefix):
+    data = (prefix + body({"status": "success", "message": [dict(RECORD, Id=str(n)) for n in range(50)]})).encode()
+    read = []
+
+    def chunks():
+        for start in range(0, len(data), 100):
+            read.append(start)
+            yield data[start : start + 100]
+
+    def collect(records):
+        return [(record["Id"], len(read)) for record in records]
+
+    seen = read_status_answer(200, JSON_HEADERS, chunks(), WHAT, collect).collected
+    assert [row_id for row_id, _chunks in seen] == [str(n) for n in range(50)]
+    # Read whole, the first record would reach collect only after the last chunk.
+    assert seen[0][1] <= len(prefix) // 100 + 5 < len(read) - 50

@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The transport seam: answers that break off mid-body are lost answers, whatever urllib3 raises for them."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import zlib
+
+import pytest
+from urllib3.exceptions import DecodeError, IncompleteRead, ProtocolError
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
+    CloudAgentClient,
+    ConnectionSettings,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import account_key, open_token_store
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
+    Deadline,
+    iter_body,
+    normalized_base_url,
+    plain_http_warning,
+    refuse_redirect,
+)
+
+BASE = "https://cloudagent.example.test"
+USER = "unit_user"
+API_KEY = "FAKE-API-KEY-0000-transport"
+TOKEN = "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJ1bml0IiwiaWF0IjoxLCJleHAiOjM2MDF9.sig-transport"
+
+
+def cut_errors():
+    """What urllib3 raises from ``read1`` for a short body, a broken chunk, broken gzip and a reset."""
+    return {
+        "short-body": ProtocolError(
+            "Connection broken: IncompleteRead(20 bytes read, 80 more expected)", IncompleteRead(20, 80)
+        ),
+        "broken-chunk": ProtocolError(
+            "Connection broken: IncompleteRead(0 bytes read)", http.client.IncompleteRead(b"")
+        ),
+        "broken-gzip": DecodeError(
+            "Received response with content-encoding: gzip, but failed to decode it.",
+            zlib.error("Error -3 while decompressing data: invalid block type"),
+        ),
+        "reset": ProtocolError(
+            "Connection broken: ConnectionResetError(104, 'Connection reset by peer')",
+            ConnectionResetError(104, "Connection reset by peer"),
+        ),
+    }
+
+
+class CutRaw:
+    """``response.raw``: hands out ``pieces``, then raises ``error`` (or ends when there is none)."""
+
+    def __init__(self, pieces, error=None):
+        self.pieces = list(pieces)
+        self.error = error
+
+    def read1(self, size, decode_content=True):
+        if self.pieces:
+            return self.pieces.pop(0)
+        if self.error is not None:
+            raise self.error
+        return b""
+
+
+class FakeResponse:
+    def __init__(self, payload, error=None, cut_after=20):
+        body = json.dumps(payload).encode()
+        self.status_code = 200
+        self.headers = {"Content-Type": "application/json"}
+        self.encoding = None
+        self.url = BASE
+        self.raw = CutRaw([body[:cut_after]] if error else [body], error)
+
+    def close(self):
+        pass
+
+
+class FakeSession:
+    """Answers each request with the next response; records (method, url)."""
+
+    def __init__(self, *responses):
+        self.responses = list(responses)
+        self.calls = []
+
+    def request(self, method, url, **kwargs):
+        self.calls.append((method, url))
+        return self.responses.pop(0)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return open_token_store(str(tmp_path / "tokens.json"))
+
+
+def client(session, store, sleeps, **overrides):
+    settings = dict(base_url=BASE, user_name=USER, api_key=API_KEY, retries=2, timeout=5.0, auth_mode="basic")
+    settings.update(overrides)
+    return CloudAgentClient(ConnectionSettings(**settings), token_store=store, sleep=sleeps.append, session=session)
+
+
+@pytest.mark.parametrize("name", sorted(cut_errors()))
+def test_iter_body_turns_every_cut_into_a_lost_answer(name):
+    response = FakeResponse({"status": "success"}, cut_errors()[name])
+
+    with pytest.raises(TransportError) as raised:
+        list(iter_body(response, Deadline(5), "Some request"))
+
+    assert raised.value.may_have_landed is True
+    assert str(raised.value).startswith("Some request: the answer broke off before its end (")
+    assert (
+        "invalid block type" in str(raised.value) if name == "broken-gzip" else "Connection broken" in str(raised.value)
+    )
+
+
+@pytest.mark.parametrize("name", sorted(cut_errors()))
+def test_a_cut_token_answer_is_recorded_in_the_ledger_and_not_retried(store, name):
+    session = FakeSession(FakeResponse({"token": TOKEN, "message": ""}, cut_errors()[name]))
+    sleeps = []
+
+    with pytest.raises(TransportError) as raised:
+        client(session, store, sleeps, auth_mode="token").get_token()
+
+    assert len(session.calls) == 1 and sleeps == []
+    assert len(store.backend.load_ledger(account_key(BASE, USER))) == 1
+    assert "counts as one of the 10 token generations" in str(raised.value)
+    assert store.backend.load_token(account_key(BASE, USER)) is None
+
+
+@pytest.mark.parametrize("name", sorted(cut_errors()))
+def test_a_cut_status_answer_is_read_again(store, name):
+    records = [{"Id": "1"}, {"Id": "2"}]
+    session = FakeSession(
+        FakeResponse({"status": "success", "message": records}, cut_errors()[name]),
+        FakeResponse({"status": "success", "message": records}),
+    )
+    sleeps = []
+
+    assert client(session, store, sleeps).get_scheduled_data() == records
+    assert [method for method, url in session.calls] == ["GET", "GET"] and len(sleeps) == 1
+
+
+def test_a_cut_delete_answer_then_no_data_counts_as_possibly_deleted(store):
+    session = FakeSession(
+        FakeResponse({"status": "success", "message": {"deleted": 3}}, cut_errors()["short-body"]),
+        FakeResponse({"status": "error", "message": "No data found"}),
+    )
+
+    outcome = client(session, store, []).delete_scheduled_data("1-3")
+
+    assert len(session.calls) == 2
+    assert outcome.result == "not_found" and outcome.possibly_deleted_earlier is True
+
+
+@pytest.mark.parametrize("name", sorted(cut_errors()))
+def test_a_cut_post_answer_is_never_repeated_and_says_the_rows_may_exist(store, name):
+    accepted = {"status": "success", "message": [{"msg": "Data updated successfully", "index": "0"}]}
+    session = FakeSession(FakeResponse(accepted, cut_errors()[name]), FakeResponse(accepted))
+
+    with pytest.raises(TransportError) as raised:
+        client(session, store, []).schedule_campaign_data("camp", {"map": [], "data": [[]]}, False, " (1 rows)")
+
+    assert len(session.calls) == 1
+    assert "may have created them" in str(raised.value) and "broke off" in str(raised.value)
+
+
+def test_an_http_library_error_raised_past_requests_is_a_lost_answer_too(store):
+    class Exploding(FakeSession):
+        def request(self, method, url, **kwargs):
+            self.calls.append((method, url))
+            raise cut_errors()["reset"]
+
+    session = Exploding()
+
+    with pytest.raises(TransportError) as raised:
+        client(session, store, [], retries=1).get_scheduled_data()
+
+    assert len(session.calls) == 2, "a status read is repeated"
+    assert "broke off" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "pasted, expected",
+    [
+        ("https://api.example.test/ca_apis", "https://api.example.test"),
+        ("https://api.example.test/ca_apis/", "https://api.example.test"),
+        ("https://api.example.test/CA_APIS//", "https://api.example.test"),
+        ("https://api.example.test/partner/ca_apis", "https://api.example.test/partner"),
+        ("https://api.example.test/", "https://api.example.test"),
+        ("https://api.example.test/ca_apis_v2", "https://api.example.test/ca_apis_v2"),
+    ],
+)
+def test_a_trailing_ca_apis_is_dropped_from_base_url(pasted, expected):
+    assert normalized_base_url(pasted) == expected
+
+
+@pytest.mark.parametrize(
+    "base_url, warns",
+    [
+        ("http://cloudagent.example.test", True),
+        ("http://192.0.2.7:8080", True),
+        ("HTTP://[2001:db8::1]", True),
+        ("http://127.0.0.1:8765", False),
+        ("http://127.8.9.10", False),
+        ("http://localhost:8765", False),
+        ("http://[::1]:8765", False),
+        ("https://cloudagent.example.test", False),
+    ],
+)
+def test_plain_http_warns_unless_the_host_is_this_machine(base_url, warns):
+    warning = plain_http_warning(base_url)
+    assert (warning is not None) is warns
+    if warns:
+        assert "unencrypted" in warning and "https://" in warning
+
+
+class Redirect:
+    def __init__(self, status, location, url="http://api.example.test/ca_apis/getScheduledData"):
+        self.status_code = status
+        self.headers = {"Location": location}
+        self.url = url
+
+
+@pytest.mark.parametrize(
+    "location, says_https",
+    [
+        ("https://api.example.test/ca_apis/getScheduledData", True),
+        ("https://api.example.test:8443/ca_apis/getScheduledData", True),
+        ("https://other.example.test/ca_apis/getScheduledData", False),
+        ("http://api.example.test/elsewhere", False),
+        ("/relative", False),
+    ],
+)
+def test_a_redirect_to_the_https_form_of_the_same_host_says_to_use_https(location, says_https):
+    with pytest.raises(ApiError) as raised:
+        refuse_redirect(Redirect(301, location), "Status read")
+    assert "HTTP 301 redirect" in str(raised.value) and "refused" in str(raised.value)
+    assert ("use https:// in base_url" in str(raised.value)) is says_https
+
+
+def test_a_404_names_the_url_path_requested(store):
+    response = FakeResponse({"status": "error", "message": "Not Found"})
+    response.status_code = 404
+    response.url = BASE + "/partner/ca_apis/deleteScheduledData"
+
+    with pytest.raises(ApiError) as raised:
+        client(FakeSession(response), store, []).delete_scheduled_data("1")
+
+    assert raised.value.status == 404
+    assert "The URL path requested was /partner/ca_apis/deleteScheduledData" in str(raised.value)
