@@ -11,14 +11,15 @@
 A status read holds every record of the account, so callers choose records while the answer
 streams in (``matching_records``, ``existing_ids_in``: a ``collect`` for
 ``CloudAgentClient.get_scheduled_data``, looking at each record through ``RecordView``) and
-normalise only the chosen ones (``read_matching_records``).
+normalise only the chosen ones (``read_matching_records``). The info module's workflow, which
+also summarises and pages what it reads, is in _schedule_info.py.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, List
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import snippet
@@ -39,7 +40,6 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
     Selection,
     select_records,
-    selected_ids,
 )
 
 FROZENSET_LIMIT = 200000  # ids; a frozenset of them takes about 10 MB
@@ -124,7 +124,7 @@ def normalize_records(
         if row_id is None:
             warn(skipped_id_warning(raw.get("Id"), client_forms))
             continue
-        records.append(_normalize(raw, row_id, client_forms))
+        records.append(normalize_record(raw, row_id, client_forms))
     return sorted(records, key=lambda record: record["id"])
 
 
@@ -133,11 +133,23 @@ def filter_records(records: List[dict], selection: Selection) -> List[dict]:
     return select_records(records, selection)
 
 
-def _normalize(raw: dict, row_id: int, client_forms: List[str]) -> dict:
+def normalize_record(raw: dict, row_id: int, client_forms: List[str], fields: Optional[Tuple[str, ...]] = None) -> dict:
+    """One raw record as the info module returns it (see ``normalize_records``); with ``fields``, only those keys.
+
+    The secrets are taken from the whole record whatever ``fields`` keeps, and only the kept keys
+    are masked: masking (a walk of every value) is the costly part of a record.
+    """
     params = dict(parse_qsl(text_of(raw.get("ScheduleParams")), keep_blank_values=True))
     response = _json_or_text(raw.get("Response"))
     record_secrets = secret_values(raw) | secret_values(params) | secret_values(response)
-    record = dict(
+    record = _full_record(raw, row_id, params, response)
+    if fields is not None:
+        record = {key: record[key] for key in fields}
+    return mask_value(record, secret_forms(record_secrets) + client_forms)
+
+
+def _full_record(raw: dict, row_id: int, params: dict, response: Any) -> dict:
+    return dict(
         id=row_id,
         campaign_name=params.get("campaign_name"),
         phone_number=params.get("PhoneNumber"),
@@ -148,7 +160,6 @@ def _normalize(raw: dict, row_id: int, client_forms: List[str]) -> dict:
         params={key: value for key, value in params.items() if not is_secret_key(key)},
         response=response,
     )
-    return mask_value(record, secret_forms(record_secrets) + client_forms)
 
 
 def _json_or_text(value: Any) -> Any:
@@ -160,9 +171,3 @@ def _json_or_text(value: Any) -> Any:
         return value
     except RecursionError:
         return "(a JSON text nested deeper than %d levels: not shown)" % MAX_RECORD_DEPTH
-
-
-def scheduled_data_info(client, selection: Selection, warn: Callable[[str], None]) -> dict:
-    """The info module's whole job: one status read, filtered as it streams in, the matches normalised."""
-    records = read_matching_records(client, selection, warn)
-    return dict(changed=False, scheduled_data=records, row_ids=selected_ids(records).compact())

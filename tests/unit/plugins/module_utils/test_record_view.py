@@ -20,8 +20,8 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records impor
     filter_records,
     matching_records,
     normalize_records,
-    scheduled_data_info,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import scheduled_data_info
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 
