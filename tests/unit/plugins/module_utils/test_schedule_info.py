@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import random
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import parse_local_time
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import filter_records, normalize_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
+    _param_secrets,
+    filter_records,
+    normalize_records,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import secret_values
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import (
     RECORD_FIELDS,
@@ -250,3 +255,40 @@ def test_id_runs_equal_a_row_set_of_the_ids(ids):
     for row_id in ids:
         runs.add(row_id)
     assert runs.row_set() == RowSet.from_ids(ids)
+
+
+SECRET_NAMES = ["api_key", "apiKey", "API-Key", "api%5Fkey", "api+key", "Api%4Bey", "skill", "k", "apikeys"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    pieces=st.lists(
+        st.tuples(st.sampled_from(SECRET_NAMES), st.sampled_from(["=", ""]), st.text(alphabet="ab%2B+&=K", max_size=5)),
+        max_size=6,
+    )
+)
+def test_the_lean_read_finds_every_api_key_the_full_parse_finds(pieces):
+    query = "&".join(name + sep + value for name, sep, value in pieces)
+    assert _param_secrets(query) >= secret_values(dict(parse_qsl(query, keep_blank_values=True)))
+
+
+def test_a_lean_record_masks_api_keys_hidden_anywhere_in_the_record():
+    raw = vendor_record(3)
+    raw["ScheduleParams"] = "API-Key=HIDDEN-1&campaign_name=c&PhoneNumber=98HIDDEN-1"
+    raw["Response"] = '{"nested": {"apiKey": "HIDDEN-2"}, "echo": "HIDDEN-2"}'
+    raw["CreatedDate"] = "FAKE-KEY-1 at noon"
+
+    result = scheduled_data_info(
+        StatusClient([raw]),
+        Selection(),
+        [].append,
+        fields=parse_fields(["phone_number", "response", "created_date"]),
+    )
+
+    [record] = result["scheduled_data"]
+    assert record == {
+        "id": 3,
+        "phone_number": "98********",
+        "created_date": "******** at noon",
+        "response": {"nested": {"apiKey": "********"}, "echo": "********"},
+    }
