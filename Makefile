@@ -39,7 +39,7 @@ help:
 	@echo "              (SESSIONS=\"a b\" runs only those; $(VENV)/bin/nox -l lists them)"
 	@echo "make format   re-format the code (ruff format, line length 120, quotes kept)"
 	@echo "make demo     run docs/examples/demo.yml against the bundled emulator (check, real, idempotent rerun)"
-	@echo "make bench    run tests/bench/benchmark.py (BENCH=classic or BENCH=status: one part only)"
+	@echo "make bench    run tests/bench/benchmark.py (BENCH=classic, status or info-e2e: one part only)"
 	@echo "make clean    remove nox venvs, test outputs and the demo venv"
 
 venv: $(VENV_STAMP)
