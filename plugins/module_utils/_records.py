@@ -167,8 +167,9 @@ _LEAN_VALUES = {
     "schedule_time": lambda raw, view, row_id, response: raw.get("ScheduleTime"),
     "created_date": lambda raw, view, row_id, response: raw.get("CreatedDate"),
     "request_time": lambda raw, view, row_id, response: raw.get("RequestTime"),
-    "is_request_sent": lambda raw, view, row_id, response: text_of(raw.get("IsRequestSent")).strip().lower()
-    in TRUE_WORDS,
+    "is_request_sent": lambda raw, view, row_id, response: (
+        text_of(raw.get("IsRequestSent")).strip().lower() in TRUE_WORDS
+    ),
     "response": lambda raw, view, row_id, response: response,
 }
 # A field whose name may normalise to "apikey": it holds a "k" (or an escape that may decode to one).

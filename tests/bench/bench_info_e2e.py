@@ -184,7 +184,9 @@ class InfoEndToEnd:
         records = result.records_of(INFO_TASK)
         answer = records[0]["result"]
         if answer.get("summary", {}).get("total") != size or answer.get("row_ids") != "1-%d" % size:
-            raise BenchError("the info task answered a wrong summary or row_ids: %r" % {k: answer.get(k) for k in KEPT_RESULT_KEYS})
+            raise BenchError(
+                "the info task answered a wrong summary or row_ids: %r" % {k: answer.get(k) for k in KEPT_RESULT_KEYS}
+            )
         return Sample(
             records[0]["task_seconds"], result.elapsed, sampler.peak_pss_kb / 1024.0, sampler.peak_rss_kb / 1024.0
         )
@@ -287,13 +289,20 @@ def section(results: Dict[int, Dict[str, List[Sample]]], runs: int, machine: Dic
         "authentication, no filter: every record of the account matches), beside the floor script "
         "`tests/bench/status_floor.py` (one `requests` GET and `json.loads` of the whole answer). Medians of %d "
         "round(s), interleaved, after one warm-up read; measured %s, load average %s at start and %s at end "
-        "of this part, on %s cores." % (runs, machine["date"], machine["load_start"], machine["load_end"], machine["cores"]),
+        "of this part, on %s cores."
+        % (runs, machine["date"], machine["load_start"], machine["load_end"], machine["cores"]),
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join(["---"] * len(header)) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    lines += ["", "Targets (reported, never asserted):", "", "| Target | Wanted | Measured | Result |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "Targets (reported, never asserted):",
+        "",
+        "| Target | Wanted | Measured | Result |",
+        "|---|---|---|---|",
+    ]
     lines += [
         "| %s | %s | %s | %s |" % (v.name, v.wanted, v.measured, "PASS" if v.met else "MISS") for v in verdicts(results)
     ]

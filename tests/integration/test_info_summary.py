@@ -15,6 +15,7 @@ import datetime
 
 from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
 from cloudagent_harness.planner_oracle import compact
+from docs_snippets import yaml_snippets
 from helpers import http_request_count
 
 READ = "Read scheduled data with each filter"
@@ -232,3 +233,21 @@ def test_summary_limit_and_fields_in_check_mode(emulator, run_playbook):
     assert answer["summary"] == expected_summary(sent)
     assert answer["changed"] is False
     assert emulator.counters()["get_scheduled_data"] == 1 and emulator.counters()["delete"] == 0
+
+
+def test_the_readme_monitoring_play_fails_exactly_when_a_campaign_has_too_many_pending_rows(emulator, run_playbook):
+    [snippet] = [item for item in yaml_snippets() if item.source == "README.md" and "max_pending" in item.text]
+    emulator.seed(DEMO_USER, spec="1-50", campaign_name="spring_offer")
+    emulator.seed(DEMO_USER, spec="51-60", campaign_name="spring_offer", is_request_sent=True)
+    emulator.seed(DEMO_USER, spec="61-100")  # 40 pending rows of demo_campaign
+
+    over = run_playbook(snippet.playbook(), {"max_pending": 45})
+    under = run_playbook(snippet.playbook(), {"max_pending": 50})
+
+    assert over.rc != 0, over
+    checks = over.one("Check each campaign against the threshold")["results"]
+    failed = {check["item"]["key"]: check["msg"] for check in checks if check.get("failed")}
+    assert list(failed) == ["spring_offer"], failed
+    assert "spring_offer has 50 rows waiting for the dialer (more than 45)" in failed["spring_offer"]
+    assert "the oldest was due at 2026-12-01 09:01:00" in failed["spring_offer"]
+    assert under.rc == 0, under

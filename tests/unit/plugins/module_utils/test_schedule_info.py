@@ -292,3 +292,23 @@ def test_a_lean_record_masks_api_keys_hidden_anywhere_in_the_record():
         "created_date": "******** at noon",
         "response": {"nested": {"apiKey": "********"}, "echo": "********"},
     }
+
+
+def test_campaign_names_equal_once_masked_are_counted_together():
+    raw_records = [
+        vendor_record(1, campaign="x FAKE-KEY-1", sent="1", scheduled="2026-12-02 10:00:00"),
+        vendor_record(2, campaign="x ********", scheduled="2026-12-01 10:00:00"),
+        vendor_record(3, campaign="x ********", scheduled="not a time"),
+    ]
+
+    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append, limit=0)
+
+    assert result["summary"]["campaigns"] == {
+        "x ********": {
+            "total": 3,
+            "pending": 2,
+            "sent": 1,
+            "first_scheduled": "2026-12-01 10:00:00",
+            "last_scheduled": "2026-12-02 10:00:00",
+        }
+    }
