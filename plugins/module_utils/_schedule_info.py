@@ -13,8 +13,8 @@ large account costs far more than the read itself. So the read keeps only what i
 
 - ``summary`` (counts per campaign, first and last scheduled time) is added up record by record;
 - ``row_ids`` is built from runs of consecutive ids, never from a list of records;
-- with ``limit``, only the ``limit`` lowest ids are kept, in a bounded heap (a record is
-  normalised only when it enters the heap); ``limit: 0`` normalises no record at all;
+- with ``limit``, only the ``limit`` lowest ids are kept, in a bounded heap, and normalised once
+  the answer has been read; ``limit: 0`` keeps and normalises no record at all;
 - with ``fields``, each kept record is built with those keys only.
 """
 
@@ -196,34 +196,49 @@ def _looks_canonical(value: Any) -> bool:
 
 
 class LowestRecords:
-    """The ``limit`` records of lowest id (all of them without a limit), normalised as they are kept."""
+    """The raw records of the ``limit`` lowest ids (all of them without a limit), normalised after the read.
 
-    def __init__(self, limit: Optional[int], normalize: Callable[[dict, int], dict]):
+    Normalising is left until the answer has been read: ``timeout`` bounds the whole request, and
+    normalising every record of a large account while it streams in would stretch the request by
+    as much.
+    """
+
+    def __init__(self, limit: Optional[int]):
         self._limit = limit
-        self._normalize = normalize
-        self._heap: List[Tuple[int, int, dict]] = []  # (-id, -arrival, record): the highest id on top
+        self._heap: List[Tuple[int, int, dict]] = []  # (-id, -arrival, raw): the highest id on top
         self._arrivals = 0
         self.left_out = 0
 
     def offer(self, row_id: int, raw: dict) -> None:
         heap = self._heap
         if self._limit is None:
-            heap.append((-row_id, self._next_arrival(), self._normalize(raw, row_id)))
+            heap.append((-row_id, self._next_arrival(), raw))
         elif len(heap) < self._limit:
-            heapq.heappush(heap, (-row_id, self._next_arrival(), self._normalize(raw, row_id)))
+            heapq.heappush(heap, (-row_id, self._next_arrival(), raw))
         else:
             self.left_out += 1  # this record, or the highest kept one
             if heap and row_id < -heap[0][0]:
-                heapq.heapreplace(heap, (-row_id, self._next_arrival(), self._normalize(raw, row_id)))
+                heapq.heapreplace(heap, (-row_id, self._next_arrival(), raw))
 
     def _next_arrival(self) -> int:
         """Negative and falling: among records of one id, the latest to come is on top, so it goes first."""
         self._arrivals -= 1
         return self._arrivals
 
-    def records(self) -> List[dict]:
-        """Ascending by id (records of one id in the order they came)."""
-        return [record for _key, _arrival, record in sorted(self._heap, key=lambda entry: (-entry[0], -entry[1]))]
+    def normalized(self, normalize: Callable[[dict, int], dict]) -> List[dict]:
+        """The kept records normalised, ascending by id (records of one id in the order they came).
+
+        Each raw record is let go as soon as it is normalised, so both forms of every record are
+        never held at once.
+        """
+        entries = self._heap
+        self._heap = []
+        entries.sort(key=lambda entry: (-entry[0], -entry[1]))
+        records = []
+        for index, (negative_id, _arrival, raw) in enumerate(entries):
+            records.append(normalize(raw, -negative_id))
+            entries[index] = None
+        return records
 
 
 class IdRuns:
@@ -258,18 +273,11 @@ class InfoRead:
         self.ids = ids
 
 
-def info_collector(
-    selection: Selection, limit: Optional[int], fields: Optional[Tuple[str, ...]], client_forms: Callable[[], List[str]]
-) -> Callable[[Iterator[dict]], Kept]:
+def info_collector(selection: Selection, limit: Optional[int]) -> Callable[[Iterator[dict]], Kept]:
     """A ``collect`` for ``CloudAgentClient.get_scheduled_data`` returning a ``Kept`` of an ``InfoRead``."""
 
     def collect(raw_records: Iterator[dict]) -> Kept:
-        forms = client_forms()
-        read = InfoRead(
-            LowestRecords(limit, lambda raw, row_id: normalize_record(raw, row_id, forms, fields)),
-            SummaryBuilder(),
-            IdRuns(),
-        )
+        read = InfoRead(LowestRecords(limit), SummaryBuilder(), IdRuns())
         skipped = []
         matches, add_to_summary, add_id, offer = (
             selection.matches_view,
@@ -301,14 +309,14 @@ def scheduled_data_info(
     fields: Optional[Tuple[str, ...]] = None,
 ) -> dict:
     """The info module's whole job: one status read, summarised, paged by ``limit``, records cut to ``fields``."""
-    found = client.get_scheduled_data(collect=info_collector(selection, limit, fields, lambda: list(client.secrets)))
+    found = client.get_scheduled_data(collect=info_collector(selection, limit))
     secrets = list(client.secrets)
     for value in found.skipped_ids:
         warn(skipped_id_warning(value, secrets))
     read: InfoRead = found.kept
     return dict(
         changed=False,
-        scheduled_data=read.records.records(),
+        scheduled_data=read.records.normalized(lambda raw, row_id: normalize_record(raw, row_id, secrets, fields)),
         row_ids=read.ids.row_set().compact(),
         summary=read.summary.summary(secrets),
         truncated=read.records.left_out > 0,
