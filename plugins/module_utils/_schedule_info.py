@@ -119,7 +119,11 @@ class CampaignTally:
 
 
 class SummaryBuilder:
-    """Adds up the matching records per campaign; campaign names are masked like record values."""
+    """Adds up the matching records per campaign; campaign names are masked like record values.
+
+    The secrets masked in a name: the client's, every record's top-level ``api_key``, and every api
+    key the first record of that campaign carries (its ScheduleParams decoded once per campaign).
+    """
 
     def __init__(self):
         self._campaigns: Dict[str, CampaignTally] = {}
