@@ -40,7 +40,7 @@ help:
 	@echo "make format   re-format the code (ruff format, line length 120, quotes kept)"
 	@echo "make interface-snapshot  record the plugins' options and return keys in tests/interface/snapshot.json"
 	@echo "make demo     run docs/examples/demo.yml against the bundled emulator (check, real, idempotent rerun)"
-	@echo "make bench    run tests/bench/benchmark.py (BENCH=classic or BENCH=status: one part only)"
+	@echo "make bench    run tests/bench/benchmark.py (BENCH=classic, status or info-e2e: one part only)"
 	@echo "make clean    remove nox venvs, test outputs and the demo venv"
 
 venv: $(VENV_STAMP)

@@ -123,7 +123,7 @@ class _Field:
         end = query.find("&", start)
         value = query[start:] if end == -1 else query[start:end]
         if "%" in value or "+" in value:
-            return unquote(value.replace("+", " "))
+            return _decoded(value.replace("+", " "))
         return value
 
     def _may_be_overridden(self, query: str, after: int) -> bool:
@@ -141,6 +141,12 @@ class _Field:
 
 
 _FIELDS: Dict[str, _Field] = {}
+
+
+def _decoded(value: str) -> str:
+    """``unquote(value)``; a time's only escape, ``%3A`` (":"), is replaced without unquote's general work."""
+    plain = value.replace("%3A", ":")
+    return plain if "%" not in plain else unquote(value)
 
 
 def _has_percent_in_a_name(query: str, start: int) -> bool:
@@ -179,6 +185,11 @@ class RecordView:
 
     def param(self, name: str) -> Optional[str]:
         return schedule_param(self._params(), name)
+
+    @property
+    def query(self) -> str:
+        """ScheduleParams as text, not decoded."""
+        return self._params()
 
     def _params(self) -> str:
         query = self._query

@@ -11,15 +11,17 @@
 A status read holds every record of the account, so callers choose records while the answer
 streams in (``matching_records``, ``existing_ids_in``: a ``collect`` for
 ``CloudAgentClient.get_scheduled_data``, looking at each record through ``RecordView``) and
-normalise only the chosen ones (``read_matching_records``).
+normalise only the chosen ones (``read_matching_records``). The info module's workflow, which
+also summarises and pages what it reads, is in _schedule_info.py.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, List
-from urllib.parse import parse_qsl
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Set, Tuple
+from urllib.parse import parse_qsl, unquote_plus
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import snippet, without_lone_surrogates
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
@@ -39,7 +41,6 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
     Selection,
     select_records,
-    selected_ids,
 )
 
 FROZENSET_LIMIT = 200000  # ids; a frozenset of them takes about 10 MB
@@ -124,7 +125,7 @@ def normalize_records(
         if row_id is None:
             warn(skipped_id_warning(raw.get("Id"), client_forms))
             continue
-        records.append(_normalize(raw, row_id, client_forms))
+        records.append(normalize_record(raw, row_id, client_forms))
     return sorted(records, key=lambda record: record["id"])
 
 
@@ -133,11 +134,67 @@ def filter_records(records: List[dict], selection: Selection) -> List[dict]:
     return select_records(records, selection)
 
 
-def _normalize(raw: dict, row_id: int, client_forms: List[str]) -> dict:
+def normalize_record(raw: dict, row_id: int, client_forms: List[str], fields: Optional[Tuple[str, ...]] = None) -> dict:
+    """One raw record as the info module returns it (see ``normalize_records``); with ``fields``, only those keys.
+
+    Without ``params`` among ``fields``, ScheduleParams is not decoded as a whole: the kept fields
+    are read through ``RecordView`` (the same values) and the api keys to mask are found by
+    ``_param_secrets``, so a record of a few keys costs a fraction of a full one.
+    """
+    if fields is not None and "params" not in fields:
+        return _lean_record(raw, row_id, client_forms, fields)
     params = dict(parse_qsl(text_of(raw.get("ScheduleParams")), keep_blank_values=True))
     response = _json_or_text(raw.get("Response"))
     record_secrets = secret_values(raw) | secret_values(params) | secret_values(response)
-    record = dict(
+    record = _full_record(raw, row_id, params, response)
+    if fields is not None:
+        record = {key: record[key] for key in fields}
+    return mask_value(record, secret_forms(record_secrets) + client_forms)
+
+
+def _lean_record(raw: dict, row_id: int, client_forms: List[str], fields: Tuple[str, ...]) -> dict:
+    view = RecordView(raw)
+    response = _json_or_text(raw.get("Response"))
+    record = {name: _LEAN_VALUES[name](raw, view, row_id, response) for name in fields}
+    record_secrets = secret_values(raw) | _param_secrets(view.query) | secret_values(response)
+    return mask_value(record, secret_forms(record_secrets) + client_forms)
+
+
+_LEAN_VALUES = {
+    "id": lambda raw, view, row_id, response: row_id,
+    "campaign_name": lambda raw, view, row_id, response: view.campaign_name,
+    "phone_number": lambda raw, view, row_id, response: view.phone_number,
+    "schedule_time": lambda raw, view, row_id, response: raw.get("ScheduleTime"),
+    "created_date": lambda raw, view, row_id, response: raw.get("CreatedDate"),
+    "request_time": lambda raw, view, row_id, response: raw.get("RequestTime"),
+    "is_request_sent": lambda raw, view, row_id, response: (
+        text_of(raw.get("IsRequestSent")).strip().lower() in TRUE_WORDS
+    ),
+    "response": lambda raw, view, row_id, response: response,
+}
+# A field whose name may normalise to "apikey": it holds a "k" (or an escape that may decode to one).
+_MAYBE_SECRET_FIELD = re.compile(r"(?:^|&)([^&=]*[kK%][^&=]*)=([^&]*)")
+
+
+def _param_secrets(query: str) -> Set[str]:
+    """The values of ScheduleParams' ``apikey``-named fields: those of the full parse, and possibly more.
+
+    Every field is looked at, not only the last of each name (as the full parse's dict keeps), so
+    this may mask more than a full record would, never less.
+    """
+    if not query.isascii():  # non-ASCII letters may fold to "k": let the full parse decide
+        return secret_values(dict(parse_qsl(query, keep_blank_values=True)))
+    found = set()
+    for name, value in _MAYBE_SECRET_FIELD.findall(query):
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if value and is_secret_key(name):
+            found.add(unquote_plus(value))
+    return found
+
+
+def _full_record(raw: dict, row_id: int, params: dict, response: Any) -> dict:
+    return dict(
         id=row_id,
         campaign_name=params.get("campaign_name"),
         phone_number=params.get("PhoneNumber"),
@@ -148,21 +205,14 @@ def _normalize(raw: dict, row_id: int, client_forms: List[str]) -> dict:
         params={key: value for key, value in params.items() if not is_secret_key(key)},
         response=response,
     )
-    return mask_value(record, secret_forms(record_secrets) + client_forms)
 
 
 def _json_or_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
+    if not isinstance(value, str) or not value:
+        return value  # "" is the usual Response of a pending row
     try:
         return without_lone_surrogates(json.loads(value))
     except ValueError:
         return value
     except RecursionError:
         return "(a JSON text nested deeper than %d levels: not shown)" % MAX_RECORD_DEPTH
-
-
-def scheduled_data_info(client, selection: Selection, warn: Callable[[str], None]) -> dict:
-    """The info module's whole job: one status read, filtered as it streams in, the matches normalised."""
-    records = read_matching_records(client, selection, warn)
-    return dict(changed=False, scheduled_data=records, row_ids=selected_ids(records).compact())

@@ -145,6 +145,7 @@ class Report:
             "```sh",
             "make bench                                   # defaults as above",
             "make bench BENCH=status                      # one part only (classic or status); writes no file",
+            "make bench BENCH=info-e2e                    # the info module end to end; rewrites only its section",
             ".venv-bench/bin/python tests/bench/benchmark.py --runs 7 --full   # the per-id loop N times too",
             ".venv-bench/bin/python tests/bench/benchmark.py --help",
             "```",

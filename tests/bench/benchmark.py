@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
 # pylint: disable=wrong-import-position
 from bench_present import add_arguments as add_present_arguments, measure_present, method_lines as present_method  # noqa: E402
+from bench_info_e2e import SIZES as E2E_SIZES, measure_info_e2e, replace_section  # noqa: E402
 from bench_report import COUNT, SPEED, Measurement, Report  # noqa: E402
 from bench_status import SIZES as STATUS_SIZES, measure_status  # noqa: E402
 from bench_support import AnsibleRunner, BenchError, describe_ids, load_average, machine_facts, scattered_ids  # noqa: E402
@@ -61,14 +62,24 @@ def parse_args(argv):
         "--output",
         type=Path,
         default=None,
-        help="Markdown report to write (default docs/performance.md when every part runs, else none); '-' writes none",
+        help="Markdown report to write (default docs/performance.md when every part runs, or when the info-e2e part "
+        "runs alone: then only its section is replaced); '-' writes none",
     )
     parser.add_argument(
         "--part",
-        choices=("all", "classic", "status"),
+        choices=("all", "classic", "status", "info-e2e"),
         default="all",
         help="'classic': deletes, tokens, check mode, overhead; 'status': status reads of large accounts "
-        "(make bench BENCH=status); default all",
+        "(make bench BENCH=status); 'info-e2e': the info module through ansible-playbook, full records, "
+        "three fields and limit 0 (make bench BENCH=info-e2e); default all",
+    )
+    parser.add_argument(
+        "--e2e-runs", type=int, default=1, help="rounds per account size of the info-e2e part (default 1)"
+    )
+    parser.add_argument(
+        "--e2e-sizes",
+        default=",".join(map(str, E2E_SIZES)),
+        help="account sizes of the info-e2e part, comma-separated (default %(default)s)",
     )
     parser.add_argument(
         "--status-runs", type=int, default=3, help="rounds per account size of the status part (default 3)"
@@ -82,16 +93,17 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.full:
         args.present_uri_rows = 1000
-    if args.runs < 1 or args.count < 1 or args.status_runs < 1:
-        parser.error("--runs, --count and --status-runs must be at least 1")
+    if args.runs < 1 or args.count < 1 or args.status_runs < 1 or args.e2e_runs < 1:
+        parser.error("--runs, --count, --status-runs and --e2e-runs must be at least 1")
     try:
         args.status_sizes = sorted({int(size) for size in args.status_sizes.split(",")})
+        args.e2e_sizes = sorted({int(size) for size in args.e2e_sizes.split(",")})
     except ValueError:
-        parser.error("--status-sizes must be integers separated by commas, got %r" % args.status_sizes)
-    if min(args.status_sizes) <= 100:
-        parser.error("--status-sizes must be larger than 100")
+        parser.error("--status-sizes and --e2e-sizes must be integers separated by commas")
+    if min(args.status_sizes) <= 100 or min(args.e2e_sizes) <= 100:
+        parser.error("--status-sizes and --e2e-sizes must be larger than 100")
     if args.output is None:
-        args.output = REPO_ROOT / "docs" / "performance.md" if args.part == "all" else Path("-")
+        args.output = REPO_ROOT / "docs" / "performance.md" if args.part in ("all", "info-e2e") else Path("-")
     if args.quick and args.full:
         parser.error("--quick and --full contradict each other")
     return args
@@ -323,6 +335,7 @@ def run_benchmark(args) -> Report:
         "Ansible defaults (no pipelining), forks 5",
         "part %s" % args.part,
         "status rounds %d" % args.status_runs,
+        "info end-to-end rounds %d" % args.e2e_runs,
     ]
     report = Report(machine_facts(), settings)
     with tempfile.TemporaryDirectory(prefix="ozonetel-bench-") as workdir, load_emulator_class().start() as emulator:
@@ -336,14 +349,29 @@ def run_benchmark(args) -> Report:
             ("token store", lambda: measure_token_store(Path(workdir), report, args.runs)),
             ("declarative schedule", lambda: measure_present(runner, report, args.runs, args.present_uri_rows)),
         ]
-        if args.part == "status":
+        if args.part in ("status", "info-e2e"):
             steps = []
-        if args.part != "classic":
+        if args.part in ("all", "status"):
             steps.append(
                 (
                     "status reads",
                     lambda: measure_status(
                         Path(workdir) / "status", emulator, report, args.status_runs, args.status_sizes
+                    ),
+                )
+            )
+        if args.part in ("all", "info-e2e"):
+            steps.append(
+                (
+                    "the info module end to end",
+                    lambda: report.sections.append(
+                        measure_info_e2e(
+                            Path(workdir) / "info-e2e",
+                            emulator,
+                            args.e2e_runs,
+                            args.e2e_sizes,
+                            dict(date=report.machine["date"], cores=report.machine["cores"]),
+                        )
                     ),
                 )
             )
@@ -353,7 +381,7 @@ def run_benchmark(args) -> Report:
         report.machine["load average at end"] = load_average()
         note_shared_machine(report)
         totals = emulator.counters()
-        wanted_tokens = 0 if args.part == "status" else 1  # the status part authenticates with the api key
+        wanted_tokens = 0 if args.part in ("status", "info-e2e") else 1  # these parts authenticate with the api key
         report.target(
             COUNT,
             "Token generations, whole benchmark",
@@ -367,7 +395,7 @@ def run_benchmark(args) -> Report:
     classic_method = (
         method_text(args, ids, plan, per_id_runs) + TOKEN_STORE_METHOD + present_method(args.present_uri_rows)
     )
-    report.method = (classic_method if args.part != "status" else []) + report.method
+    report.method = (classic_method if args.part in ("all", "classic") else []) + report.method
     return report
 
 
@@ -380,7 +408,11 @@ def main(argv=None) -> int:
         return 2
     print()
     print(report.console())
-    if str(args.output) != "-":
+    if str(args.output) != "-" and args.part == "info-e2e":
+        document = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        args.output.write_text(replace_section(document, report.sections[-1]), encoding="utf-8")
+        print("\nUpdated the end-to-end info section of %s" % args.output, flush=True)
+    elif str(args.output) != "-":
         args.output.write_text(report.markdown(), encoding="utf-8")
         print("\nWrote %s" % args.output, flush=True)
     sys.stdout.flush()

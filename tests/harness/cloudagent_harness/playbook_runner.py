@@ -85,6 +85,11 @@ class RunningPlaybook:
         self._started = started
         self._timeout = timeout
 
+    @property
+    def pid(self) -> int:
+        """The ansible-playbook process, leader of its own session (its workers and modules are in it)."""
+        return self._process.pid
+
     def wait(self) -> Result:
         try:
             rc = self._process.wait(timeout=self._remaining())

@@ -20,8 +20,8 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records impor
     filter_records,
     matching_records,
     normalize_records,
-    scheduled_data_info,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import scheduled_data_info
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 
@@ -42,7 +42,7 @@ QUERY_PIECES = st.lists(
     st.tuples(
         st.sampled_from(FIELD_NAMES + ["x"]),
         st.sampled_from(["=", "", "=="]),
-        st.text(alphabet="ab +%&=2B5F\u00e9", max_size=6),
+        st.text(alphabet="ab +%&=2B5F3A\u00e9", max_size=6),
     ),
     max_size=6,
 )

@@ -1,0 +1,327 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
+# part of the public interface and may change or disappear in any release without notice.
+
+"""The info module's workflow: one status read, filtered, summarised and paged while it streams in.
+
+Ansible's controller decodes, copies and registers every record a module returns, which for a
+large account costs far more than the read itself. So the read keeps only what is returned:
+
+- ``summary`` (counts per campaign, first and last scheduled time) is added up record by record;
+- ``row_ids`` is built from runs of consecutive ids, never from a list of records;
+- with ``limit``, only the ``limit`` lowest ids are kept, in a bounded heap, and normalised once
+  the answer has been read; ``limit: 0`` keeps and normalises no record at all;
+- with ``fields``, each kept record is built with those keys only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import heapq
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+from urllib.parse import parse_qsl
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import TIME_FORMAT, parse_local_time
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, row_id_of, text_of
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
+    Kept,
+    normalize_record,
+    skipped_id_warning,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms, secret_values
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
+
+RECORD_FIELDS = (
+    "id",
+    "campaign_name",
+    "phone_number",
+    "schedule_time",
+    "created_date",
+    "request_time",
+    "is_request_sent",
+    "params",
+    "response",
+)
+
+
+# ---------------------------------------------------------------- options
+
+
+def parse_fields(value: Any) -> Optional[Tuple[str, ...]]:
+    """The record keys to keep (``id`` first, always), in RECORD_FIELDS order; None keeps every key."""
+    if value is None:
+        return None
+    names = value if isinstance(value, (list, tuple)) else [value]
+    unknown = [name for name in names if name not in RECORD_FIELDS]
+    if unknown:
+        raise ConfigurationError(_unknown_fields_message(unknown))
+    wanted = set(names) | {"id"}
+    return tuple(name for name in RECORD_FIELDS if name in wanted)
+
+
+def _unknown_fields_message(unknown: List[Any]) -> str:
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(str(name), RECORD_FIELDS, n=1)
+        hints.append("%r%s" % (name, " (did you mean %r?)" % close[0] if close else ""))
+    return "fields: unknown record key(s) %s. Valid keys: %s." % (", ".join(hints), ", ".join(RECORD_FIELDS))
+
+
+def parse_limit(value: Any) -> Optional[int]:
+    """The most records to return; None for no limit."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError("limit must be an integer of 0 or more, got %r." % (value,))
+    return value
+
+
+# ---------------------------------------------------------------- the summary
+
+
+class CampaignTally:
+    """Counts and scheduled-time bounds of one campaign's matching records."""
+
+    __slots__ = ("total", "sent", "first", "last")
+
+    def __init__(self):
+        self.total = 0
+        self.sent = 0
+        self.first: Optional[str] = None
+        self.last: Optional[str] = None
+
+    def add(self, sent: bool, moment: Optional[str]) -> None:
+        self.total += 1
+        if sent:
+            self.sent += 1
+        if moment is not None:
+            # Canonical 'YYYY-MM-DD HH:MM:SS' texts sort as the times they name.
+            if self.first is None or moment < self.first:
+                self.first = moment
+            if self.last is None or moment > self.last:
+                self.last = moment
+
+    def as_dict(self) -> dict:
+        return dict(
+            total=self.total,
+            pending=self.total - self.sent,
+            sent=self.sent,
+            first_scheduled=self.first,
+            last_scheduled=self.last,
+        )
+
+
+class SummaryBuilder:
+    """Adds up the matching records per campaign; campaign names are masked like record values.
+
+    The secrets masked in a name: the client's, every record's top-level ``api_key``, and every api
+    key the first record of that campaign carries (its ScheduleParams decoded once per campaign).
+    """
+
+    def __init__(self):
+        self._campaigns: Dict[str, CampaignTally] = {}
+        self._secrets: Set[str] = set()  # the account keys the records carried (campaign names are vendor text)
+
+    def add(self, raw: dict, view: RecordView) -> None:
+        name = view.campaign_name
+        name = "" if name is None else name
+        tally = self._campaigns.get(name)
+        if tally is None:
+            tally = self._campaigns[name] = CampaignTally()
+            self._secrets |= _record_secrets(raw)
+        else:
+            key = raw.get("api_key")
+            if key.__class__ is str and key and key not in self._secrets:
+                self._secrets.add(key)
+        tally.add(view.is_request_sent, record_moment(view))
+
+    def summary(self, client_forms: List[str]) -> dict:
+        forms = secret_forms(self._secrets) + client_forms
+        campaigns: Dict[str, dict] = {}
+        for name in sorted(self._campaigns):
+            tally = self._campaigns[name].as_dict()
+            shown = mask_text(name, forms)
+            if shown in campaigns:  # two names that differ only in a masked secret
+                tally = _merged(campaigns[shown], tally)
+            campaigns[shown] = tally
+        total = sum(tally["total"] for tally in campaigns.values())
+        sent = sum(tally["sent"] for tally in campaigns.values())
+        return dict(total=total, pending=total - sent, sent=sent, campaigns=campaigns)
+
+
+def _merged(one: dict, other: dict) -> dict:
+    merged = {key: one[key] + other[key] for key in ("total", "pending", "sent")}
+    firsts = [value for value in (one["first_scheduled"], other["first_scheduled"]) if value is not None]
+    lasts = [value for value in (one["last_scheduled"], other["last_scheduled"]) if value is not None]
+    return dict(merged, first_scheduled=min(firsts, default=None), last_scheduled=max(lasts, default=None))
+
+
+def _record_secrets(raw: dict) -> Set[str]:
+    params = dict(parse_qsl(text_of(raw.get("ScheduleParams")), keep_blank_values=True))
+    return secret_values(raw) | secret_values(params)
+
+
+def record_moment(view) -> Optional[str]:
+    """The record's scheduled time as ``YYYY-MM-DD HH:MM:SS`` (the time the filters compare), None when unreadable."""
+    value = view.scheduled_time or view.schedule_time
+    if _looks_canonical(value):
+        try:
+            datetime.datetime.fromisoformat(value)  # the usual case: checks digits and ranges at C speed
+            return value
+        except ValueError:
+            pass
+    try:
+        return parse_local_time(value).strftime(TIME_FORMAT)
+    except ConfigurationError:
+        return None
+
+
+def _looks_canonical(value: Any) -> bool:
+    return (
+        value.__class__ is str
+        and len(value) == 19
+        and value.isascii()
+        and value[4] == "-"
+        and value[7] == "-"
+        and value[10] == " "
+        and value[13] == ":"
+        and value[16] == ":"
+    )
+
+
+# ---------------------------------------------------------------- the records kept
+
+
+class LowestRecords:
+    """The raw records of the ``limit`` lowest ids (all of them without a limit), normalised after the read.
+
+    Normalising is left until the answer has been read: ``timeout`` bounds the whole request, and
+    normalising every record of a large account while it streams in would stretch the request by
+    as much.
+    """
+
+    def __init__(self, limit: Optional[int]):
+        self._limit = limit
+        self._heap: List[Tuple[int, int, dict]] = []  # (-id, -arrival, raw): the highest id on top
+        self._arrivals = 0
+        self.left_out = 0
+
+    def offer(self, row_id: int, raw: dict) -> None:
+        heap = self._heap
+        if self._limit is None:
+            heap.append((-row_id, self._next_arrival(), raw))
+        elif len(heap) < self._limit:
+            heapq.heappush(heap, (-row_id, self._next_arrival(), raw))
+        else:
+            self.left_out += 1  # this record, or the highest kept one
+            if heap and row_id < -heap[0][0]:
+                heapq.heapreplace(heap, (-row_id, self._next_arrival(), raw))
+
+    def _next_arrival(self) -> int:
+        """Negative and falling: among records of one id, the latest to come is on top, so it goes first."""
+        self._arrivals -= 1
+        return self._arrivals
+
+    def normalized(self, normalize: Callable[[dict, int], dict]) -> List[dict]:
+        """The kept records normalised, ascending by id (records of one id in the order they came).
+
+        Each raw record is let go as soon as it is normalised, so both forms of every record are
+        never held at once.
+        """
+        entries = self._heap
+        self._heap = []
+        entries.sort(key=lambda entry: (-entry[0], -entry[1]))
+        records = []
+        for index, (negative_id, _arrival, raw) in enumerate(entries):
+            records.append(normalize(raw, -negative_id))
+            entries[index] = None
+        return records
+
+
+class IdRuns:
+    """The ids of the matching records as runs of consecutive ids: small however many records match."""
+
+    def __init__(self):
+        self._runs: List[Tuple[int, int]] = []
+        self._start = self._end = None
+
+    def add(self, row_id: int) -> None:
+        if self._end is not None and row_id == self._end + 1:
+            self._end = row_id
+            return
+        if self._start is not None:
+            self._runs.append((self._start, self._end))
+        self._start = self._end = row_id
+
+    def row_set(self) -> RowSet:
+        runs = self._runs + ([] if self._start is None else [(self._start, self._end)])
+        return RowSet(runs)
+
+
+# ---------------------------------------------------------------- the read
+
+
+class InfoRead:
+    """What one status read gives the info module: the kept records, the summary and every matching id."""
+
+    def __init__(self, records: LowestRecords, summary: SummaryBuilder, ids: IdRuns):
+        self.records = records
+        self.summary = summary
+        self.ids = ids
+
+
+def info_collector(selection: Selection, limit: Optional[int]) -> Callable[[Iterator[dict]], Kept]:
+    """A ``collect`` for ``CloudAgentClient.get_scheduled_data`` returning a ``Kept`` of an ``InfoRead``."""
+
+    def collect(raw_records: Iterator[dict]) -> Kept:
+        read = InfoRead(LowestRecords(limit), SummaryBuilder(), IdRuns())
+        skipped = []
+        matches, add_to_summary, add_id, offer = (
+            selection.matches_view,
+            read.summary.add,
+            read.ids.add,
+            read.records.offer,
+        )
+        for raw in raw_records:
+            row_id = row_id_of(raw.get("Id"))
+            if row_id is None:
+                skipped.append(raw.get("Id"))
+                continue
+            view = RecordView(raw)
+            if not matches(row_id, view):
+                continue
+            add_to_summary(raw, view)
+            add_id(row_id)
+            offer(row_id, raw)
+        return Kept(read, tuple(skipped))
+
+    return collect
+
+
+def scheduled_data_info(
+    client,
+    selection: Selection,
+    warn: Callable[[str], None],
+    limit: Optional[int] = None,
+    fields: Optional[Tuple[str, ...]] = None,
+) -> dict:
+    """The info module's whole job: one status read, summarised, paged by ``limit``, records cut to ``fields``."""
+    found = client.get_scheduled_data(collect=info_collector(selection, limit))
+    secrets = list(client.secrets)
+    for value in found.skipped_ids:
+        warn(skipped_id_warning(value, secrets))
+    read: InfoRead = found.kept
+    return dict(
+        changed=False,
+        scheduled_data=read.records.normalized(lambda raw, row_id: normalize_record(raw, row_id, secrets, fields)),
+        row_ids=read.ids.row_set().compact(),
+        summary=read.summary.summary(secrets),
+        truncated=read.records.left_out > 0,
+    )

@@ -1,0 +1,314 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ozonetel.cloudagent contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The info workflow: summary, limit and fields equal what normalising, filtering and slicing every record gives."""
+
+from __future__ import annotations
+
+import random
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import parse_local_time
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
+    _param_secrets,
+    filter_records,
+    normalize_records,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import secret_values
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import (
+    RECORD_FIELDS,
+    IdRuns,
+    parse_fields,
+    parse_limit,
+    record_moment,
+    scheduled_data_info,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
+
+TIMES = [
+    "2026-12-01 09:30:00",
+    "2026-12-03 18:05:59",
+    "2026-11-30 00:00:00",
+    "2026-12-01T07:15",
+    "2026-12-02 10:00",
+    " 2026-12-04 11:00:00 ",
+    "2026-02-30 12:00:00",  # no such day
+    "2026-12-01 24:00:00",
+    "2026-12-01 09:30:00+05:30",
+    "not a time",
+    "",
+]
+
+
+class StatusClient:
+    secrets = ()
+
+    def __init__(self, raw_records):
+        self.raw_records = raw_records
+        self.reads = 0
+
+    def get_scheduled_data(self, collect=list):
+        self.reads += 1
+        return collect(iter(self.raw_records))
+
+
+def vendor_record(row_id, campaign="spring", sent="0", scheduled="2026-12-01 09:30:00", schedule="2026-12-01 09:30:00"):
+    params = [("api_key", "FAKE-KEY-1"), ("action", "START"), ("PhoneNumber", "98%08d" % (hash(str(row_id)) % 10**8))]
+    if campaign is not None:
+        params.insert(1, ("campaign_name", campaign))
+    if scheduled is not None:
+        params.append(("ScheduledTime", scheduled))
+    return {
+        "Id": None if row_id is None else str(row_id),
+        "api_key": "FAKE-KEY-1",
+        "ScheduleParams": urlencode(params),
+        "ScheduleTime": schedule,
+        "IsRequestSent": sent,
+        "Response": '{"status": "queued"}' if sent == "1" else "",
+        "CreatedDate": "2026-11-20 10:00:00",
+        "RequestTime": "",
+    }
+
+
+ACCOUNT = st.lists(
+    st.builds(
+        vendor_record,
+        st.one_of(st.integers(1, 60), st.sampled_from(["x1", " 7", None])),
+        st.sampled_from(["spring", "autumn", "spring offer", "", None]),
+        st.sampled_from(["0", "1", "true", "", None]),
+        st.sampled_from(TIMES + [None]),
+        st.sampled_from(TIMES[:3] + ["", None]),
+    ),
+    max_size=30,
+)
+SELECTIONS = st.builds(
+    Selection,
+    rows=st.none() | st.lists(st.integers(1, 60), max_size=20).map(RowSet.from_ids),
+    campaign_name=st.sampled_from([None, "spring", "autumn"]),
+    pending=st.sampled_from([None, True, False]),
+    scheduled_after=st.sampled_from([None, parse_local_time("2026-12-01 09:30:00")]),
+    scheduled_before=st.sampled_from([None, parse_local_time("2026-12-03 00:00:00")]),
+)
+FIELDS = st.none() | st.lists(st.sampled_from(RECORD_FIELDS), max_size=4)
+
+
+def expected_moment(record):
+    value = (record["params"] or {}).get("ScheduledTime") or record["schedule_time"]
+    try:
+        return parse_local_time(value).strftime("%Y-%m-%d %H:%M:%S")
+    except ConfigurationError:
+        return None
+
+
+def expected_summary(records):
+    """The summary written from normalised records, without the collection's tallying code."""
+    campaigns = {}
+    for record in records:
+        name = record["campaign_name"] or ""
+        entry = campaigns.setdefault(name, {"records": [], "moments": []})
+        entry["records"].append(record)
+        moment = expected_moment(record)
+        if moment is not None:
+            entry["moments"].append(moment)
+    shown = {}
+    for name, entry in campaigns.items():
+        sent = sum(1 for record in entry["records"] if record["is_request_sent"])
+        shown[name] = {
+            "total": len(entry["records"]),
+            "pending": len(entry["records"]) - sent,
+            "sent": sent,
+            "first_scheduled": min(entry["moments"], default=None),
+            "last_scheduled": max(entry["moments"], default=None),
+        }
+    sent = sum(1 for record in records if record["is_request_sent"])
+    return {"total": len(records), "pending": len(records) - sent, "sent": sent, "campaigns": shown}
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw_records=ACCOUNT, selection=SELECTIONS, limit=st.none() | st.integers(0, 8), fields=FIELDS)
+def test_summary_limit_and_fields_equal_normalise_filter_then_slice(raw_records, selection, limit, fields):
+    expected_warnings, warnings = [], []
+    matching = filter_records(normalize_records(raw_records, expected_warnings.append), selection)
+    kept = matching if limit is None else matching[:limit]
+    wanted = None if fields is None else set(fields) | {"id"}
+    if wanted is not None:
+        kept = [{key: value for key, value in record.items() if key in wanted} for record in kept]
+
+    result = scheduled_data_info(
+        StatusClient(raw_records), selection, warnings.append, limit=limit, fields=parse_fields(fields)
+    )
+
+    assert result["scheduled_data"] == kept
+    assert result["truncated"] is (len(kept) < len(matching))
+    assert result["row_ids"] == RowSet.from_ids(record["id"] for record in matching).compact()
+    assert result["summary"] == expected_summary(matching)
+    assert warnings == expected_warnings
+    assert result["changed"] is False
+
+
+def test_limit_keeps_the_lowest_ids_whatever_order_the_records_come_in():
+    ids = list(range(1, 201))
+    random.Random(7).shuffle(ids)
+    client = StatusClient([vendor_record(row_id) for row_id in ids])
+
+    result = scheduled_data_info(client, Selection(), [].append, limit=5)
+
+    assert [record["id"] for record in result["scheduled_data"]] == [1, 2, 3, 4, 5]
+    assert result["truncated"] is True
+    assert result["row_ids"] == "1-200"
+    assert result["summary"]["total"] == 200
+    assert client.reads == 1
+
+
+def test_limit_zero_returns_the_summary_and_every_id_but_no_record():
+    client = StatusClient([vendor_record(row_id, sent="1" if row_id > 3 else "0") for row_id in (5, 1, 2, 3, 4, 9)])
+
+    result = scheduled_data_info(client, Selection(), [].append, limit=0)
+
+    assert result["scheduled_data"] == []
+    assert result["truncated"] is True
+    assert result["row_ids"] == "1-5,9"
+    assert (result["summary"]["total"], result["summary"]["pending"], result["summary"]["sent"]) == (6, 3, 3)
+
+
+def test_a_limit_no_record_reaches_is_not_truncated():
+    result = scheduled_data_info(StatusClient([vendor_record(2), vendor_record(1)]), Selection(), [].append, limit=2)
+    assert [record["id"] for record in result["scheduled_data"]] == [1, 2]
+    assert result["truncated"] is False
+
+
+def test_campaign_names_in_the_summary_are_masked_like_records():
+    raw = vendor_record(1, campaign="leak FAKE-KEY-1 here")
+    result = scheduled_data_info(StatusClient([raw]), Selection(), [].append, limit=0)
+    assert list(result["summary"]["campaigns"]) == ["leak ******** here"]
+    assert "FAKE-KEY-1" not in repr(result)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, None),
+        (["phone_number", "schedule_time"], ("id", "phone_number", "schedule_time")),
+        (["id"], ("id",)),
+        ([], ("id",)),
+        (["response", "id", "campaign_name", "response"], ("id", "campaign_name", "response")),
+    ],
+)
+def test_fields_always_keep_the_id(value, expected):
+    assert parse_fields(value) == expected
+
+
+def test_an_unknown_field_names_every_valid_key_and_the_closest():
+    with pytest.raises(ConfigurationError) as caught:
+        parse_fields(["id", "scheduled_time", "Nonsense"])
+    message = str(caught.value)
+    assert "'scheduled_time' (did you mean 'schedule_time'?)" in message
+    assert "'Nonsense'" in message
+    assert "Valid keys: " + ", ".join(RECORD_FIELDS) in message
+
+
+@pytest.mark.parametrize("value", [-1, True, "3", 2.5])
+def test_a_bad_limit_is_refused(value):
+    with pytest.raises(ConfigurationError, match="limit must be an integer of 0 or more"):
+        parse_limit(value)
+
+
+@pytest.mark.parametrize("value", [None, 0, 10])
+def test_a_good_limit_is_kept(value):
+    assert parse_limit(value) == value
+
+
+class TimeView:
+    def __init__(self, scheduled_time, schedule_time=None):
+        self.scheduled_time = scheduled_time
+        self.schedule_time = schedule_time
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    text=st.one_of(
+        st.sampled_from(TIMES),
+        st.datetimes().map(lambda moment: moment.strftime("%Y-%m-%d %H:%M:%S")),
+        st.text(alphabet="0123456789-: T+\u0663", min_size=17, max_size=21),
+    )
+)
+def test_the_fast_time_path_reads_as_the_filters_read(text):
+    try:
+        expected = parse_local_time(text).strftime("%Y-%m-%d %H:%M:%S")
+    except ConfigurationError:
+        expected = None
+    assert record_moment(TimeView(text)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=st.lists(st.integers(1, 80), max_size=60))
+def test_id_runs_equal_a_row_set_of_the_ids(ids):
+    runs = IdRuns()
+    for row_id in ids:
+        runs.add(row_id)
+    assert runs.row_set() == RowSet.from_ids(ids)
+
+
+SECRET_NAMES = ["api_key", "apiKey", "API-Key", "api%5Fkey", "api+key", "Api%4Bey", "skill", "k", "apikeys"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    pieces=st.lists(
+        st.tuples(st.sampled_from(SECRET_NAMES), st.sampled_from(["=", ""]), st.text(alphabet="ab%2B+&=K", max_size=5)),
+        max_size=6,
+    )
+)
+def test_the_lean_read_finds_every_api_key_the_full_parse_finds(pieces):
+    query = "&".join(name + sep + value for name, sep, value in pieces)
+    assert _param_secrets(query) >= secret_values(dict(parse_qsl(query, keep_blank_values=True)))
+
+
+def test_a_lean_record_masks_api_keys_hidden_anywhere_in_the_record():
+    raw = vendor_record(3)
+    raw["ScheduleParams"] = "API-Key=HIDDEN-1&campaign_name=c&PhoneNumber=98HIDDEN-1"
+    raw["Response"] = '{"nested": {"apiKey": "HIDDEN-2"}, "echo": "HIDDEN-2"}'
+    raw["CreatedDate"] = "FAKE-KEY-1 at noon"
+
+    result = scheduled_data_info(
+        StatusClient([raw]),
+        Selection(),
+        [].append,
+        fields=parse_fields(["phone_number", "response", "created_date"]),
+    )
+
+    [record] = result["scheduled_data"]
+    assert record == {
+        "id": 3,
+        "phone_number": "98********",
+        "created_date": "******** at noon",
+        "response": {"nested": {"apiKey": "********"}, "echo": "********"},
+    }
+
+
+def test_campaign_names_equal_once_masked_are_counted_together():
+    raw_records = [
+        vendor_record(1, campaign="x FAKE-KEY-1", sent="1", scheduled="2026-12-02 10:00:00"),
+        vendor_record(2, campaign="x ********", scheduled="2026-12-01 10:00:00"),
+        vendor_record(3, campaign="x ********", scheduled="not a time"),
+    ]
+
+    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append, limit=0)
+
+    assert result["summary"]["campaigns"] == {
+        "x ********": {
+            "total": 3,
+            "pending": 2,
+            "sent": 1,
+            "first_scheduled": "2026-12-01 10:00:00",
+            "last_scheduled": "2026-12-02 10:00:00",
+        }
+    }
