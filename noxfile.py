@@ -231,6 +231,11 @@ UNWANTED_IN_TARBALL = re.compile(
 )
 
 
+def _check_release_files(session: nox.Session, tarball: Path) -> None:
+    """The tarball carries the GPL text and the rendered changelog (tests/tools/check_release_files.py)."""
+    session.run("python", str(TOOLS / "check_release_files.py"), str(tarball))
+
+
 @nox.session(name="build-import", python="3.11", default=True)
 def build_import(session: nox.Session) -> None:
     """Build the collection, refuse unwanted files in the tarball, import it with galaxy-importer (strict)."""
@@ -248,6 +253,7 @@ def build_import(session: nox.Session) -> None:
             % (tarball.name, ", ".join(unwanted))
         )
     session.log("%s: %d entries, none unwanted" % (tarball.name, len(entries)))
+    _check_release_files(session, tarball)
     # Never RUN_ANSIBLE_TEST (it needs a container engine). The importer exits 0 on lint violations,
     # which it logs as WARNING lines: every WARNING or ERROR line is a failure here.
     # run it in the work directory: it writes importer_result.json into the current one
