@@ -477,23 +477,27 @@ def test_ca_bundle_input_lets_the_job_trust_a_private_gateway(
     credential = {"base_url": https_emulator.url, "user_name": USER_NAME, "api_key": API_KEY}
 
     without_bundle = tmp_path / "without-bundle"
+    # the scheduling template: its modules' messages show on every ansible-core (no no_log lookup)
     refused, refused_dir = run_job(
         without_bundle,
         render_injected_env(credential, private_data_dir(without_bundle)),
         collections_path,
-        {"row_ids": "501"},
+        {"campaign_name": CAMPAIGN, "rows": present_rows(9600000000, 1)},
+        playbook=PRESENT_PLAYBOOK_FILE,
     )
+    requests_after_refusal, refused_handshakes = emulator.counters()["requests"], https_emulator.handshake_failures
     with_bundle = tmp_path / "with-bundle"
     injected_env = render_injected_env(
         dict(credential, ca_bundle=https_emulator.certificate_pem), private_data_dir(with_bundle)
     )
     trusted, trusted_dir = run_job(with_bundle, injected_env, collections_path, {"row_ids": "501-502"})
 
-    # the system CA store does not know the gateway: the lookup fails, clearly, before any request went through
+    # the system CA store does not know the gateway: the job fails, clearly, and nothing was scheduled
     assert refused.status == "failed"
     refused_output = job_stdout(refused_dir)
-    assert "certificate" in refused_output.lower() and "ca_path" in refused_output, refused_output
+    assert "TLS certificate verification failed" in refused_output and "ca_path" in refused_output, refused_output
     assert "Traceback" not in refused_output
+    assert requests_after_refusal == [] and refused_handshakes > 0
     # the bundle reaches the lookup and the modules through OZONETEL_CA_PATH
     assert Path(injected_env["OZONETEL_CA_PATH"]).read_text(encoding="ascii") == https_emulator.certificate_pem
     assert trusted.status == "successful", job_stdout(trusted_dir)
