@@ -283,6 +283,39 @@ def changelog(session: nox.Session) -> None:
     session.run("antsibull-changelog", "lint")
 
 
+LOCAL_TARBALL_EE = "docs/execution-environment-local.yml"
+
+
+def _check_local_tarball_ee(session: nox.Session, staged: Path, root: Path) -> None:
+    """The EE recipe that installs a collection tarball renders a build context holding the tarball built now."""
+    session.install("ansible-core")
+    recipe_dir = root / "local-tarball"
+    recipe_dir.mkdir()
+    session.run("ansible-galaxy", "collection", "build", "--output-path", str(recipe_dir), str(staged), silent=True)
+    tarball = next(recipe_dir.glob("ozonetel-cloudagent-*.tar.gz")).name
+    recipe = (staged / LOCAL_TARBALL_EE).read_text(encoding="utf-8")
+    if recipe.count(tarball) != 2:
+        session.error(
+            "%s must name the tarball of this version, %s, twice (additional_build_files, galaxy)"
+            % (LOCAL_TARBALL_EE, tarball)
+        )
+    shutil.copy(staged / LOCAL_TARBALL_EE, recipe_dir / "execution-environment.yml")
+    with session.chdir(recipe_dir):
+        session.run("ansible-builder", "create", "-f", "execution-environment.yml", "--context", "context")
+    build = recipe_dir / "context" / "_build"
+    if not (build / "collections" / tarball).is_file() or tarball not in (build / "requirements.yml").read_text():
+        session.error(
+            "%s: the build context lacks collections/%s or its requirements.yml entry" % (LOCAL_TARBALL_EE, tarball)
+        )
+    # what the image's galaxy stage runs in /build (a copy of _build), offline
+    with session.chdir(build):
+        session.run(
+            "ansible-galaxy", "collection", "install", "-r", "requirements.yml",
+            "--collections-path", str(root / "local-tarball-installed"),
+            env={"ANSIBLE_GALAXY_DISABLE_GPG_VERIFY": "1"},
+        )
+
+
 @nox.session(name="ee", python="3.11", default=True)
 def execution_environment(session: nox.Session) -> None:
     """ansible-builder: introspection lists requests; the documented EE definition renders a build context."""
@@ -318,6 +351,7 @@ def execution_environment(session: nox.Session) -> None:
             "--output-filename",
             "Containerfile",
         )
+    _check_local_tarball_ee(session, staged, root)
 
 
 @nox.session(name="no-shared-refs", python=False, default=True)

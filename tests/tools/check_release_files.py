@@ -59,7 +59,9 @@ def license_problems(members: Dict[str, str]) -> List[str]:
             continue
         missing = [marker for marker in GPL_MARKERS if marker not in text]
         if missing:
-            problems.append("%s is not the full GNU GPL v3 text (lacks %s)" % (name, ", ".join(repr(m) for m in missing)))
+            problems.append(
+                "%s is not the full GNU GPL v3 text (lacks %s)" % (name, ", ".join(repr(m) for m in missing))
+            )
     return problems
 
 
@@ -80,7 +82,9 @@ def changelog_problems(members: Dict[str, str], galaxy_version: Optional[str]) -
             problems.append("%s has no section for release %s: %s" % (CHANGELOG_RENDERED, version, RELEASE_HINT))
     newest = max(releases, key=_version_key)
     if galaxy_version and _version_key(newest) > _version_key(galaxy_version):
-        problems.append("%s has release %s, newer than galaxy.yml's version %s" % (CHANGELOG_DATA, newest, galaxy_version))
+        problems.append(
+            "%s has release %s, newer than galaxy.yml's version %s" % (CHANGELOG_DATA, newest, galaxy_version)
+        )
     return problems
 
 
