@@ -310,8 +310,13 @@ def _check_local_tarball_ee(session: nox.Session, staged: Path, root: Path) -> N
     # what the image's galaxy stage runs in /build (a copy of _build), offline
     with session.chdir(build):
         session.run(
-            "ansible-galaxy", "collection", "install", "-r", "requirements.yml",
-            "--collections-path", str(root / "local-tarball-installed"),
+            "ansible-galaxy",
+            "collection",
+            "install",
+            "-r",
+            "requirements.yml",
+            "--collections-path",
+            str(root / "local-tarball-installed"),
             env={"ANSIBLE_GALAXY_DISABLE_GPG_VERIFY": "1"},
         )
 
