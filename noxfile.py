@@ -287,6 +287,11 @@ UNWANTED_IN_TARBALL = re.compile(
 )
 
 
+def _check_release_files(session: nox.Session, tarball: Path) -> None:
+    """The tarball carries the GPL text and the rendered changelog (tests/tools/check_release_files.py)."""
+    session.run("python", str(TOOLS / "check_release_files.py"), str(tarball))
+
+
 @_tool_session("build-import")
 def build_import(session: nox.Session) -> None:
     """Build the collection, refuse unwanted files in the tarball, import it with galaxy-importer (strict)."""
@@ -304,6 +309,7 @@ def build_import(session: nox.Session) -> None:
             % (tarball.name, ", ".join(unwanted))
         )
     session.log("%s: %d entries, none unwanted" % (tarball.name, len(entries)))
+    _check_release_files(session, tarball)
     # Never RUN_ANSIBLE_TEST (it needs a container engine). The importer exits 0 on lint violations,
     # which it logs as WARNING lines: every WARNING or ERROR line is a failure here.
     # run it in the work directory: it writes importer_result.json into the current one
@@ -331,6 +337,44 @@ def changelog(session: nox.Session) -> None:
     """antsibull-changelog lint of changelogs/ (fragments included)."""
     session.install("antsibull-changelog")
     session.run("antsibull-changelog", "lint")
+
+
+LOCAL_TARBALL_EE = "docs/execution-environment-local.yml"
+
+
+def _check_local_tarball_ee(session: nox.Session, staged: Path, root: Path) -> None:
+    """The EE recipe that installs a collection tarball renders a build context holding the tarball built now."""
+    session.install("ansible-core")
+    recipe_dir = root / "local-tarball"
+    recipe_dir.mkdir()
+    session.run("ansible-galaxy", "collection", "build", "--output-path", str(recipe_dir), str(staged), silent=True)
+    tarball = next(recipe_dir.glob("ozonetel-cloudagent-*.tar.gz")).name
+    recipe = (staged / LOCAL_TARBALL_EE).read_text(encoding="utf-8")
+    if recipe.count(tarball) != 2:
+        session.error(
+            "%s must name the tarball of this version, %s, twice (additional_build_files, galaxy)"
+            % (LOCAL_TARBALL_EE, tarball)
+        )
+    shutil.copy(staged / LOCAL_TARBALL_EE, recipe_dir / "execution-environment.yml")
+    with session.chdir(recipe_dir):
+        session.run("ansible-builder", "create", "-f", "execution-environment.yml", "--context", "context")
+    build = recipe_dir / "context" / "_build"
+    if not (build / "collections" / tarball).is_file() or tarball not in (build / "requirements.yml").read_text():
+        session.error(
+            "%s: the build context lacks collections/%s or its requirements.yml entry" % (LOCAL_TARBALL_EE, tarball)
+        )
+    # what the image's galaxy stage runs in /build (a copy of _build), offline
+    with session.chdir(build):
+        session.run(
+            "ansible-galaxy",
+            "collection",
+            "install",
+            "-r",
+            "requirements.yml",
+            "--collections-path",
+            str(root / "local-tarball-installed"),
+            env={"ANSIBLE_GALAXY_DISABLE_GPG_VERIFY": "1"},
+        )
 
 
 @_tool_session("ee")
@@ -368,6 +412,7 @@ def execution_environment(session: nox.Session) -> None:
             "--output-filename",
             "Containerfile",
         )
+    _check_local_tarball_ee(session, staged, root)
 
 
 @_tool_session("interface")

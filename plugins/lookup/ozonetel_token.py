@@ -75,6 +75,8 @@ _raw:
   elements: str
 """
 
+import os
+
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.lookup import LookupBase
@@ -91,8 +93,11 @@ NOT_LOOKUP_OPTIONS = dict(token=None, auth_mode="token", retries=0)
 
 
 class LookupModule(LookupBase):
+    _direct_options: frozenset = frozenset()
+
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
+        self._direct_options = frozenset(kwargs)
         if not HAS_REQUESTS:
             raise AnsibleLookupError(
                 "The ozonetel.cloudagent.ozonetel_token lookup needs the Python library requests "
@@ -113,4 +118,16 @@ class LookupModule(LookupBase):
         return [token]
 
     def _option(self, name):
-        return NOT_LOOKUP_OPTIONS[name] if name in NOT_LOOKUP_OPTIONS else self.get_option(name)
+        if name in NOT_LOOKUP_OPTIONS:
+            return NOT_LOOKUP_OPTIONS[name]
+        if name == "ca_path" and self._ca_path_is_empty_environment():
+            return None
+        return self.get_option(name)
+
+    def _ca_path_is_empty_environment(self) -> bool:
+        """An empty OZONETEL_CA_PATH (an AWX credential without a CA bundle injects one) means "not set".
+
+        Ansible turns an empty value of a path option into the current directory, which requests would
+        then take as the only CA store to trust.
+        """
+        return "ca_path" not in self._direct_options and os.environ.get("OZONETEL_CA_PATH") == ""

@@ -17,6 +17,7 @@ Run as a script, it checks the markers and prints what it found (the docs-snippe
 
 from __future__ import annotations
 
+import datetime
 import re
 import sys
 from dataclasses import dataclass, field
@@ -32,7 +33,14 @@ RST_MARKER = re.compile(r"^\s*\.\. docs-test:\s*(?P<kind>\S+)\s*(?:--\s*(?P<valu
 MD_FENCE = re.compile(r"^(?P<indent>\s*)```(?P<language>[^\s`]*)\s*$")
 MD_MARKER = re.compile(r"^\s*<!--\s*docs-test:\s*(?P<kind>\S+)\s*(?:--\s*(?P<value>.*?))?\s*-->\s*$")
 # Extra vars of documentation files that cannot carry a marker (a job template's survey answers).
-FILE_EXTRA_VARS = {"docs/awx/delete_scheduled_data.yml": {"row_ids": "1-10"}}
+_TOMORROW = (datetime.datetime.now() + datetime.timedelta(days=1)).strftime("%Y-%m-%d 10:30")
+FILE_EXTRA_VARS = {
+    "docs/awx/delete_scheduled_data.yml": {"row_ids": "1-10"},
+    "docs/awx/schedule_campaign_data.yml": {
+        "campaign_name": "spring_offer",
+        "rows": [{"phone_number": "9876500001", "scheduled_time": _TOMORROW, "name": "Docs snippet"}],
+    },
+}
 PLAY_KEYWORDS = {"module_defaults", "vars", "environment", "collections", "gather_facts", "hosts"}
 # Tasks that exercise a play-keyword fragment (e.g. a documented module_defaults), using the pattern
 # the guides document: one token per run through set_fact, then a module of the action group.
@@ -60,7 +68,7 @@ class Snippet:
     language: str
     text: str
     skip_reason: Optional[str] = None
-    extra_vars: Dict[str, str] = field(default_factory=dict)
+    extra_vars: Dict[str, object] = field(default_factory=dict)
 
     @property
     def ident(self) -> str:
