@@ -40,11 +40,10 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     LEDGER_WINDOW,
     LOCK_WAIT_LIMIT,
-    MASK,
     CachedToken,
     TokenBackend,
     mask_url,
-    url_password,
+    mask_password,
 )
 
 KEY_PREFIX = "ozonetel.cloudagent:v1:"
@@ -75,7 +74,6 @@ class RedisTokenBackend(TokenBackend):
             )
         self.url = url
         self.description = "the Redis token store " + mask_url(url)
-        self._password = url_password(url)
         self._clock = clock
         self._lock_wait = lock_wait
         self._socket_timeout = socket_timeout
@@ -196,9 +194,7 @@ class RedisTokenBackend(TokenBackend):
         )
 
     def _mask(self, text: str) -> str:
-        if self._password:
-            text = text.replace(self._password, MASK)
-        return text.replace(self.url, mask_url(self.url))
+        return mask_password(text.replace(self.url, mask_url(self.url)), self.url)
 
 
 def _redis_package():

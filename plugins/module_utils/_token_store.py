@@ -27,10 +27,11 @@ import hashlib
 import json
 import math
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import Callable, Optional
-from urllib.parse import urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ConfigurationError,
@@ -235,7 +236,11 @@ def check_redis_url(url: str) -> str:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise ConfigurationError("token_cache '%s' is not a valid Redis URL." % mask_url(url)) from None
+        raise ConfigurationError(
+            "token_cache '%s' is not a valid Redis URL. A password holding / ? # @ or %% (or & after ?password=) "
+            "must be percent-encoded: / as %%2F, ? as %%3F, # as %%23, @ as %%40, %% as %%25, & as %%26."
+            % mask_url(url)
+        ) from None
     scheme = parts.scheme.lower()
     if scheme == "unix" and not parts.path:
         raise ConfigurationError("token_cache '%s' names no socket: write unix:///path/to/redis.sock." % mask_url(url))
@@ -245,36 +250,58 @@ def check_redis_url(url: str) -> str:
         )
     database = parts.path.strip("/") if scheme != "unix" else ""
     if database and not database.isdigit():
-        raise ConfigurationError("token_cache '%s': the database '%s' is not a number." % (mask_url(url), database))
+        raise ConfigurationError(
+            "token_cache '%s': the database '%s' is not a number (a password holding / must be "
+            "percent-encoded as %%2F)." % (mask_url(url), mask_password(database, url))
+        )
     if port == 0:
         raise ConfigurationError("token_cache '%s': port 0 is not a Redis port." % mask_url(url))
     return url
 
 
-def url_password(url: str) -> Optional[str]:
-    """The password part of a Redis URL (as written), for masking; None when there is none."""
-    if not url or "://" not in url:
-        return None
-    netloc = url.split("://", 1)[1].split("/", 1)[0]
-    userinfo, at, _host = netloc.rpartition("@")
-    if not at:
-        return _query_password(url)
-    _user, colon, password = userinfo.partition(":")
-    return (password if colon else userinfo) or None
+# The value of a password= query parameter; a '#' is taken as part of it (a fragment means nothing here).
+_QUERY_PASSWORD = re.compile(r"[?&]password=([^&]*)")
 
 
-def _query_password(url: str) -> Optional[str]:
-    for pair in url.partition("?")[2].split("&"):
-        name, _eq, value = pair.partition("=")
-        if name == "password" and value:
-            return value
-    return None
+def url_passwords(url) -> list:
+    """Every part of a Redis URL that is or may be its password, as written; longest first, for masking.
+
+    The password may sit in the user info (``:pw@``, ``user:pw@``) or in the query (``?password=pw``, redis-py's
+    form for unix sockets and users). A raw ``/``, ``?``, ``#`` or ``@`` in it makes the URL unparsable, so the
+    user info is what precedes the last ``@`` (before any query password), not what a URL parser would say. A
+    lone user name with no password anywhere may be a password in the wrong place: it is masked too.
+    """
+    if not isinstance(url, str) or "://" not in url:
+        return []
+    rest = url.split("://", 1)[1]
+    query_match = _QUERY_PASSWORD.search(rest)
+    query_password = query_match.group(1) if query_match else ""
+    userinfo, at, _host = (rest[: query_match.start()] if query_match else rest).rpartition("@")
+    found = {query_password}
+    if at and not userinfo.startswith("/"):
+        _user, colon, password = userinfo.partition(":")
+        found.add(password if colon else "" if query_password else userinfo)
+    return sorted((password for password in found if password), key=len, reverse=True)
+
+
+def password_forms(url) -> list:
+    """The passwords of a Redis URL as written and as decoded (percent- and plus-decoding), for masking."""
+    forms = set()
+    for password in url_passwords(url):
+        forms.update((password, unquote(password), unquote_plus(password)))
+    return sorted(forms, key=len, reverse=True)
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ********."""
-    password = url_password(url)
-    return url.replace(password, MASK) if password else url
+    """The URL with its password, in every form, replaced by ********."""
+    return mask_password(url, url)
+
+
+def mask_password(text: str, url: str) -> str:
+    """``text`` with every form of the password of ``url`` replaced by ********."""
+    for password in password_forms(url):
+        text = text.replace(password, MASK)
+    return text
 
 
 # ---- keys, digests, expiry ----------------------------------------------------------------------

@@ -8,9 +8,13 @@ own HOME and no shared file cache, pointed at one real redis-server (started wit
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import time
+from urllib.parse import quote, quote_plus
 
+import pytest
 from cloudagent_harness.layout import DEMO_USER
 from helpers import LOOKUP_ONCE, requests_to
 
@@ -273,3 +277,95 @@ def test_the_redis_password_stays_out_of_verbose_output(emulator, playbook_runne
     assert redis_server.keys(), "the option, not a file, held the token"
     assert_no_password(redis_server, result)
     assert "redis://:%s@127.0.0.1" % MASKED in result.output
+
+
+# ---- the password in every URL form (an ACL user whose password holds reserved characters) --------------------
+
+ACL_USER = "cloudagent_acl"
+ACL_PASSWORD = "FAKE/acl@pass#0005"
+
+
+def make_acl_user(redis_server, commands=("+@all",), password=ACL_PASSWORD):
+    redis_server.client().acl_setuser(
+        ACL_USER,
+        enabled=True,
+        reset=True,
+        passwords=["+" + password],
+        keys=["ozonetel.cloudagent:*"],
+        commands=list(commands),
+    )
+
+
+def assert_no_password_form(password, *results):
+    """Neither the password as written nor any encoded form of it, nor its halves, in output or results."""
+    forms = {password, quote(password, safe=""), quote_plus(password), password[:8], password[-8:]}
+    for result in results:
+        seen = result.output + json.dumps(result.records)
+        assert not [form for form in forms if form in seen], result
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+MODULE_AND_LOOKUP = (
+    LOOKUP_ONCE
+    + """    - name: Read rows with the store given as an option
+      ozonetel.cloudagent.ozonetel_schedule_data_info:
+        token_cache: "{{ store_url }}"
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "redis://{user}@127.0.0.1:{port}/0?password={encoded}",
+        "redis://{user}:{encoded}@127.0.0.1:{port}/0",
+        "redis://127.0.0.1:{port}/0?password={encoded}&username={user}",
+    ],
+)
+def test_an_acl_password_with_reserved_characters_works_in_each_url_form_and_never_shows_at_vvvv(
+    emulator, playbook_runner, tmp_path, redis_server, form
+):
+    make_acl_user(redis_server)
+    url = form.format(user=ACL_USER, port=redis_server.port, encoded=quote(ACL_PASSWORD, safe=""))
+
+    result = playbook_runner.run(
+        MODULE_AND_LOOKUP, extravars={"store_url": url}, env=node_env(tmp_path, 1, url), verbosity=4
+    )
+
+    assert result.rc == 0, result
+    assert emulator.counters()["generate_token"] == 1, "the lookup and the module shared the token"
+    assert redis_server.keys()
+    assert_no_password_form(ACL_PASSWORD, result)
+
+
+@pytest.mark.parametrize(
+    "form, expected",
+    [
+        ("redis://{user}@127.0.0.1:{port}/0?password=FAKE-WRONG%2F0005", "refused the user name or password"),
+        ("redis://{user}:FAKE-WRONG%2F0005@127.0.0.1:{port}/0", "refused the user name or password"),
+        ("redis://{user}:FAKE/WRONG@0005@127.0.0.1:{port}/0", "must be percent-encoded"),
+        ("redis://{user}@127.0.0.1:{closed}/0?password=FAKE-WRONG%2F0005", "cannot connect"),
+    ],
+)
+def test_a_failing_store_is_named_with_its_password_masked_in_every_url_form(
+    emulator, playbook_runner, tmp_path, redis_server, form, expected
+):
+    make_acl_user(redis_server)
+    url = form.format(user=ACL_USER, port=redis_server.port, closed=closed_port())
+
+    result = playbook_runner.run(
+        MODULE_AND_LOOKUP, extravars={"store_url": url}, env=node_env(tmp_path, 1, url), verbosity=4
+    )
+
+    assert result.rc != 0
+    assert expected in result.output
+    assert "token_cache" in result.output or "Redis token store" in result.output
+    assert "Traceback" not in result.output
+    assert_no_password_form("FAKE-WRONG/0005", result)
+    assert_no_password_form("FAKE/WRONG@0005", result)
+    assert emulator.counters()["generate_token"] == 0
