@@ -11,9 +11,12 @@
 Keys, per account (``<id>`` is a digest of base URL and user name; the api key is never part of it):
 ``ozonetel.cloudagent:v1:<id>:token`` a JSON string ``{"token", "key_digest"}`` that expires in Redis
 when the token expires; ``...:ledger`` a sorted set of generation times, trimmed to the hour;
-``...:lock`` the account lock, taken with ``SET NX PX`` and released only by its holder (Lua).
-Every call has a socket timeout and no retry: a store that does not answer fails the task,
-naming the store, and no token is generated outside the shared ledger.
+``...:lock`` the account lock, taken with ``SET NX PX`` and released only by its holder.
+No scripting: deleting a key only while it holds our value uses WATCH/MULTI, so an ACL user needs only
+the commands listed in docs/docsite/rst/guide_authentication.rst.
+Every operation must finish as a whole within OPERATION_DEADLINE, with no retry: a store that does not
+answer in time (also one that trickles its answer) fails the task, naming the store, and no token is
+generated outside the shared ledger.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import importlib
 import importlib.util
 import json
 import os
+import threading
 import time
 import traceback
 from typing import Callable, Optional
@@ -47,15 +51,9 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store i
 )
 
 KEY_PREFIX = "ozonetel.cloudagent:v1:"
-SOCKET_TIMEOUT = 5.0
+# A socket timeout bounds each read only; a server sending one byte at a time would never trip it.
+OPERATION_DEADLINE = 5.0
 _LOCK_POLL = 0.05
-# Delete the key only when it still holds our value: a lock that expired and was taken by
-# another process, or a token another process replaced, must not be deleted.
-_RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-_DROP_TOKEN = (
-    "local stored = redis.call('GET', KEYS[1]) "
-    "if stored and cjson.decode(stored)['token'] == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-)
 
 
 class RedisTokenBackend(TokenBackend):
@@ -66,7 +64,8 @@ class RedisTokenBackend(TokenBackend):
         url: str,
         clock: Callable[[], float] = time.time,
         lock_wait: float = LOCK_WAIT_LIMIT,
-        socket_timeout: float = SOCKET_TIMEOUT,
+        deadline: float = OPERATION_DEADLINE,
+        warn: Optional[Callable[[str], None]] = None,
     ):
         if not HAS_REDIS:
             raise MissingLibraryError(
@@ -76,7 +75,8 @@ class RedisTokenBackend(TokenBackend):
         self.description = "the Redis token store " + mask_url(url)
         self._clock = clock
         self._lock_wait = lock_wait
-        self._socket_timeout = socket_timeout
+        self._deadline = deadline
+        self._warn = warn or (lambda message: None)
         self._connection = None
 
     @property
@@ -87,8 +87,8 @@ class RedisTokenBackend(TokenBackend):
             try:
                 self._connection = _redis_package().Redis.from_url(
                     self.url,
-                    socket_timeout=self._socket_timeout,
-                    socket_connect_timeout=self._socket_timeout,
+                    socket_timeout=self._deadline,
+                    socket_connect_timeout=self._deadline,
                     retry=retry_class(no_backoff(), 0),
                     health_check_interval=0,
                 )
@@ -117,7 +117,18 @@ class RedisTokenBackend(TokenBackend):
         try:
             yield
         finally:
-            self._call("unlock", lambda: self._client.eval(_RELEASE_LOCK, 1, key, holder))
+            self._release(key, holder, hold_seconds)
+
+    def _release(self, key: str, holder: str, hold_seconds: float) -> None:
+        """Delete the lock while it is still ours. A failure only warns: what happened under the lock stands."""
+        try:
+            self._call("unlock", lambda: _delete_while(self._client, key, lambda stored: stored == holder.encode()))
+        except TokenCacheError as error:
+            self._warn(
+                "%s The token read or generated under the lock is used all the same; the lock expires by itself "
+                "within %d s of being taken, and until then a new token generation for this account waits for it."
+                % (str(error).split(" No token is generated", 1)[0], hold_seconds)
+            )
 
     def load_token(self, account: str) -> Optional[CachedToken]:
         key = _key(account, "token")
@@ -142,7 +153,11 @@ class RedisTokenBackend(TokenBackend):
             self._call("store the token", lambda: self._client.set(_key(account, "token"), value, px=milliseconds))
 
     def drop_token(self, account: str, token: str) -> None:
-        self._call("drop the refused token", lambda: self._client.eval(_DROP_TOKEN, 1, _key(account, "token"), token))
+        def holds_token(stored) -> bool:
+            entry = _decode(stored)
+            return entry is not None and entry["token"] == token
+
+        self._call("drop the refused token", lambda: _delete_while(self._client, _key(account, "token"), holds_token))
 
     def load_ledger(self, account: str) -> list:
         since = self._clock() - LEDGER_WINDOW
@@ -180,17 +195,32 @@ class RedisTokenBackend(TokenBackend):
     # ---- errors ----------------------------------------------------------------------------
 
     def _call(self, action: str, operation):
+        """Run one store operation within the deadline; a Redis error or an overrun becomes a TokenCacheError."""
         redis_error = _redis_package().exceptions.RedisError
         try:
-            return operation()
+            return _run_within(self._deadline, operation, self._abandon_connection)
         except redis_error as error:
-            raise TokenCacheError(self._failure_message(action, error)) from None
+            raise TokenCacheError(self._failure_message(action, _explain(error, self._deadline))) from None
+        except _DeadlinePassed:
+            raise TokenCacheError(
+                self._failure_message(
+                    action,
+                    "no complete answer within %g s (the limit for each store operation as a whole)" % self._deadline,
+                )
+            ) from None
 
-    def _failure_message(self, action: str, error: Exception) -> str:
+    def _abandon_connection(self) -> None:
+        """Forget the client of an overrun operation; closing its sockets ends the read still waiting."""
+        client, self._connection = self._connection, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.connection_pool.disconnect()
+
+    def _failure_message(self, action: str, reason: str) -> str:
         return (
             "Cannot %s in %s: %s. No token is generated outside the shared ledger; check the token_cache option "
             "(or OZONETEL_TOKEN_CACHE), that the Redis server runs and answers, and its password."
-            % (action, self.description, self._mask(_explain(error, self._socket_timeout)))
+            % (action, self.description, self._mask(reason))
         )
 
     def _mask(self, text: str) -> str:
@@ -213,6 +243,49 @@ def _import_error() -> Optional[str]:
     except ImportError:
         return traceback.format_exc()
     return None
+
+
+class _DeadlinePassed(Exception):
+    """A store operation did not finish within its deadline."""
+
+
+def _run_within(seconds: float, operation, on_overrun):
+    """``operation()`` in a worker thread, waited for at most ``seconds``; ``on_overrun`` must unblock the worker."""
+    box: dict = {}
+
+    def work():
+        try:
+            box["result"] = operation()
+        except BaseException as error:  # pylint: disable=broad-except  # handed to the waiting thread
+            box["error"] = error
+
+    worker = threading.Thread(target=work, name="cloudagent-redis", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        on_overrun()
+        raise _DeadlinePassed()
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
+def _delete_while(client, key: str, still_ours: Callable[[Optional[bytes]], bool]) -> bool:
+    """Delete ``key`` only while its value passes ``still_ours``: a lock that expired and was taken by another
+    process, or a token another process replaced, must not be deleted. WATCH makes the DEL fail when the key
+    changes between the check and the delete."""
+    watch_error = _redis_package().exceptions.WatchError
+    with client.pipeline(transaction=True) as pipe:
+        try:
+            pipe.watch(key)
+            if not still_ours(pipe.get(key)):
+                return False
+            pipe.multi()
+            pipe.delete(key)
+            pipe.execute()
+            return True
+        except watch_error:
+            return False
 
 
 def _explain(error: Exception, socket_timeout: float) -> str:

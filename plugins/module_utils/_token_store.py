@@ -127,6 +127,11 @@ class TokenStore:
         """
         account = account_key(base_url, user_name)
         digest = key_digest(api_key)
+        if not fresh and not refused_token:
+            # Reuse needs no lock (a read is atomic), so a lock left over by a failed unlock delays generations only.
+            cached = self.backend.load_token(account)
+            if _is_reusable(cached, digest, self._clock(), min_validity, None):
+                return cached.token
         with self.backend.account_lock(account, lock_hold):
             if refused_token:
                 self.backend.drop_token(account, refused_token)
@@ -215,7 +220,7 @@ def open_token_store(
     if location and is_redis_url(location):
         from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import RedisTokenBackend
 
-        return TokenStore(RedisTokenBackend(check_redis_url(location), clock=clock), clock)
+        return TokenStore(RedisTokenBackend(check_redis_url(location), clock=clock, warn=warn), clock)
     if location and "://" in location:
         raise ConfigurationError(
             "token_cache '%s' is neither a file path nor a Redis URL (redis://, rediss:// or unix://)."

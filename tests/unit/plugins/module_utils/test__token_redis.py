@@ -7,10 +7,18 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import pytest
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError, TokenCacheError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import token_cache_secrets
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import (
+    OPERATION_DEADLINE,
+    RedisTokenBackend,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     check_redis_url,
     mask_url,
@@ -92,3 +100,58 @@ def test_an_unparsable_url_fails_before_the_store_is_used():
     with pytest.raises(ConfigurationError) as caught:
         open_token_store("redis://:FAKE/PASSWORD@cache.example.test:6379/0")
     assert "FAKE" not in str(caught.value) and MASK in str(caught.value)
+
+
+# ---- the deadline of each operation --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def trickling_port():
+    """A loopback server answering any command with a reply that trickles in one byte every 0.1 s, never ending."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def trickle(connection):
+        with connection:
+            connection.recv(65536)
+            for byte in b"$1000000\r\n" + b"x" * 1000:
+                if stop.wait(0.1):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def serve():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _address = listener.accept()
+            except socket.timeout:
+                continue
+            threading.Thread(target=trickle, args=(connection,), daemon=True).start()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    server.join(5)
+    listener.close()
+
+
+def test_an_operation_that_trickles_ends_at_its_deadline_naming_the_store_masked(trickling_port):
+    url = "redis://:FAKE-PASSWORD-8@127.0.0.1:%d/0" % trickling_port
+    backend = RedisTokenBackend(url, deadline=0.5)
+    started = time.monotonic()
+    with pytest.raises(TokenCacheError) as caught:
+        backend.load_token("https://cloudagent.example.test|unit_user")
+    assert time.monotonic() - started < 2
+    message = str(caught.value)
+    assert "no complete answer within 0.5 s" in message
+    assert "redis://:********@127.0.0.1:%d/0" % trickling_port in message and "FAKE" not in message
+
+
+def test_the_deadline_of_each_operation_is_five_seconds():
+    assert OPERATION_DEADLINE == 5.0

@@ -626,11 +626,13 @@ def test_lock_wait_ends_with_a_message_naming_the_lock(tmp_path, clock, generate
     started = time.monotonic()
     try:
         with pytest.raises(TokenCacheError) as caught:
-            store.get_token(BASE_URL, USER, API_KEY, generate)
+            store.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+        reused = store.get_token(BASE_URL, USER, API_KEY, generate)
     finally:
         os.close(held)
     assert time.monotonic() - started < 5
     assert account_lock in str(caught.value) and "Waited" in str(caught.value)
+    assert reused == generate.tokens[0], "reusing a valid stored token waits for no lock"
 
 
 def test_lock_wait_limit_is_sixty_seconds(tmp_path):
