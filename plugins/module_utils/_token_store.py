@@ -41,6 +41,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
 
 DEFAULT_MIN_VALIDITY = 300
 TOKEN_LIFETIME_FALLBACK = 3600
+TOKEN_LIFETIME_CAP = 86400
 GENERATIONS_PER_HOUR = 10
 LEDGER_WINDOW = 3600
 LOCK_WAIT_LIMIT = 60.0
@@ -350,11 +351,14 @@ def token_claims(token: str) -> dict:
 
 
 def token_lifetime(token: str) -> float:
-    """How long a token lives: ``exp - iat``, so the vendor's clock does not matter; 3600 s when unreadable."""
+    """How long a token lives: ``exp - iat``, so the vendor's clock does not matter; 3600 s when unreadable.
+
+    Capped at TOKEN_LIFETIME_CAP: an absurd claim would overflow Redis' PX and make no sense in a file either.
+    """
     claims = token_claims(token)
     issued, expires = claims.get("iat"), claims.get("exp")
     if is_finite_number(issued) and is_finite_number(expires) and expires > issued:
-        return float(expires - issued)
+        return float(min(expires - issued, TOKEN_LIFETIME_CAP))
     return float(TOKEN_LIFETIME_FALLBACK)
 
 

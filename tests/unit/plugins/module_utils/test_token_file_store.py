@@ -227,6 +227,11 @@ def test_token_lifetime_is_exp_minus_iat():
     assert token_lifetime(make_jwt(T0 + 123, iat=int(T0))) == 123
 
 
+@pytest.mark.parametrize("lifetime", [86400, 86401, 7 * 86400, 1e17, 1e300])
+def test_token_lifetime_is_capped_at_24_hours(lifetime):
+    assert token_lifetime(make_jwt(T0 + lifetime, iat=int(T0))) == min(lifetime, 86400)
+
+
 @pytest.mark.parametrize(
     "token",
     [
