@@ -15,7 +15,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, ConnectionSettings
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import is_redis_url, password_forms
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import is_redis_url, password_forms
 
 DEFAULT_BASE_URL = "https://in1-ccaas-api.ozonetel.com"
 

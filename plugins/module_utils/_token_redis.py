@@ -6,7 +6,7 @@
 # Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
 # part of the public interface and may change or disappear in any release without notice.
 
-"""The token store backend shared by many machines: a Redis server (redis-py).
+"""The token store backend shared by many machines: a Redis server (redis-py), and its URL.
 
 Keys, per account (``<id>`` is a digest of base URL and user name; the api key is never part of it):
 ``ozonetel.cloudagent:v1:<id>:token`` a JSON string ``{"token", "key_digest"}`` that expires in Redis
@@ -17,20 +17,23 @@ the commands listed in docs/docsite/rst/guide_authentication.rst.
 Every operation must finish as a whole within OPERATION_DEADLINE, with no retry: a store that does not
 answer in time (also one that trickles its answer) fails the task, naming the store, and no token is
 generated outside the shared ledger.
+
+The URL may carry a password in several forms; ``mask_url`` and ``password_forms`` find it in each of them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import importlib.util
 import json
 import os
+import re
 import threading
 import time
 import traceback
 from typing import Callable, Optional
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 # redis-py costs more to import than a module task may spend on its token (it loads asyncio):
 # look for it now, import it only when the store is first used. A task given a token never is.
@@ -41,19 +44,29 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     MissingLibraryError,
     TokenCacheError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_backend import (
     LEDGER_WINDOW,
     LOCK_WAIT_LIMIT,
     CachedToken,
     TokenBackend,
-    mask_url,
-    mask_password,
+    account_digest,
+    ledger_window_start,
+    wait_for_lock,
 )
 
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+MASK = "********"
 KEY_PREFIX = "ozonetel.cloudagent:v1:"
 # A socket timeout bounds each read only; a server sending one byte at a time would never trip it.
 OPERATION_DEADLINE = 5.0
-_LOCK_POLL = 0.05
+_NOT_GENERATED = (
+    "No token is generated outside the shared ledger; check the token_cache option (or OZONETEL_TOKEN_CACHE), that "
+    "the Redis server runs and answers, and its password."
+)
+_LOCK_LEFT = (
+    "The token read or generated under the lock is used all the same; the lock expires by itself within %d s of "
+    "being taken, and until then a new token generation for this account waits for it."
+)
 
 
 class RedisTokenBackend(TokenBackend):
@@ -105,15 +118,19 @@ class RedisTokenBackend(TokenBackend):
     def account_lock(self, account: str, hold_seconds: float):
         key = _key(account, "lock")
         holder = os.urandom(16).hex()
-        deadline = time.monotonic() + self._lock_wait
-        while not self._call("lock", lambda: self._client.set(key, holder, nx=True, px=int(hold_seconds * 1000))):
-            if time.monotonic() >= deadline:
-                raise TokenCacheError(
-                    "Waited %d s for the lock %s in %s; another job still holds it (a token generation that "
-                    "hangs?). It expires by itself within %d s of being taken; try again then."
-                    % (self._lock_wait, key, self.description, hold_seconds)
-                )
-            time.sleep(_LOCK_POLL)
+
+        def timed_out() -> TokenCacheError:
+            return TokenCacheError(
+                "Waited %d s for the lock %s in %s; another job still holds it (a token generation that "
+                "hangs?). It expires by itself within %d s of being taken; try again then."
+                % (self._lock_wait, key, self.description, hold_seconds)
+            )
+
+        wait_for_lock(
+            lambda: self._call("lock", lambda: self._client.set(key, holder, nx=True, px=int(hold_seconds * 1000))),
+            self._lock_wait,
+            timed_out,
+        )
         try:
             yield
         finally:
@@ -122,13 +139,13 @@ class RedisTokenBackend(TokenBackend):
     def _release(self, key: str, holder: str, hold_seconds: float) -> None:
         """Delete the lock while it is still ours. A failure only warns: what happened under the lock stands."""
         try:
-            self._call("unlock", lambda: _delete_while(self._client, key, lambda stored: stored == holder.encode()))
-        except TokenCacheError as error:
-            self._warn(
-                "%s The token read or generated under the lock is used all the same; the lock expires by itself "
-                "within %d s of being taken, and until then a new token generation for this account waits for it."
-                % (str(error).split(" No token is generated", 1)[0], hold_seconds)
+            self._call(
+                "unlock",
+                lambda: _delete_while(self._client, key, lambda stored: stored == holder.encode()),
+                consequence=_LOCK_LEFT % hold_seconds,
             )
+        except TokenCacheError as error:
+            self._warn(str(error))
 
     def load_token(self, account: str) -> Optional[CachedToken]:
         key = _key(account, "token")
@@ -160,7 +177,7 @@ class RedisTokenBackend(TokenBackend):
         self._call("drop the refused token", lambda: _delete_while(self._client, _key(account, "token"), holds_token))
 
     def load_ledger(self, account: str) -> list:
-        since = self._clock() - LEDGER_WINDOW
+        since = ledger_window_start(self._clock())
         entries = self._call(
             "read the ledger",
             lambda: self._client.zrangebyscore(_key(account, "ledger"), "(%r" % since, "+inf", withscores=True),
@@ -173,7 +190,7 @@ class RedisTokenBackend(TokenBackend):
         def record():
             pipe = self._client.pipeline(transaction=True)
             pipe.zadd(key, {_ledger_member(at): at})
-            pipe.zremrangebyscore(key, "-inf", at - LEDGER_WINDOW)
+            pipe.zremrangebyscore(key, "-inf", ledger_window_start(at))
             pipe.expire(key, int(LEDGER_WINDOW))
             pipe.execute()
 
@@ -194,20 +211,18 @@ class RedisTokenBackend(TokenBackend):
 
     # ---- errors ----------------------------------------------------------------------------
 
-    def _call(self, action: str, operation):
+    def _call(self, action: str, operation, consequence: str = _NOT_GENERATED):
         """Run one store operation within the deadline; a Redis error or an overrun becomes a TokenCacheError."""
         redis_error = _redis_package().exceptions.RedisError
         try:
             return _run_within(self._deadline, operation, self._abandon_connection)
         except redis_error as error:
-            raise TokenCacheError(self._failure_message(action, _explain(error, self._deadline))) from None
+            reason = _explain(error, self._deadline)
         except _DeadlinePassed:
-            raise TokenCacheError(
-                self._failure_message(
-                    action,
-                    "no complete answer within %g s (the limit for each store operation as a whole)" % self._deadline,
-                )
-            ) from None
+            reason = "no complete answer within %g s (the limit for each store operation as a whole)" % self._deadline
+        raise TokenCacheError(
+            "Cannot %s in %s: %s. %s" % (action, self.description, self._mask(reason), consequence)
+        ) from None
 
     def _abandon_connection(self) -> None:
         """Forget the client of an overrun operation; closing its sockets ends the read still waiting."""
@@ -215,13 +230,6 @@ class RedisTokenBackend(TokenBackend):
         if client is not None:
             with contextlib.suppress(Exception):
                 client.connection_pool.disconnect()
-
-    def _failure_message(self, action: str, reason: str) -> str:
-        return (
-            "Cannot %s in %s: %s. No token is generated outside the shared ledger; check the token_cache option "
-            "(or OZONETEL_TOKEN_CACHE), that the Redis server runs and answers, and its password."
-            % (action, self.description, self._mask(reason))
-        )
 
     def _mask(self, text: str) -> str:
         return mask_password(text.replace(self.url, mask_url(self.url)), self.url)
@@ -308,7 +316,7 @@ def _explain(error: Exception, socket_timeout: float) -> str:
 
 
 def _key(account: str, part: str) -> str:
-    return "%s%s:%s" % (KEY_PREFIX, hashlib.sha256(account.encode("utf-8")).hexdigest()[:32], part)
+    return "%s%s:%s" % (KEY_PREFIX, account_digest(account), part)
 
 
 def _ledger_member(at: float) -> str:
@@ -323,3 +331,84 @@ def _decode(stored) -> Optional[dict]:
     if isinstance(entry, dict) and isinstance(entry.get("token"), str) and isinstance(entry.get("key_digest"), str):
         return entry
     return None
+
+
+# ---- the URL -------------------------------------------------------------------------------------
+
+
+def is_redis_url(location: str) -> bool:
+    return location.split("://", 1)[0].lower() in REDIS_SCHEMES and "://" in location
+
+
+def check_redis_url(url: str) -> str:
+    """The URL when redis-py can use it; a ConfigurationError naming it (password masked) otherwise."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError(
+            "token_cache '%s' is not a valid Redis URL. A password holding / ? # @ or %% (or & after ?password=) "
+            "must be percent-encoded: / as %%2F, ? as %%3F, # as %%23, @ as %%40, %% as %%25, & as %%26."
+            % mask_url(url)
+        ) from None
+    scheme = parts.scheme.lower()
+    if scheme == "unix" and not parts.path:
+        raise ConfigurationError("token_cache '%s' names no socket: write unix:///path/to/redis.sock." % mask_url(url))
+    if scheme != "unix" and not parts.hostname:
+        raise ConfigurationError(
+            "token_cache '%s' names no host: write %s://[user:password@]host:port/db." % (mask_url(url), scheme)
+        )
+    database = parts.path.strip("/") if scheme != "unix" else ""
+    if database and not database.isdigit():
+        raise ConfigurationError(
+            "token_cache '%s': the database '%s' is not a number (a password holding / must be "
+            "percent-encoded as %%2F)." % (mask_url(url), mask_password(database, url))
+        )
+    if port == 0:
+        raise ConfigurationError("token_cache '%s': port 0 is not a Redis port." % mask_url(url))
+    return url
+
+
+# The value of a password= query parameter; a '#' is taken as part of it (a fragment means nothing here).
+_QUERY_PASSWORD = re.compile(r"[?&]password=([^&]*)")
+
+
+def url_passwords(url) -> list:
+    """Every part of a Redis URL that is or may be its password, as written; longest first, for masking.
+
+    The password may sit in the user info (``:pw@``, ``user:pw@``) or in the query (``?password=pw``, redis-py's
+    form for unix sockets and users). A raw ``/``, ``?``, ``#`` or ``@`` in it makes the URL unparsable, so the
+    user info is what precedes the last ``@`` (before any query password), not what a URL parser would say. A
+    lone user name with no password anywhere may be a password in the wrong place: it is masked too.
+    """
+    if not isinstance(url, str) or "://" not in url:
+        return []
+    rest = url.split("://", 1)[1]
+    query_match = _QUERY_PASSWORD.search(rest)
+    query_password = query_match.group(1) if query_match else ""
+    userinfo, at, _host = (rest[: query_match.start()] if query_match else rest).rpartition("@")
+    found = {query_password}
+    if at and not userinfo.startswith("/"):
+        _user, colon, password = userinfo.partition(":")
+        found.add(password if colon else "" if query_password else userinfo)
+    return sorted((password for password in found if password), key=len, reverse=True)
+
+
+def password_forms(url) -> list:
+    """The passwords of a Redis URL as written and as decoded (percent- and plus-decoding), for masking."""
+    forms = set()
+    for password in url_passwords(url):
+        forms.update((password, unquote(password), unquote_plus(password)))
+    return sorted(forms, key=len, reverse=True)
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password, in every form, replaced by ********."""
+    return mask_password(url, url)
+
+
+def mask_password(text: str, url: str) -> str:
+    """``text`` with every form of the password of ``url`` replaced by ********."""
+    for password in password_forms(url):
+        text = text.replace(password, MASK)
+    return text

@@ -18,12 +18,10 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options impor
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import (
     OPERATION_DEADLINE,
     RedisTokenBackend,
-)
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     check_redis_url,
     mask_url,
-    open_token_store,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import open_token_store
 
 MASK = "********"
 

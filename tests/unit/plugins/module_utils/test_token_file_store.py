@@ -19,6 +19,7 @@ import time
 import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _token_file as token_file_module
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_file import default_cache_path
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
     TokenBudgetError,
@@ -29,7 +30,6 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store i
     DEFAULT_MIN_VALIDITY,
     GENERATIONS_PER_HOUR,
     TOKEN_LIFETIME_FALLBACK,
-    default_cache_path,
     key_digest,
     open_token_store,
     token_lifetime,
