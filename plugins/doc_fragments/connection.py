@@ -61,11 +61,17 @@ options:
         C(~/.cache/ozonetel.cloudagent/tokens.json) when E(XDG_CACHE_HOME) is not set.
       - Or a Redis URL, for many machines (AWX execution nodes, several controllers, CI runners) that use one
         CloudAgent user. V(redis://[user:password@]host:port/db), V(rediss://...) for TLS, or
-        V(unix:///path/to/redis.sock) (a password goes in V(?password=...) there). The Python library C(redis) is
-        then needed where the plugin runs. The password is masked in every message.
+        V(unix:///path/to/redis.sock) (a password goes in V(?password=...) there). redis-py's form
+        V(redis://user@host:port/db?password=...) works too. A password holding C(/), C(?), C(#), C(@) or C(%)
+        (or C(&) after V(?password=)) must be percent-encoded (C(/) as C(%2F), C(@) as C(%40)). The Python
+        library C(redis) is then needed where the plugin runs.
+      - The value is treated as a secret (C(no_log) in the modules). The password is masked in every message,
+        warning and result, in every URL form, as written and decoded. A file path, or a Redis URL without a
+        password, stays readable in messages.
       - Either way one token generation at a time per account, the newest token reused by all, and at most
         10 generations an hour per user. When a Redis store cannot be reached, refuses the password or does not
-        answer, the task fails naming the store; no token is generated outside it.
+        answer completely within 5 seconds (each store operation as a whole), the task fails naming the store;
+        no token is generated outside it.
       - If not set, the environment variable E(OZONETEL_TOKEN_CACHE) is used.
     type: str
 notes:

@@ -19,15 +19,14 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import (
     CONNECTION_ARGUMENT_SPEC,
     client_from_options,
-    token_cache_secrets,
+    unmask_plain_token_cache,
 )
 
 
 def build_module(argument_spec: dict, **kwargs) -> AnsibleModule:
     """An AnsibleModule with the connection options added; fails at once when requests is missing."""
     module = AnsibleModule(argument_spec=dict(CONNECTION_ARGUMENT_SPEC, **argument_spec), **kwargs)
-    # A Redis token_cache URL may carry a password: mask it like a no_log value, in every output.
-    module.no_log_values.update(token_cache_secrets(module.params.get("token_cache")))
+    unmask_plain_token_cache(module.no_log_values, module.params.get("token_cache"))
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     return module

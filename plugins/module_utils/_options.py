@@ -11,13 +11,11 @@
 from __future__ import annotations
 
 from typing import Callable, Optional
-from urllib.parse import unquote
-
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient, ConnectionSettings
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import url_password
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import is_redis_url, password_forms
 
 DEFAULT_BASE_URL = "https://in1-ccaas-api.ozonetel.com"
 
@@ -34,8 +32,8 @@ CONNECTION_ARGUMENT_SPEC = dict(
     ca_path=dict(type="path", fallback=(env_fallback, ["OZONETEL_CA_PATH"])),
     timeout=dict(type="float", default=30.0),
     retries=dict(type="int", default=3),
-    # no_log=False: a file path is no secret; a Redis URL's password is masked by token_cache_secrets().
-    token_cache=dict(type="str", no_log=False, fallback=(env_fallback, ["OZONETEL_TOKEN_CACHE"])),
+    # A Redis URL may carry a password; see token_cache_secrets() for what stays masked.
+    token_cache=dict(type="str", no_log=True, fallback=(env_fallback, ["OZONETEL_TOKEN_CACHE"])),
 )
 
 
@@ -52,8 +50,19 @@ def client_from_options(
 
 def token_cache_secrets(location) -> list:
     """The forms of a Redis URL's password to mask in every output (as written and URL-decoded)."""
-    password = url_password(location) if isinstance(location, str) else None
-    return sorted({password, unquote(password)}) if password else []
+    return password_forms(location) if isinstance(location, str) and is_redis_url(location) else []
+
+
+def unmask_plain_token_cache(no_log_values: set, location) -> None:
+    """Keep only the secret parts of ``token_cache`` masked, not the whole value.
+
+    The option is no_log so that the module never logs a Redis URL before its password is known; but
+    a file path, or a Redis URL without a password, is no secret, and masking it would blank out
+    every message that names the store.
+    """
+    if isinstance(location, str) and not token_cache_secrets(location):
+        no_log_values.discard(location)
+    no_log_values.update(token_cache_secrets(location))
 
 
 def settings_from_options(get_option: Callable[[str], object]) -> ConnectionSettings:

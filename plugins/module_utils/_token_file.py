@@ -19,25 +19,27 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import pwd
 import stat
 import tempfile
-import time
 from typing import Optional
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import TokenCacheError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_backend import (
     LOCK_WAIT_LIMIT,
     CachedToken,
     TokenBackend,
+    account_digest,
     is_finite_number,
+    wait_for_lock,
+    within_ledger_window,
 )
 
 CACHE_VERSION = 1
-_LOCK_POLL = 0.05
+_CACHE_DIR_NAME = "ozonetel.cloudagent"
+_CACHE_FILE_NAME = "tokens.json"
 
 
 class FileTokenBackend(TokenBackend):
@@ -56,8 +58,7 @@ class FileTokenBackend(TokenBackend):
     def account_lock(self, account: str, hold_seconds: float):
         # hold_seconds does not apply: the kernel releases a flock when its holder dies.
         self._ensure_directory()
-        digest = hashlib.sha256(account.encode("utf-8")).hexdigest()[:16]
-        with self._flocked("%s.%s.lock" % (self.path, digest), "account lock file"):
+        with self._flocked("%s.%s.lock" % (self.path, account_digest(account)), "account lock file"):
             yield
 
     def load_token(self, account: str) -> Optional[CachedToken]:
@@ -83,7 +84,7 @@ class FileTokenBackend(TokenBackend):
 
     def add_generation(self, account: str, at: float) -> None:
         with self._changing(account) as entry:
-            entry["generated"] = sorted(t for t in entry["generated"] if t > at - 3600) + [at]
+            entry["generated"] = within_ledger_window(entry["generated"], at) + [at]
 
     def replace_ledger(self, account: str, generations: list) -> None:
         with self._changing(account) as entry:
@@ -122,19 +123,21 @@ class FileTokenBackend(TokenBackend):
             os.close(lock_fd)  # closing the descriptor releases the lock
 
     def _wait_for(self, lock_fd: int, lock_path: str, kind: str) -> None:
-        deadline = time.monotonic() + self._lock_wait
-        while True:
+        def try_once() -> bool:
             try:
                 fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise TokenCacheError(
-                        "Waited %d s for the %s %s of the token cache %s; another process still holds it (a token "
-                        "generation that hangs, or a stuck job). Try again later, or find the process with "
-                        "'fuser %s'." % (self._lock_wait, kind, lock_path, self.path, lock_path)
-                    ) from None
-                time.sleep(_LOCK_POLL)
+                return False
+            return True
+
+        def timed_out() -> TokenCacheError:
+            return TokenCacheError(
+                "Waited %d s for the %s %s of the token cache %s; another process still holds it (a token "
+                "generation that hangs, or a stuck job). Try again later, or find the process with "
+                "'fuser %s'." % (self._lock_wait, kind, lock_path, self.path, lock_path)
+            )
+
+        wait_for_lock(try_once, self._lock_wait, timed_out)
 
     def _ensure_directory(self) -> None:
         directory = os.path.dirname(self.path)
@@ -244,6 +247,20 @@ class FileTokenBackend(TokenBackend):
             if not replaced:
                 _remove_quietly(temp_path)
         _fsync_directory(directory)
+
+
+def default_cache_path(environ=None) -> str:
+    """Where the cache file lives: $OZONETEL_TOKEN_CACHE, else the XDG cache dir, else ~/.cache."""
+    environ = os.environ if environ is None else environ
+    override = environ.get("OZONETEL_TOKEN_CACHE")
+    if override:
+        return os.path.expanduser(override)
+    cache_home = environ.get("XDG_CACHE_HOME")
+    # The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
+    if not cache_home or not os.path.isabs(cache_home):
+        home = environ.get("HOME") or os.path.expanduser("~")
+        cache_home = os.path.join(home, ".cache")
+    return os.path.join(cache_home, _CACHE_DIR_NAME, _CACHE_FILE_NAME)
 
 
 def _empty_cache() -> dict:

@@ -14,10 +14,12 @@ needs a token goes through the store, under a per-account lock: it reuses a vali
 when there is one, generates at most one otherwise, and records every generation - also
 one whose answer was lost - in a per-account ledger that refuses the 11th in an hour.
 
-``TokenStore`` holds these rules; a backend (``_token_file.FileTokenBackend``,
-``_token_redis.RedisTokenBackend``) only keeps tokens, ledgers and locks. No HTTP here:
-the caller passes ``generate``, a callable returning a new token. The api key is never
-stored; only a truncated digest of it, so a token made with a rotated key is not reused.
+``TokenStore`` holds these rules; ``open_token_store`` picks the backend the ``token_cache``
+option names. A backend (``_token_file.FileTokenBackend``, ``_token_redis.RedisTokenBackend``,
+both built on ``_token_backend``) only keeps tokens, ledgers and locks; imports go from here
+down to them, never back. No HTTP here: the caller passes ``generate``, a callable returning a
+new token. The api key is never stored; only a truncated digest of it, so a token made with a
+rotated key is not reused.
 """
 
 from __future__ import annotations
@@ -26,72 +28,39 @@ import base64
 import hashlib
 import json
 import math
-import os
 import time
-from dataclasses import dataclass
 from typing import Callable, Optional
-from urllib.parse import urlsplit
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ConfigurationError,
     TokenBudgetError,
     TransportError,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_backend import (
+    LEDGER_WINDOW,
+    CachedToken,
+    TokenBackend,
+    is_finite_number,
+    within_ledger_window,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_file import (
+    FileTokenBackend,
+    default_cache_path,
+)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import (
+    RedisTokenBackend,
+    check_redis_url,
+    is_redis_url,
+    mask_url,
+)
 
 DEFAULT_MIN_VALIDITY = 300
 TOKEN_LIFETIME_FALLBACK = 3600
+TOKEN_LIFETIME_CAP = 86400
 GENERATIONS_PER_HOUR = 10
-LEDGER_WINDOW = 3600
-LOCK_WAIT_LIMIT = 60.0
 DEFAULT_LOCK_HOLD = 120.0
-REDIS_SCHEMES = ("redis", "rediss", "unix")
-MASK = "********"
 _KEY_DIGEST_PREFIX = b"ozonetel.cloudagent token cache key digest v1\0"
 _KEY_DIGEST_LENGTH = 32
-_CACHE_DIR_NAME = "ozonetel.cloudagent"
-_CACHE_FILE_NAME = "tokens.json"
-
-
-@dataclass(frozen=True)
-class CachedToken:
-    """A stored token; ``expires_at`` is on this machine's clock."""
-
-    token: str
-    key_digest: str
-    expires_at: float
-
-
-class TokenBackend:
-    """Where tokens, ledgers and locks live. Each method is atomic on its own; ``TokenStore`` combines them.
-
-    ``description`` names the store in messages (a path, or a URL with its password masked).
-    """
-
-    description = "the token store"
-
-    def account_lock(self, account: str, hold_seconds: float):
-        """A context manager holding the account's lock; waits at most LOCK_WAIT_LIMIT seconds."""
-        raise NotImplementedError
-
-    def load_token(self, account: str) -> Optional[CachedToken]:
-        raise NotImplementedError
-
-    def save_token(self, account: str, cached: CachedToken) -> None:
-        raise NotImplementedError
-
-    def drop_token(self, account: str, token: str) -> None:
-        """Forget the account's token if it is still ``token`` (another process may have stored a newer one)."""
-        raise NotImplementedError
-
-    def load_ledger(self, account: str) -> list:
-        """The account's generation times of the last hour (and any dated in the future)."""
-        raise NotImplementedError
-
-    def add_generation(self, account: str, at: float) -> None:
-        raise NotImplementedError
-
-    def replace_ledger(self, account: str, generations: list) -> None:
-        raise NotImplementedError
 
 
 class TokenStore:
@@ -126,6 +95,11 @@ class TokenStore:
         """
         account = account_key(base_url, user_name)
         digest = key_digest(api_key)
+        if not fresh and not refused_token:
+            # Reuse needs no lock (a read is atomic), so a lock left over by a failed unlock delays generations only.
+            cached = self.backend.load_token(account)
+            if _is_reusable(cached, digest, self._clock(), min_validity, None):
+                return cached.token
         with self.backend.account_lock(account, lock_hold):
             if refused_token:
                 self.backend.drop_token(account, refused_token)
@@ -165,7 +139,7 @@ class TokenStore:
         """The ledger of the last hour; entries dated in the future (the clock went back) count as now."""
         now = self._clock()
         stored = self.backend.load_ledger(account)
-        ledger = sorted(min(moment, now) for moment in stored if moment > now - LEDGER_WINDOW)
+        ledger = [min(moment, now) for moment in within_ledger_window(stored, now)]
         if any(moment > now for moment in stored):
             self.backend.replace_ledger(account, ledger)
         return ledger
@@ -212,86 +186,16 @@ def open_token_store(
     """The store the ``token_cache`` option names: a Redis URL, else a file path (default: see default_cache_path)."""
     location = location or None
     if location and is_redis_url(location):
-        from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import RedisTokenBackend
-
-        return TokenStore(RedisTokenBackend(check_redis_url(location), clock=clock), clock)
+        return TokenStore(RedisTokenBackend(check_redis_url(location), clock=clock, warn=warn), clock)
     if location and "://" in location:
         raise ConfigurationError(
             "token_cache '%s' is neither a file path nor a Redis URL (redis://, rediss:// or unix://)."
             % mask_url(location)
         )
-    from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_file import FileTokenBackend
-
     return TokenStore(FileTokenBackend(location or default_cache_path(), warn=warn), clock)
 
 
-def is_redis_url(location: str) -> bool:
-    return location.split("://", 1)[0].lower() in REDIS_SCHEMES and "://" in location
-
-
-def check_redis_url(url: str) -> str:
-    """The URL when redis-py can use it; a ConfigurationError naming it (password masked) otherwise."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise ConfigurationError("token_cache '%s' is not a valid Redis URL." % mask_url(url)) from None
-    scheme = parts.scheme.lower()
-    if scheme == "unix" and not parts.path:
-        raise ConfigurationError("token_cache '%s' names no socket: write unix:///path/to/redis.sock." % mask_url(url))
-    if scheme != "unix" and not parts.hostname:
-        raise ConfigurationError(
-            "token_cache '%s' names no host: write %s://[user:password@]host:port/db." % (mask_url(url), scheme)
-        )
-    database = parts.path.strip("/") if scheme != "unix" else ""
-    if database and not database.isdigit():
-        raise ConfigurationError("token_cache '%s': the database '%s' is not a number." % (mask_url(url), database))
-    if port == 0:
-        raise ConfigurationError("token_cache '%s': port 0 is not a Redis port." % mask_url(url))
-    return url
-
-
-def url_password(url: str) -> Optional[str]:
-    """The password part of a Redis URL (as written), for masking; None when there is none."""
-    if not url or "://" not in url:
-        return None
-    netloc = url.split("://", 1)[1].split("/", 1)[0]
-    userinfo, at, _host = netloc.rpartition("@")
-    if not at:
-        return _query_password(url)
-    _user, colon, password = userinfo.partition(":")
-    return (password if colon else userinfo) or None
-
-
-def _query_password(url: str) -> Optional[str]:
-    for pair in url.partition("?")[2].split("&"):
-        name, _eq, value = pair.partition("=")
-        if name == "password" and value:
-            return value
-    return None
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ********."""
-    password = url_password(url)
-    return url.replace(password, MASK) if password else url
-
-
 # ---- keys, digests, expiry ----------------------------------------------------------------------
-
-
-def default_cache_path(environ=None) -> str:
-    """Where the cache file lives: $OZONETEL_TOKEN_CACHE, else the XDG cache dir, else ~/.cache."""
-    environ = os.environ if environ is None else environ
-    override = environ.get("OZONETEL_TOKEN_CACHE")
-    if override:
-        return os.path.expanduser(override)
-    cache_home = environ.get("XDG_CACHE_HOME")
-    # The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-    if not cache_home or not os.path.isabs(cache_home):
-        home = environ.get("HOME") or os.path.expanduser("~")
-        cache_home = os.path.join(home, ".cache")
-    return os.path.join(cache_home, _CACHE_DIR_NAME, _CACHE_FILE_NAME)
 
 
 def account_key(base_url: str, user_name: str) -> str:
@@ -318,13 +222,12 @@ def token_claims(token: str) -> dict:
 
 
 def token_lifetime(token: str) -> float:
-    """How long a token lives: ``exp - iat``, so the vendor's clock does not matter; 3600 s when unreadable."""
+    """How long a token lives: ``exp - iat``, so the vendor's clock does not matter; 3600 s when unreadable.
+
+    Capped at TOKEN_LIFETIME_CAP: an absurd claim would overflow Redis' PX and make no sense in a file either.
+    """
     claims = token_claims(token)
     issued, expires = claims.get("iat"), claims.get("exp")
     if is_finite_number(issued) and is_finite_number(expires) and expires > issued:
-        return float(expires - issued)
+        return float(min(expires - issued, TOKEN_LIFETIME_CAP))
     return float(TOKEN_LIFETIME_FALLBACK)
-
-
-def is_finite_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

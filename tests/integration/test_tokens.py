@@ -14,6 +14,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from cloudagent_harness.layout import DEMO_USER, load_emulator_class
 from cloudagent_harness.redis_server import free_port
 from helpers import LOOKUP_ONCE, requests_to
@@ -263,6 +264,43 @@ def test_token_expiry_is_measured_on_the_local_clock(emulator, run_playbook, tok
     assert result.rc == 0, result
     (entry,) = json.loads(token_cache_file.read_text(encoding="utf-8"))["accounts"].values()
     assert received + 3600 - 5 <= entry["expires_at"] <= time.time() + 3600 + 5
+
+
+ABSURD_LIFETIME = 1e17  # seconds: as milliseconds it overflows Redis PX
+DAY = 86400
+
+LOOKUP_THEN_MODULE = (
+    LOOKUP_ONCE
+    + """    - name: Read rows without a token
+      ozonetel.cloudagent.ozonetel_schedule_data_info: {}
+"""
+)
+
+
+def stored_lifetime_left(store, token_cache_file, redis_server) -> float:
+    """Seconds the store still keeps the token, read from the store itself."""
+    if store == "file":
+        (entry,) = json.loads(token_cache_file.read_text(encoding="utf-8"))["accounts"].values()
+        return entry["expires_at"] - time.time()
+    (token_key,) = [key for key in redis_server.keys() if key.endswith(":token")]
+    return redis_server.client().pttl(token_key) / 1000.0
+
+
+@pytest.mark.parametrize("store", ["file", "redis"])
+def test_a_token_with_an_absurd_lifetime_is_kept_24_hours_and_reused(
+    emulator, run_playbook, token_cache_file, request, store
+):
+    redis_server = request.getfixturevalue("redis_server") if store == "redis" else None
+    env = {"OZONETEL_TOKEN_CACHE": redis_server.url} if redis_server else None
+    emulator.settings(token_ttl=ABSURD_LIFETIME)
+
+    first = run_playbook(LOOKUP_THEN_MODULE, env=env)
+    second = run_playbook(LOOKUP_THEN_MODULE, env=env)
+
+    assert first.rc == 0, first
+    assert second.rc == 0, second
+    assert emulator.counters()["generate_token"] == 1, "the second run reused the token"
+    assert DAY - 60 < stored_lifetime_left(store, token_cache_file, redis_server) <= DAY
 
 
 def wait_until(condition, what, timeout=30.0):

@@ -29,11 +29,8 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options impor
     client_from_options,
     token_cache_secrets,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
-    account_key,
-    mask_url,
-    open_token_store,
-)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import mask_url
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import account_key, open_token_store
 
 BASE = "https://cloudagent.example.test"
 API_KEY = "FAKE-API-KEY-0000"

@@ -19,6 +19,7 @@ import time
 import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _token_file as token_file_module
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_file import default_cache_path
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
     TokenBudgetError,
@@ -29,7 +30,6 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store i
     DEFAULT_MIN_VALIDITY,
     GENERATIONS_PER_HOUR,
     TOKEN_LIFETIME_FALLBACK,
-    default_cache_path,
     key_digest,
     open_token_store,
     token_lifetime,
@@ -225,6 +225,11 @@ def test_accounts_are_kept_apart_and_keyed_without_the_key(cache, generate):
 
 def test_token_lifetime_is_exp_minus_iat():
     assert token_lifetime(make_jwt(T0 + 123, iat=int(T0))) == 123
+
+
+@pytest.mark.parametrize("lifetime", [86400, 86401, 7 * 86400, 1e17, 1e300])
+def test_token_lifetime_is_capped_at_24_hours(lifetime):
+    assert token_lifetime(make_jwt(T0 + lifetime, iat=int(T0))) == min(lifetime, 86400)
 
 
 @pytest.mark.parametrize(
@@ -626,11 +631,13 @@ def test_lock_wait_ends_with_a_message_naming_the_lock(tmp_path, clock, generate
     started = time.monotonic()
     try:
         with pytest.raises(TokenCacheError) as caught:
-            store.get_token(BASE_URL, USER, API_KEY, generate)
+            store.get_token(BASE_URL, USER, API_KEY, generate, fresh=True)
+        reused = store.get_token(BASE_URL, USER, API_KEY, generate)
     finally:
         os.close(held)
     assert time.monotonic() - started < 5
     assert account_lock in str(caught.value) and "Waited" in str(caught.value)
+    assert reused == generate.tokens[0], "reusing a valid stored token waits for no lock"
 
 
 def test_lock_wait_limit_is_sixty_seconds(tmp_path):
