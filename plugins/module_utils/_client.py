@@ -17,6 +17,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
+from urllib.parse import unquote
 
 try:
     import requests
@@ -49,7 +50,9 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store i
     DEFAULT_MIN_VALIDITY,
     TokenStore,
     open_token_store,
+    url_password,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transcript import record
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
     MAX_ANSWER_BYTES,
     MAX_STATUS_ANSWER_BYTES,
@@ -381,9 +384,13 @@ class CloudAgentClient:
             )
 
         try:
-            return exchange(
-                send, lambda response: self._read_answer(response, deadline, what, read_stream), deadline, what
-            )
+            with record(method, path, body, self._transcript_secrets, self._warn) as recording:
+                return exchange(
+                    send,
+                    lambda response: self._read_answer(recording.tap(response), deadline, what, read_stream),
+                    deadline,
+                    what,
+                )
         except TransportError as lost:  # the deadline passed
             lost.args = (self._redact(str(lost)),)
             return lost
@@ -462,6 +469,10 @@ class CloudAgentClient:
     def secrets(self) -> list:
         """The api key and tokens this client knows, in every form a server may echo them (``_redact``)."""
         return secret_forms((self.settings.api_key, self.settings.token, self._token))
+
+    def _transcript_secrets(self) -> list:
+        password = url_password(self.settings.token_cache or "")
+        return self.secrets + secret_forms((password, unquote(password)) if password else ())
 
     def _redact(self, text: str) -> str:
         return mask_text(text, self.secrets)
