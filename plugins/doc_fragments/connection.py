@@ -70,6 +70,12 @@ notes:
     O(token_cache) is a Redis URL.
   - HTTP redirects are never followed, since the API key or token would go along; a redirect fails, naming
     its status and target host. Credentials in C(~/.netrc) are never used.
+  - With the environment variable E(OZONETEL_TRANSCRIPT) set to a file path where the plugin runs, every HTTP
+    exchange appends one JSON line (method, path, status, time taken, request and answer bodies cut to 8192
+    characters) to that file, created with mode C(0600); the API key, tokens and the Redis password are masked.
+    See the troubleshooting guide.
+  - A C(DELETE) answered C(405 Method Not Allowed) is sent once more as C(POST) with the same body, with a
+    warning, since the vendor's own sample POSTs; other statuses are never repeated that way.
 requirements:
   - requests
   - redis (only when O(token_cache) is a Redis URL)
