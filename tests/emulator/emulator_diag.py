@@ -98,7 +98,11 @@ class ReplayBook:
                     entry = json.loads(line)
                 except ValueError:
                     continue
-                if isinstance(entry, dict) and isinstance(entry.get("method"), str) and isinstance(entry.get("path"), str):
+                if (
+                    isinstance(entry, dict)
+                    and isinstance(entry.get("method"), str)
+                    and isinstance(entry.get("path"), str)
+                ):
                     answers[(entry["method"], entry["path"])].append(entry)
         return cls(dict(answers))
 

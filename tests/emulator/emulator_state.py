@@ -103,9 +103,7 @@ class EmulatorState:
         self._initial_accounts = list(accounts)
         self._initial_campaigns = list(campaigns)
         self._initial_settings = validate_settings(
-            dict(
-                DEFAULT_DIAG_SETTINGS, status_case="lower", delete_rate_limit=delete_rate_limit, token_ttl=token_ttl
-            )
+            dict(DEFAULT_DIAG_SETTINGS, status_case="lower", delete_rate_limit=delete_rate_limit, token_ttl=token_ttl)
         )
         self.faults = FaultQueue()
         self.reset()

@@ -80,8 +80,12 @@ def test_the_probe_says_plainly_when_the_answer_differs(emulator, run_playbook):
     lines = report(run)
     verdict = lines[-1]
     assert verdict.startswith("DIFFER: "), lines
-    for expected in ("Id is text", "ScheduleTime written 9999-99-99T99:99:99+99:99", "ScheduleParams lacks ScheduledTime",
-                     "IsRequestSent holds false"):
+    for expected in (
+        "Id is text",
+        "ScheduleTime written 9999-99-99T99:99:99+99:99",
+        "ScheduleParams lacks ScheduledTime",
+        "IsRequestSent holds false",
+    ):
         assert expected in verdict, verdict
     assert "Reply: one record (an object)" in lines[1]
     assert "Campaigns present (1 records): autumn" in lines

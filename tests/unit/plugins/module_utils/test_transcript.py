@@ -79,7 +79,9 @@ def test_every_exchange_is_one_line_with_secrets_masked(tmp_path, transcript_fil
     echo = "key %s, url-encoded %s, token %s, redis %s" % (API_KEY, quote(API_KEY, safe=""), TOKEN, REDIS_PASSWORD)
     responses.add(responses.POST, BASE + TOKEN_PATH, json={"token": TOKEN, "message": ""})
     responses.add(responses.DELETE, BASE + DELETE_PATH, json={"status": "error", "message": "No data found", "e": echo})
-    client = make_client(tmp_path, warnings, token_cache="redis://user:%s@localhost:6379/0" % quote(REDIS_PASSWORD, safe=""))
+    client = make_client(
+        tmp_path, warnings, token_cache="redis://user:%s@localhost:6379/0" % quote(REDIS_PASSWORD, safe="")
+    )
 
     assert client.delete_scheduled_data("5").result == "not_found"
 
