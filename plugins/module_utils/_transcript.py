@@ -53,7 +53,7 @@ def _secret_name(name: str) -> bool:
 def secrets_in_text(text: str) -> set:
     """Values of secret-named keys in a JSON text or query string, even one cut short or nested as text."""
     found = set()
-    for variant in {text, text.replace('\\"', '"')}:
+    for variant in (text, text.replace('\\"', '"')):
         for name, value in _JSON_MEMBER.findall(variant):
             if _secret_name(name) and value:
                 found |= {value, value.replace("\\/", "/")}
