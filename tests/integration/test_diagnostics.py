@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import datetime
+import urllib.error
+import urllib.request
 import json
 from urllib.parse import quote, quote_plus
 
@@ -205,3 +207,35 @@ def test_an_in_body_error_fails_alike_whatever_its_spelling(emulator, run_playbo
         assert run.rc != 0
         messages.append(run.one(DELETE_TASK)["msg"])
     assert len(set(messages)) == 1 and "Max limit exceeded" in messages[0], messages
+
+
+@pytest.mark.parametrize(
+    "changes", [{"delete_method": "PUT"}, {"error_word": "Success"}, {"error_word": ""}, {"echo_secrets": "yes"}]
+)
+def test_the_emulator_refuses_a_bad_diagnostics_setting(emulator, changes):
+    with pytest.raises(Exception, match="400|delete_method|error_word|echo_secrets"):
+        emulator.settings(**changes)
+    assert emulator.settings()["delete_method"] == "DELETE"
+
+
+def test_a_replay_with_no_answer_left_says_so(tmp_path):
+    transcript = tmp_path / "t.jsonl"
+    line = {"method": "GET", "path": "/ca_apis/getScheduledData", "status": 200, "answer": '{"status": "success"}'}
+    transcript.write_text(json.dumps(line) + "\nnot json\n", encoding="utf-8")
+    with load_emulator_class().start(["--replay", str(transcript)]) as replay:
+        answers = [replay_get(replay.url) for _ in range(2)]
+        progress = replay.request("GET", "replay")
+    assert answers[0] == (200, {"status": "success"})
+    assert (
+        answers[1][0] == 500 and "no recorded answer left for GET /ca_apis/getScheduledData" in answers[1][1]["message"]
+    )
+    assert progress == {"served": 1, "left": {}}
+
+
+def replay_get(url: str):
+    request = urllib.request.Request(url + "/ca_apis/getScheduledData", data=b"{}", method="GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310  (a loopback emulator)
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
