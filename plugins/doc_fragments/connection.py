@@ -84,6 +84,12 @@ notes:
     a lost answer, like a dropped connection. A token generation whose answer was lost counts against the 10 an
     hour; a status read or a DELETE is retried; a Schedule Campaign Data request is not repeated, and its rows
     may have been created.
+  - With the environment variable E(OZONETEL_TRANSCRIPT) set to a file path where the plugin runs, every HTTP
+    exchange appends one JSON line (method, path, status, time taken, request and answer bodies cut to 8192
+    characters) to that file, created with mode C(0600); the API key, tokens and the Redis password are masked.
+    See the troubleshooting guide.
+  - A C(DELETE) answered C(405 Method Not Allowed) is sent once more as C(POST) with the same body, with a
+    warning, since the vendor's own sample POSTs; other statuses are never repeated that way.
 requirements:
   - requests
   - redis (only when O(token_cache) is a Redis URL)

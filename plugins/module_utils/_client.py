@@ -18,6 +18,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
+from urllib.parse import unquote
 
 try:
     import requests
@@ -51,7 +52,9 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store i
     DEFAULT_MIN_VALIDITY,
     TokenStore,
     open_token_store,
+    url_password,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transcript import record
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
     MAX_ANSWER_BYTES,
     MAX_STATUS_ANSWER_BYTES,
@@ -75,6 +78,7 @@ DELETE_PATH = "/ca_apis/deleteScheduledData"
 STATUS_PATH = "/ca_apis/getScheduledData"
 SCHEDULE_PATH = "/ca_apis/campaignScheduledData"
 USER_AGENT = "ozonetel.cloudagent/1.0.0"
+HTTP_METHOD_NOT_ALLOWED = 405
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
 STATUS_CHUNK_BYTES = 256 * 1024  # big reads keep the streamed status parser at C speed
@@ -148,6 +152,7 @@ class CloudAgentClient:
         self._sleep = sleep
         self._session = session
         self._token = settings.token
+        self._delete_method = "DELETE"  # POST once a DELETE was answered 405 (see _delete_request)
 
     # ---- the API calls -------------------------------------------------------------------
 
@@ -212,7 +217,7 @@ class CloudAgentClient:
         what = "DELETE %s rowId '%s'%s" % (DELETE_PATH, row_spec, label)
         # The vendor page names the field rowId in its table and row_id in its sample; send both.
         body = {"userName": self.settings.user_name, "rowId": row_spec, "row_id": row_spec}
-        answer = self._authorized("DELETE", DELETE_PATH, body, what)
+        answer = self._delete_request(body, what)
         if answer.ok:
             return DeleteOutcome(row_spec, "deleted", self._redact(_text(answer.message)) or "deleted")
         if answer.says(NO_DATA_MESSAGE):
@@ -220,6 +225,38 @@ class CloudAgentClient:
         raise ApiError(
             "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
         )
+
+    def _delete_request(self, body: dict, what: str):
+        """The DELETE, or once more as POST when it is answered 405 (the vendor page's cURL sample POSTs); later
+        deletes of this client then go as POST directly."""
+        if self._delete_method == "POST":
+            return self._delete_as_post(body, what)
+        try:
+            return self._authorized("DELETE", DELETE_PATH, body, what)
+        except ApiError as exc:
+            if exc.status != HTTP_METHOD_NOT_ALLOWED or isinstance(exc, AuthenticationError):
+                raise
+        self._warn(
+            "%s: the API answered HTTP 405 Method Not Allowed (nothing was deleted); sent again as POST with the "
+            "same body and headers, as the vendor's cURL sample does. Later deletes of this task go as POST." % what
+        )
+        self._delete_method = "POST"
+        return self._delete_as_post(body, what)
+
+    def _delete_as_post(self, body: dict, what: str):
+        try:
+            return self._authorized("POST", DELETE_PATH, body, what.replace("DELETE", "POST", 1))
+        except ApiError as exc:
+            if exc.status != HTTP_METHOD_NOT_ALLOWED or isinstance(exc, AuthenticationError):
+                raise
+            raise ApiError(
+                "%s: HTTP 405 Method Not Allowed to DELETE and to POST %s alike: the server at base_url accepts "
+                "neither method there. Check that base_url is the CloudAgent API host of your account (a proxy or "
+                "gateway may refuse the method); see the transcript (OZONETEL_TRANSCRIPT) for the answers."
+                % (what, DELETE_PATH),
+                status=exc.status,
+                api_message=exc.api_message,
+            ) from None
 
     def schedule_campaign_data(
         self, campaign_name: str, bulk_data: dict, check_duplicate: bool, label: str = ""
@@ -354,9 +391,13 @@ class CloudAgentClient:
             )
 
         try:
-            return exchange(
-                send, lambda response: self._read_answer(response, deadline, what, read_stream), deadline, what
-            )
+            with record(method, path, body, self._transcript_secrets, self._warn) as recording:
+                return exchange(
+                    send,
+                    lambda response: self._read_answer(recording.tap(response), deadline, what, read_stream),
+                    deadline,
+                    what,
+                )
         except TransportError as lost:  # the deadline passed
             lost.args = (self._redact(str(lost)),)
             return lost
@@ -451,6 +492,10 @@ class CloudAgentClient:
     def secrets(self) -> list:
         """The api key and tokens this client knows, in every form a server may echo them (``_redact``)."""
         return secret_forms((self.settings.api_key, self.settings.token, self._token))
+
+    def _transcript_secrets(self) -> list:
+        password = url_password(self.settings.token_cache or "")
+        return self.secrets + secret_forms((password, unquote(password)) if password else ())
 
     def _redact(self, text: str) -> str:
         return mask_text(text, self.secrets)

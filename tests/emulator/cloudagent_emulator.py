@@ -23,6 +23,7 @@ import sys
 # Run as a script, this directory is already first on sys.path; imported from elsewhere it may not be.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from emulator_diag import ReplayBook  # noqa: E402  pylint: disable=wrong-import-position
 from emulator_http import EmulatorServer  # noqa: E402  pylint: disable=wrong-import-position
 from emulator_rows import DEFAULT_CAMPAIGN, SpecError, parse_seed_spec  # noqa: E402  pylint: disable=wrong-import-position
 from emulator_state import EmulatorState, StateError, default_accounts, parse_account  # noqa: E402  pylint: disable=wrong-import-position
@@ -72,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="lifetime of generated tokens (default: 3600)",
     )
+    parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="answer the vendor endpoints from a transcript (OZONETEL_TRANSCRIPT), in order per method and path",
+    )
     parser.add_argument("--verbose", action="store_true", help="log request lines (never headers or bodies) to stderr")
     return parser
 
@@ -108,6 +114,11 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     state = build_state(parser, args)
+    if args.replay:
+        try:
+            state.replay = ReplayBook.load(args.replay)
+        except OSError as error:
+            parser.exit(1, "cannot read the transcript %s: %s\n" % (args.replay, error.strerror or error))
     try:
         server = EmulatorServer((args.host, args.port), state, verbose=args.verbose)
     except OSError as error:

@@ -107,6 +107,13 @@ def _show_settings(state: EmulatorState, payload: dict, query: Dict[str, str]) -
     return {"settings": dict(state.settings)}
 
 
+def _replay_progress(state: EmulatorState, payload: dict, query: Dict[str, str]) -> dict:
+    replay = getattr(state, "replay", None)
+    if replay is None:
+        raise StateError("the emulator was not started with --replay")
+    return {"served": replay.served, "left": replay.left()}
+
+
 def _health(state: EmulatorState, payload: dict, query: Dict[str, str]) -> dict:
     return {"ok": True}
 
@@ -128,6 +135,7 @@ ROUTES = {
     ("POST", "settings"): _update_settings,
     ("GET", "settings"): _show_settings,
     ("GET", "health"): _health,
+    ("GET", "replay"): _replay_progress,
 }
 
 

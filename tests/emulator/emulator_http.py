@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from emulator_control_api import PREFIX, control_reply
+from emulator_diag import apply_diag_settings, method_refused
 from emulator_faults import ALTER_KINDS, altered_reply, fault_reply, send_cut
 from emulator_reply import Reply
 from emulator_rows import vendor_spec_selector
@@ -77,6 +78,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 query = dict(parse_qsl(url.query))
                 self._send(control_reply(self.server.state, self.command, url.path, query, raw_body))
                 return
+            replay = getattr(self.server.state, "replay", None)
+            if replay is not None:
+                self._send(replay.reply_for(self.command, url.path))
+                return
             endpoint = VENDOR_ROUTES.get((self.command, url.path))
             if endpoint is None:
                 self._send(
@@ -123,11 +128,16 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             time.sleep(rule["seconds"])
             kind = rule.get("then")
         token_issued = False
-        if kind and kind not in ALTER_KINDS:
+        faulted = bool(kind) and kind not in ALTER_KINDS
+        refused = None if faulted else method_refused(state.settings, endpoint, self.command)
+        if faulted:
             reply = fault_reply(kind, rule)
+        elif refused is not None:
+            reply = refused
         else:
             reply, token_issued = handle_vendor_request(state, endpoint, self.headers, body)
         reply.apply_status_case(state.status_case())
+        apply_diag_settings(reply, state.settings, self.headers)
         # Logged before the answer leaves, so a client that got its answer sees it in the counters.
         state.record_request(
             self._log_entry(endpoint, path, body, reply),

@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Callable, Dict, Iterable, List, Set, Tuple
 
+from emulator_diag import DEFAULT_DIAG_SETTINGS, DiagSettingError, validate_diag_settings
 from emulator_faults import FaultQueue
 from emulator_jwt import decode_token, encode_token
 from emulator_reply import STATUS_CASES
@@ -69,7 +70,7 @@ def validate_settings(changes) -> dict:
     """Check a settings update; unknown keys are refused so typos do not pass silently."""
     if not isinstance(changes, dict):
         raise StateError("settings must be a JSON object")
-    unknown = sorted(set(changes) - {"status_case", "delete_rate_limit", "token_ttl"})
+    unknown = sorted(set(changes) - {"status_case", "delete_rate_limit", "token_ttl"} - set(DEFAULT_DIAG_SETTINGS))
     if unknown:
         raise StateError("unknown settings: %s" % ", ".join(unknown))
     if "status_case" in changes and changes["status_case"] not in STATUS_CASES:
@@ -80,6 +81,10 @@ def validate_settings(changes) -> dict:
     ttl = changes.get("token_ttl", 1)
     if isinstance(ttl, bool) or not isinstance(ttl, numbers.Real) or ttl <= 0:
         raise StateError("token_ttl must be a number of seconds > 0")
+    try:
+        validate_diag_settings(changes)
+    except DiagSettingError as error:
+        raise StateError(str(error)) from None
     return dict(changes)
 
 
@@ -98,7 +103,7 @@ class EmulatorState:
         self._initial_accounts = list(accounts)
         self._initial_campaigns = list(campaigns)
         self._initial_settings = validate_settings(
-            {"status_case": "lower", "delete_rate_limit": delete_rate_limit, "token_ttl": token_ttl}
+            dict(DEFAULT_DIAG_SETTINGS, status_case="lower", delete_rate_limit=delete_rate_limit, token_ttl=token_ttl)
         )
         self.faults = FaultQueue()
         self.reset()

@@ -17,6 +17,7 @@ from emulator_state import TOKEN_EXPIRED, TOKEN_OK, EmulatorState
 VENDOR_ROUTES = {
     ("POST", "/ca_apis/CAToken/generateToken"): "generate_token",
     ("DELETE", "/ca_apis/deleteScheduledData"): "delete",
+    ("POST", "/ca_apis/deleteScheduledData"): "delete",  # answered 405 unless the delete_method setting allows it
     ("GET", "/ca_apis/getScheduledData"): "get_scheduled_data",
     ("POST", "/ca_apis/campaignScheduledData"): "schedule",
 }

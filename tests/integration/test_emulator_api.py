@@ -457,13 +457,20 @@ def test_counters_log_requests_without_secrets(emulator):
 def test_reset_restores_the_start_state(emulator):
     emulator.add_account("extra", "FAKE-EXTRA-KEY", "BASIC_AUTH")
     emulator.seed(DEMO_USER, spec="1-3")
-    emulator.settings(status_case="upper", delete_rate_limit=1)
+    emulator.settings(status_case="upper", delete_rate_limit=1, delete_method="POST", error_word="fail")
     old_token = token_for(emulator)
     emulator.fault(kind="drop", times=3)
     emulator.advance_clock(10000)
     emulator.reset()
     assert emulator.ids_by_user() == {} and emulator.counters()["requests"] == []
-    assert emulator.settings() == {"status_case": "lower", "delete_rate_limit": 0, "token_ttl": 3600}
+    assert emulator.settings() == {
+        "status_case": "lower",
+        "delete_rate_limit": 0,
+        "token_ttl": 3600,
+        "delete_method": "DELETE",
+        "error_word": None,
+        "echo_secrets": False,
+    }
     assert emulator.pending_faults() == []
     assert status(emulator, "extra", api_key="FAKE-EXTRA-KEY").json() == {"status": "success", "message": "null"}
     assert status(emulator, token=old_token).json()["message"] == "Token Expired"
