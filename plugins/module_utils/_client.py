@@ -43,7 +43,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TokenRefusedError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, mask_value, secret_forms
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._status_stream import read_status_answer
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     DEFAULT_MIN_VALIDITY,
@@ -141,6 +141,7 @@ class CloudAgentClient:
         self._sleep = sleep
         self._session = session
         self._token = settings.token
+        self._held_tokens = {settings.token}  # every token of this run is masked, a refused one too
 
     # ---- the API calls -------------------------------------------------------------------
 
@@ -214,10 +215,11 @@ class CloudAgentClient:
             "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
         )
 
+    @_masking_errors
     def schedule_campaign_data(
         self, campaign_name: str, bulk_data: dict, check_duplicate: bool, label: str = ""
     ) -> list:
-        """One Schedule Campaign Data request; returns the API's per-row entries (it returns no row ids)."""
+        """One Schedule Campaign Data request; returns the API's per-row entries (it returns no row ids), masked."""
         what = "Schedule Campaign Data (POST %s) for campaign '%s'%s" % (SCHEDULE_PATH, campaign_name, label)
         body = {
             "userName": self.settings.user_name,
@@ -228,7 +230,7 @@ class CloudAgentClient:
         # A lost answer may still have created the rows, so only a POST the API refused unread is repeated.
         answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=RETRY_UNPROCESSED)
         if answer.ok and isinstance(answer.message, (list, dict)):
-            return _row_entries(answer.message)
+            return mask_value(_row_entries(answer.message), self.secrets)
         raise ApiError(
             "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
         )
@@ -248,6 +250,7 @@ class CloudAgentClient:
             )
         except TokenRefusedError as exc:
             self._token = self._replacement_token(token, exc)
+            self._held_tokens.add(self._token)
         try:
             return self._send(
                 method, path, body, self._bearer_headers(self._token), what, retry=retry, read_stream=read_stream
@@ -275,6 +278,7 @@ class CloudAgentClient:
     def _current_token(self) -> str:
         if not self._token:
             self._token = self.get_token()
+            self._held_tokens.add(self._token)
         return self._token
 
     def _cached_token(self, **options) -> str:
@@ -427,7 +431,7 @@ class CloudAgentClient:
     @property
     def secrets(self) -> list:
         """The api key and tokens this client knows, in every form a server may echo them (``_redact``)."""
-        return secret_forms((self.settings.api_key, self.settings.token, self._token))
+        return secret_forms((self.settings.api_key, self._token, *self._held_tokens))
 
     def _redact(self, text: str) -> str:
         return mask_text(text, self.secrets)

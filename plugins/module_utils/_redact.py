@@ -9,8 +9,10 @@
 """Masking secrets (api key, tokens) in text and in returned records.
 
 A secret is masked in the forms a server may echo it in: as is, URL-encoded (``%2F`` or
-``%2f``, ``+`` for spaces) and JSON-escaped (``\\/``). Texts are masked whole before they
-are cut to a snippet, so no part of a secret survives a cut. In records, the value of every
+``%2f``, ``+`` for spaces) and JSON-escaped (``\\/``), and cut short: a text holding the first
+``MIN_CUT_LENGTH`` characters of a form, or more, loses that part too (a server may echo a header
+cut to a length). Texts are masked whole before they are cut to a snippet, so no part of a
+secret survives a cut. In records, the value of every
 key whose name, lower-cased without punctuation or spaces, is ``apikey`` is masked at any
 depth, and secrets are masked in keys as well as values.
 """
@@ -23,6 +25,7 @@ from typing import Any, Iterable, List, Set
 from urllib.parse import quote, quote_plus
 
 REDACTED = "********"
+MIN_CUT_LENGTH = 12  # a secret's start this long or longer is masked too (api keys and tokens are longer)
 MAX_RECORD_DEPTH = 32
 TOO_DEEP = "(nested deeper than %d levels: not shown)" % MAX_RECORD_DEPTH
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -55,11 +58,30 @@ def _forms(secrets: tuple) -> tuple:
 
 
 def mask_text(text: str, forms: List[str]) -> str:
-    """``text`` with every form (from ``secret_forms``) replaced by the mask."""
+    """``text`` with every form (from ``secret_forms``), and every start of one cut short, replaced by the mask."""
     for form in forms:
-        if form in text:
-            text = text.replace(form, REDACTED)
+        if len(form) <= MIN_CUT_LENGTH:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        elif form[:MIN_CUT_LENGTH] in text:
+            text = _mask_starts(text, form)
     return text
+
+
+def _mask_starts(text: str, form: str) -> str:
+    """``text`` with each occurrence of ``form``, or of a start of it at least MIN_CUT_LENGTH long, masked."""
+    head = form[:MIN_CUT_LENGTH]
+    pieces, start = [], 0
+    found = text.find(head)
+    while found >= 0:
+        end = found + MIN_CUT_LENGTH
+        while end < len(text) and end - found < len(form) and text[end] == form[end - found]:
+            end += 1
+        pieces += [text[start:found], REDACTED]
+        start = end
+        found = text.find(head, start)
+    pieces.append(text[start:])
+    return "".join(pieces)
 
 
 def secret_values(value: Any, depth: int = 0) -> Set[str]:

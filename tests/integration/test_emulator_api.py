@@ -463,7 +463,13 @@ def test_reset_restores_the_start_state(emulator):
     emulator.advance_clock(10000)
     emulator.reset()
     assert emulator.ids_by_user() == {} and emulator.counters()["requests"] == []
-    assert emulator.settings() == {"status_case": "lower", "delete_rate_limit": 0, "token_ttl": 3600}
+    assert emulator.settings() == {
+        "status_case": "lower",
+        "delete_rate_limit": 0,
+        "token_ttl": 3600,
+        "echo_request": False,
+        "hide_created_rows": False,
+    }
     assert emulator.pending_faults() == []
     assert status(emulator, "extra", api_key="FAKE-EXTRA-KEY").json() == {"status": "success", "message": "null"}
     assert status(emulator, token=old_token).json()["message"] == "Token Expired"
