@@ -17,6 +17,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
+from urllib.parse import unquote
 
 try:
     import requests
@@ -49,6 +50,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store i
     DEFAULT_MIN_VALIDITY,
     TokenStore,
     open_token_store,
+    url_password,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
     MAX_ANSWER_BYTES,
@@ -431,7 +433,12 @@ class CloudAgentClient:
     @property
     def secrets(self) -> list:
         """The api key and tokens this client knows, in every form a server may echo them (``_redact``)."""
-        return secret_forms((self.settings.api_key, self._token, *self._held_tokens))
+        return secret_forms((self.settings.api_key, self._token, *self._held_tokens, *self._store_passwords()))
+
+    def _store_passwords(self) -> tuple:
+        """The Redis password of ``token_cache``, as written and URL-decoded (a server may echo either)."""
+        password = url_password(self.settings.token_cache) if self.settings.token_cache else None
+        return (password, unquote(password)) if password else ()
 
     def _redact(self, text: str) -> str:
         return mask_text(text, self.secrets)
