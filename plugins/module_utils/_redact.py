@@ -59,29 +59,38 @@ def _forms(secrets: tuple) -> tuple:
 
 def mask_text(text: str, forms: List[str]) -> str:
     """``text`` with every form (from ``secret_forms``), and every start of one cut short, replaced by the mask."""
+    cut_forms = []
     for form in forms:
-        if len(form) <= MIN_CUT_LENGTH:
-            if form in text:
-                text = text.replace(form, REDACTED)
-        elif form[:MIN_CUT_LENGTH] in text:
-            text = _mask_starts(text, form)
-    return text
+        if form[:MIN_CUT_LENGTH] not in text:  # one look per form in the common case: nothing to mask
+            continue
+        if form in text:
+            text = text.replace(form, REDACTED)
+        if len(form) > MIN_CUT_LENGTH and form[:MIN_CUT_LENGTH] in text:
+            cut_forms.append(form)
+    return _mask_starts(text, cut_forms) if cut_forms else text
 
 
-def _mask_starts(text: str, form: str) -> str:
-    """``text`` with each occurrence of ``form``, or of a start of it at least MIN_CUT_LENGTH long, masked."""
-    head = form[:MIN_CUT_LENGTH]
+def _mask_starts(text: str, forms: List[str]) -> str:
+    """``text`` with each start of a form at least MIN_CUT_LENGTH long masked, as far as any form goes on."""
     pieces, start = [], 0
-    found = text.find(head)
-    while found >= 0:
-        end = found + MIN_CUT_LENGTH
-        while end < len(text) and end - found < len(form) and text[end] == form[end - found]:
-            end += 1
+    while True:
+        hits = [(text.find(form[:MIN_CUT_LENGTH], start), form) for form in forms]
+        hits = [(found, form) for found, form in hits if found >= 0]
+        if not hits:
+            break
+        found = min(position for position, _form in hits)
+        end = max(_match_end(text, found, form) for position, form in hits if position == found)
         pieces += [text[start:found], REDACTED]
         start = end
-        found = text.find(head, start)
     pieces.append(text[start:])
     return "".join(pieces)
+
+
+def _match_end(text: str, found: int, form: str) -> int:
+    end = found + MIN_CUT_LENGTH
+    while end < len(text) and end - found < len(form) and text[end] == form[end - found]:
+        end += 1
+    return end
 
 
 def secret_values(value: Any, depth: int = 0) -> Set[str]:

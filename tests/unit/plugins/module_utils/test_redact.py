@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -45,3 +45,11 @@ def test_a_cut_start_shorter_than_the_minimum_and_other_text_stay():
 
 def test_text_after_a_masked_start_is_kept():
     assert mask_text("a %s b" % TOKEN[:30], secret_forms([TOKEN])) == "a %s b" % REDACTED
+
+
+def test_forms_sharing_a_start_are_each_masked_whole():
+    key = "FAKE-HOSTILE-KEY+0001/x=y"
+    text = "apiKey %s (%s)" % (key, quote_plus(key))
+    assert mask_text(text, secret_forms([key])) == "apiKey %s (%s)" % (REDACTED, REDACTED)
+    cut = "apiKey %s" % key[:18]
+    assert mask_text(cut, secret_forms([key])) == "apiKey %s" % REDACTED
