@@ -181,7 +181,8 @@ def _check_max_rows(request: PresentRequest, plan: PresentPlan, progress: _Progr
     doomed = len(plan.all_deletes())
     if not request.max_rows or doomed <= request.max_rows:
         return
-    replaced = len(plan.replaces)
+    # Without exclusive, the unconditional deletes are differing pending copies that replace_changed removes.
+    replaced = len(plan.replaces) + (0 if request.exclusive else len(plan.delete))
     raise PresentError(
         "state=present would delete %d rows of campaign '%s' (exclusive: %d, replace_changed: %d), more than "
         "max_rows (%d); nothing was created or deleted. Check rows (an empty rows with exclusive: true deletes every "
