@@ -18,7 +18,6 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
-from urllib.parse import unquote
 
 try:
     import requests
@@ -46,14 +45,14 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TokenRefusedError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, mask_value, secret_forms
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._status_stream import read_status_answer
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     DEFAULT_MIN_VALIDITY,
     TokenStore,
     open_token_store,
-    url_password,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import password_forms
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transcript import record
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
     MAX_ANSWER_BYTES,
@@ -153,6 +152,7 @@ class CloudAgentClient:
         self._session = session
         self._token = settings.token
         self._delete_method = "DELETE"  # POST once a DELETE was answered 405 (see _delete_request)
+        self._held_tokens = {settings.token}  # every token of this run is masked, a refused one too
 
     # ---- the API calls -------------------------------------------------------------------
 
@@ -258,10 +258,11 @@ class CloudAgentClient:
                 api_message=exc.api_message,
             ) from None
 
+    @_masking_errors
     def schedule_campaign_data(
         self, campaign_name: str, bulk_data: dict, check_duplicate: bool, label: str = ""
     ) -> list:
-        """One Schedule Campaign Data request; returns the API's per-row entries (it returns no row ids)."""
+        """One Schedule Campaign Data request; returns the API's per-row entries (it returns no row ids), masked."""
         what = "Schedule Campaign Data (POST %s) for campaign '%s'%s" % (SCHEDULE_PATH, campaign_name, label)
         body = {
             "userName": self.settings.user_name,
@@ -272,7 +273,7 @@ class CloudAgentClient:
         # A lost answer may still have created the rows, so only a POST the API refused unread is repeated.
         answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=RETRY_UNPROCESSED)
         if answer.ok and isinstance(answer.message, (list, dict)):
-            return _row_entries(answer.message)
+            return mask_value(_row_entries(answer.message), self.secrets)
         raise ApiError(
             "%s failed: %s" % (what, self._describe(answer)), status=answer.http_status, api_message=answer.message_text
         )
@@ -292,6 +293,7 @@ class CloudAgentClient:
             )
         except TokenRefusedError as exc:
             self._token = self._replacement_token(token, exc)
+            self._held_tokens.add(self._token)
         try:
             return self._send(
                 method, path, body, self._bearer_headers(self._token), what, retry=retry, read_stream=read_stream
@@ -319,6 +321,7 @@ class CloudAgentClient:
     def _current_token(self) -> str:
         if not self._token:
             self._token = self.get_token()
+            self._held_tokens.add(self._token)
         return self._token
 
     def _cached_token(self, **options) -> str:
@@ -391,7 +394,7 @@ class CloudAgentClient:
             )
 
         try:
-            with record(method, path, body, self._transcript_secrets, self._warn) as recording:
+            with record(method, path, body, lambda: self.secrets, self._warn) as recording:
                 return exchange(
                     send,
                     lambda response: self._read_answer(recording.tap(response), deadline, what, read_stream),
@@ -491,11 +494,11 @@ class CloudAgentClient:
     @property
     def secrets(self) -> list:
         """The api key and tokens this client knows, in every form a server may echo them (``_redact``)."""
-        return secret_forms((self.settings.api_key, self.settings.token, self._token))
+        return secret_forms((self.settings.api_key, self._token, *self._held_tokens, *self._store_passwords()))
 
-    def _transcript_secrets(self) -> list:
-        password = url_password(self.settings.token_cache or "")
-        return self.secrets + secret_forms((password, unquote(password)) if password else ())
+    def _store_passwords(self) -> list:
+        """The Redis password of ``token_cache``, as written and decoded (a server may echo either)."""
+        return password_forms(self.settings.token_cache) if self.settings.token_cache else []
 
     def _redact(self, text: str) -> str:
         return mask_text(text, self.secrets)

@@ -10,11 +10,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence, Set
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError, ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
+    ApiError,
+    CloudAgentError,
+    ConfigurationError,
+    TransportError,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import (
     ExistingRow,
     PresentPlan,
@@ -28,14 +33,22 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile imp
     row_verdicts,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import read_matching_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_value
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    Selection,
+    closest_campaigns,
+    unknown_campaign_warning,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import (
     PartialDeleteError,
     delete_scheduled_data,
 )
 
 SHOWN_REJECTIONS = 5
+SHOWN_MISSING_IDS = 5
+# The vendor's one answer for a wrong key and an unknown campaign (see docs/maintainers/api-notes.md).
+INVALID_CAMPAIGN_WORDS = "campaign_name is invalid"
 
 
 class PresentError(CloudAgentError):
@@ -54,6 +67,7 @@ class PresentRequest:
     exclusive: bool = False
     check_duplicate: bool = False
     delete_batch_size: int = 100
+    max_rows: int = 10000
 
 
 ABSENT_ONLY_OPTIONS = ("row_id", "phone_number", "scheduled_after", "scheduled_before", "pending")
@@ -84,6 +98,10 @@ def present_request_from_options(get_option: Callable[[str], object]) -> Present
     batch_size = get_option("batch_size") or 100
     if batch_size < 1:
         raise ConfigurationError("batch_size must be 1 or more, got %d." % batch_size)
+    max_rows = get_option("max_rows")
+    max_rows = 10000 if max_rows is None else max_rows
+    if max_rows < 0:
+        raise ConfigurationError("max_rows is %d: use a positive limit, or max_rows: 0 for no limit." % max_rows)
     return PresentRequest(
         campaign_name,
         parse_wanted_rows(get_option("rows")),
@@ -91,6 +109,7 @@ def present_request_from_options(get_option: Callable[[str], object]) -> Present
         exclusive,
         bool(get_option("check_duplicate")),
         batch_size,
+        max_rows,
     )
 
 
@@ -110,30 +129,78 @@ def check_absent_options(get_option: Callable[[str], object]) -> None:
 class _Progress:
     batches: list
     deleted: RowSet = RowSet()
-    created: Optional[List[WantedRow]] = None
-    rejected: Optional[List[dict]] = None
+    created: List[WantedRow] = field(default_factory=list)
+    rejected: List[dict] = field(default_factory=list)
+    campaigns: Set[str] = field(default_factory=set)  # campaign names of every status record (for messages)
 
 
 def schedule_present(
     client: CloudAgentClient, request: PresentRequest, check_mode: bool, want_diff: bool, warn: Callable[[str], None]
 ) -> dict:
-    """Make the campaign's schedule hold ``request.rows``; in check mode only predict, from the one status read."""
-    before = _campaign_rows(client, request.campaign_name, warn)
+    """Make the campaign's schedule hold ``request.rows``; in check mode only predict, from the one status read.
+
+    Rows are created first; then the deletes of ``exclusive`` and the old rows of the replacements the API
+    accepted go out, so a refused replacement never costs the row it was to replace. The API's texts are masked
+    with every secret the client held, in the result and in the failure message.
+    """
+    try:
+        return mask_value(_schedule(client, request, check_mode, want_diff, warn), client.secrets)
+    except PresentError as error:
+        error.args = (mask_value(str(error), client.secrets),)
+        error.result = mask_value(error.result, client.secrets)
+        raise
+
+
+def _schedule(client, request: PresentRequest, check_mode: bool, want_diff: bool, warn) -> dict:
+    progress = _Progress(batches=[])
+    before = _campaign_rows(client, request.campaign_name, warn, progress.campaigns)
+    progress.batches.append(dict(kind="read", records=len(before)))
+    if not request.rows:  # nothing is sent that would reveal a misspelt campaign
+        _warn_unknown_campaign(request.campaign_name, progress.campaigns, warn)
     plan = plan_present(request.rows, before, request.replace_changed, request.exclusive)
-    progress = _Progress(batches=[dict(kind="read", records=len(before))], created=[], rejected=[])
+    _check_max_rows(request, plan, progress)
     if check_mode:
         return _result(request, plan, progress, predicted=True, want_diff=want_diff, before=before)
-    _delete(client, request, plan, progress, warn)
     _create(client, request, plan, progress)
+    _delete(client, request, plan, progress, warn)
     ids = _find_new_ids(client, request, progress, before, warn)
     result = _result(request, plan, progress, predicted=False, want_diff=want_diff, before=before, ids=ids)
     if progress.rejected:
-        raise PresentError(_rejection_message(progress.rejected), result)
+        raise PresentError(_rejection_message(progress.rejected, sum(len(b) for b in batches_of(plan.create))), result)
     return result
 
 
+def _warn_unknown_campaign(campaign_name: str, campaigns: Set[str], warn) -> None:
+    hint = unknown_campaign_warning(campaign_name, campaigns)
+    if hint:
+        warn(hint)
+
+
+def _check_max_rows(request: PresentRequest, plan: PresentPlan, progress: _Progress) -> None:
+    """``max_rows`` bounds every delete of the run, known from the one status read, before any other request."""
+    doomed = len(plan.all_deletes())
+    if not request.max_rows or doomed <= request.max_rows:
+        return
+    # Without exclusive, the unconditional deletes are differing pending copies that replace_changed removes.
+    replaced = len(plan.replaces) + (0 if request.exclusive else len(plan.delete))
+    raise PresentError(
+        "state=present would delete %d rows of campaign '%s' (exclusive: %d, replace_changed: %d), more than "
+        "max_rows (%d); nothing was created or deleted. Check rows (an empty rows with exclusive: true deletes every "
+        "pending row of the campaign), raise max_rows, or set max_rows: 0 to lift the guard."
+        % (doomed, request.campaign_name, doomed - replaced, replaced, request.max_rows),
+        dict(changed=False, created=[], deleted="", differing=plan.differing, rejected=[], batches=progress.batches),
+    )
+
+
+def _doomed(plan: PresentPlan, progress: _Progress) -> RowSet:
+    """The unconditional deletes, and the old row of every replacement the API accepted."""
+    accepted = {row.index for row in progress.created}
+    replaced = (old for index, old in plan.replaces.items() if index in accepted)
+    return RowSet.from_ids([row.row_id for row in plan.delete] + [row.row_id for row in replaced])
+
+
 def _delete(client, request: PresentRequest, plan: PresentPlan, progress: _Progress, warn) -> None:
-    doomed = RowSet.from_ids(row.row_id for row in plan.delete)
+    doomed = _doomed(plan, progress)
     if not doomed:
         return
     try:
@@ -141,7 +208,11 @@ def _delete(client, request: PresentRequest, plan: PresentPlan, progress: _Progr
     except PartialDeleteError as error:
         progress.batches.extend(dict(batch, kind="delete") for batch in error.result["batches"])
         progress.deleted = _ids(error.result["deleted"])
-        raise PresentError("%s No row was created." % error, _partial(request, plan, progress)) from None
+        raise PresentError(
+            "%s The rows to create were sent before the deletes (see created); run the task again to finish the "
+            "deletes." % error,
+            _partial(request, plan, progress),
+        ) from None
     progress.batches.extend(dict(batch, kind="delete") for batch in outcome["batches"])
     progress.deleted = _ids(outcome["deleted"])
 
@@ -156,11 +227,12 @@ def _create(client, request: PresentRequest, plan: PresentPlan, progress: _Progr
             )
         except CloudAgentError as error:
             raise PresentError(
-                _stopped_message(error, number, len(batches)), _partial(request, plan, progress)
+                _stopped_message(error, _explained(error, client, request, progress), number, len(batches), plan),
+                _partial(request, plan, progress),
             ) from None
         accepted, rejected = row_verdicts(entries, batch)
         progress.created.extend(accepted)
-        progress.rejected.extend(rejected)
+        progress.rejected.extend(_with_kept_row(entry, plan) for entry in rejected)
         progress.batches.append(
             dict(
                 kind="create",
@@ -172,11 +244,35 @@ def _create(client, request: PresentRequest, plan: PresentPlan, progress: _Progr
         )
 
 
+def _with_kept_row(entry: dict, plan: PresentPlan) -> dict:
+    """A refused replacement leaves the row it was to replace: name it."""
+    old = plan.replaces.get(entry["index"])
+    return entry if old is None else dict(entry, kept_row_id=old.row_id)
+
+
+def _explained(error: CloudAgentError, client, request: PresentRequest, progress: _Progress) -> str:
+    """The vendor answers a wrong key and an unknown campaign alike; a working token rules out the key."""
+    text = str(error)
+    api_message = getattr(error, "api_message", None) or ""
+    if client.settings.auth_mode != "token" or INVALID_CAMPAIGN_WORDS not in api_message.lower():
+        return text
+    known = closest_campaigns(request.campaign_name, progress.campaigns)
+    return (
+        "%s. The credentials worked (the token was accepted by the status read just before), so campaign_name '%s' "
+        "is the likely cause: check its spelling and case in CloudAgent%s"
+        % (
+            text.rstrip("."),
+            request.campaign_name,
+            " (campaigns that have records: %s)" % ", ".join(known) if known else "",
+        )
+    )
+
+
 def _find_new_ids(client, request: PresentRequest, progress: _Progress, before: List[ExistingRow], warn) -> dict:
     if not progress.created:
         return {}
     try:
-        after = _campaign_rows(client, request.campaign_name, warn)
+        after = _campaign_rows(client, request.campaign_name, warn, set())
     except CloudAgentError as error:
         warn(
             "The rows were created, but the Scheduled Data Status read that finds their ids failed, so "
@@ -184,7 +280,28 @@ def _find_new_ids(client, request: PresentRequest, progress: _Progress, before: 
         )
         return {}
     progress.batches.append(dict(kind="read", records=len(after)))
-    return new_row_ids(progress.created, (row.row_id for row in before), after)
+    ids = new_row_ids(progress.created, (row.row_id for row in before), after)
+    _warn_about_missing_ids(progress.created, ids, warn)
+    return ids
+
+
+def _warn_about_missing_ids(created: List[WantedRow], ids: dict, warn) -> None:
+    missing = [row for row in created if ids.get(row.index) is None]
+    if not missing:
+        return
+    shown = "; ".join(
+        "rows[%d] (%s at %s)" % (row.index, row.phone_number, row.scheduled_time) for row in missing[:SHOWN_MISSING_IDS]
+    )
+    more = " and %d more" % (len(missing) - SHOWN_MISSING_IDS) if len(missing) > SHOWN_MISSING_IDS else ""
+    warn(
+        "The API accepted %s that the Scheduled Data Status read after creating does not list (yet), so "
+        "created[].row_id is null for %s%s. Look %s up later with ozonetel_schedule_data_info."
+        % (_count(len(missing), "row"), shown, more, "it" if len(missing) == 1 else "them")
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
 def _ids(compact: str) -> RowSet:
@@ -204,7 +321,7 @@ def _result(
     ids: Optional[dict] = None,
 ) -> dict:
     created_rows = plan.create if predicted else progress.created
-    deleted = RowSet.from_ids(row.row_id for row in plan.delete) if predicted else progress.deleted
+    deleted = RowSet.from_ids(row.row_id for row in plan.all_deletes()) if predicted else progress.deleted
     result = dict(
         changed=bool(created_rows) or bool(deleted),
         created=[_created_entry(row, (ids or {}).get(row.index)) for row in created_rows],
@@ -233,37 +350,108 @@ def _message(
     posts = sum(1 for batch in progress.batches if batch["kind"] == "create")
     if predicted:
         posts = len(batches_of(plan.create))
-    verb = "Would create" if predicted else "Created"
-    text = "%s %d row(s) in campaign '%s' with %d request(s)" % (verb, created, request.campaign_name, posts)
-    if deleted:
-        text += "; %s rows %s" % ("would delete" if predicted else "deleted", deleted.compact())
-    if plan.differing:
-        text += "; %d row(s) differ and were left alone (see differing)" % len(plan.differing)
+    differing = _differing_note(plan)
     if not created and not deleted and not progress.rejected:
-        text = "Campaign '%s' already holds every row: nothing to do" % request.campaign_name
+        if differing:
+            return "Campaign '%s': nothing created or deleted; %s." % (request.campaign_name, differing)
+        return "Campaign '%s' already holds every row: nothing to do." % request.campaign_name
+    verb = "Would create" if predicted else "Created"
+    text = "%s %s in campaign '%s' with %s" % (
+        verb,
+        _count(created, "row"),
+        request.campaign_name,
+        _count(posts, "request"),
+    )
+    if deleted:
+        text += "; %s %s %s" % (
+            "would delete" if predicted else "deleted",
+            "row" if len(deleted) == 1 else "rows",
+            deleted.compact(),
+        )
+    if differing:
+        text += "; " + differing
     return text + "."
 
 
-def _rejection_message(rejected: List[dict]) -> str:
-    shown = "; ".join(
-        "rows[%d] (%s at %s): %s" % (entry["index"], entry["phone_number"], entry["scheduled_time"], entry["message"])
-        for entry in rejected[:SHOWN_REJECTIONS]
+def _differing_note(plan: PresentPlan) -> str:
+    if not plan.differing:
+        return ""
+    pending = sum(1 for row in plan.differing if not row["is_request_sent"])
+    sent = len(plan.differing) - pending
+    reasons = []
+    if pending:
+        reasons.append("replace_changed is false")
+    if sent:
+        reasons.append(
+            "%s already sent to the dialer %s never touched" % (_count(sent, "row"), "is" if sent == 1 else "are")
+        )
+    return "%s %s (%s; left alone, see differing)" % (
+        _count(len(plan.differing), "row"),
+        "differs" if len(plan.differing) == 1 else "differ",
+        "; ".join(reasons),
     )
+
+
+def _rejection_message(rejected: List[dict], sent: int) -> str:
+    shown = "; ".join(_rejection_line(entry) for entry in rejected[:SHOWN_REJECTIONS])
     more = (
         " and %d more (see rejected)" % (len(rejected) - SHOWN_REJECTIONS) if len(rejected) > SHOWN_REJECTIONS else ""
     )
-    return (
-        "The API rejected %d row(s): %s%s. The other rows were sent; fix these and run again "
-        "(rows already created are not sent twice)." % (len(rejected), shown, more)
+    others = sent - len(rejected)
+    created = (
+        ""
+        if not others
+        else " The other %s %s created."
+        % ("row" if others == 1 else "%d rows" % others, "was" if others == 1 else "were")
+    )
+    return "The API rejected %s: %s%s.%s Fix %s and run again (rows already created are not sent twice)." % (
+        _count(len(rejected), "row"),
+        shown,
+        more,
+        created,
+        "it" if len(rejected) == 1 else "them",
     )
 
 
-def _stopped_message(error: CloudAgentError, number: int, total: int) -> str:
-    if number == 1:
-        return str(error)
+def _rejection_line(entry: dict) -> str:
+    line = "rows[%d] (%s at %s): %s" % (
+        entry["index"],
+        entry["phone_number"],
+        entry["scheduled_time"],
+        entry["message"],
+    )
+    if "kept_row_id" in entry:
+        line += " (a replacement: the old row %d was kept)" % entry["kept_row_id"]
+    return line
+
+
+def _stopped_message(error: CloudAgentError, text: str, number: int, total: int, plan: PresentPlan) -> str:
+    """What was sent when request ``number`` of ``total`` failed (``text`` says why): the ones before were answered."""
+    done = (
+        ""
+        if number == 1
+        else "Request%s 1%s of %d %s answered (see batches); "
+        % (
+            "" if number == 2 else "s",
+            "" if number == 2 else "-%d" % (number - 1),
+            total,
+            "was" if number == 2 else "were",
+        )
+    )
+    if getattr(error, "may_have_landed", False):
+        this = "request %d was sent but its answer was lost, so its rows may have been created" % number
+    elif isinstance(error, ApiError):
+        this = "request %d was answered with this error, so none of its rows was created" % number
+    elif isinstance(error, TransportError):
+        this = "request %d did not reach CloudAgent" % number
+    else:
+        this = "request %d failed" % number
+    later = "" if number == total else "; the later requests were not sent"
+    nothing_deleted = " No row was deleted." if plan.all_deletes() else ""
+    sentence = done + this if done else this[:1].upper() + this[1:]
     return (
-        "%s. Requests 1-%d of %d were sent (see batches); request %d and later were not. "
-        "Run the task again to finish: it creates only the rows still missing." % (error, number - 1, total, number)
+        "%s. %s%s.%s Run the task again to finish: it reads the schedule and creates only the rows still missing."
+        % (text.rstrip("."), sentence, later, nothing_deleted)
     )
 
 
@@ -278,6 +466,10 @@ def _diff(request: PresentRequest, removed: List[ExistingRow], created: List[Wan
     )
 
 
+# A diff line begins with the row's id, never with the phone number: the diff display prefixes added lines with
+# "+", which made an international number read "++91...".
+
+
 def _existing_line(row: ExistingRow) -> str:
     phone, moment = row.identity or (row.params.get("PhoneNumber", "?"), row.params.get("ScheduledTime", "?"))
     columns = " ".join(
@@ -285,16 +477,18 @@ def _existing_line(row: ExistingRow) -> str:
         for key in sorted(row.params)
         if row.params[key] and key not in ("PhoneNumber", "ScheduledTime", "campaign_name", "action", "format")
     )
-    return ("%s %s id=%d %s" % (phone, moment, row.row_id, columns)).rstrip()
+    return ("id=%d phone=%s time=%s %s" % (row.row_id, phone, moment, columns)).rstrip()
 
 
 def _wanted_line(row: WantedRow, row_id: Optional[int]) -> str:
     columns = " ".join("%s=%s" % (key, value) for key, value in sorted(row.columns))
     return (
-        "%s %s id=%s %s" % (row.phone_number, row.scheduled_time, "new" if row_id is None else row_id, columns)
+        "id=%s phone=%s time=%s %s"
+        % ("new" if row_id is None else row_id, row.phone_number, row.scheduled_time, columns)
     ).rstrip()
 
 
-def _campaign_rows(client: CloudAgentClient, campaign_name: str, warn: Callable[[str], None]) -> list:
-    """One status read: the campaign's rows (only its records are normalised)."""
-    return campaign_rows(read_matching_records(client, Selection(campaign_name=campaign_name), warn), campaign_name)
+def _campaign_rows(client: CloudAgentClient, campaign_name: str, warn: Callable[[str], None], campaigns: set) -> list:
+    """One status read: the campaign's rows (only its records are normalised); ``campaigns`` gets every name seen."""
+    records = read_matching_records(client, Selection(campaign_name=campaign_name), warn, campaigns=campaigns)
+    return campaign_rows(records, campaign_name)

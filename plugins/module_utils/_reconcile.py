@@ -15,6 +15,7 @@ spaces, ``-``, ``(`` and ``)``; times are the account's local time, ``YYYY-MM-DD
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -34,7 +35,15 @@ ROW_COLUMNS = (
     ("agent_id", "AgentID"),
 )
 ROW_KEYS = frozenset(("phone_number", "scheduled_time", "fields") + tuple(key for key, _column in ROW_COLUMNS))
+# A `fields` key may not name what the row's own keys set (always, so that one column has one spelling)...
 RESERVED_COLUMNS = frozenset(("phonenumber", "scheduledtime") + tuple(c.lower() for _key, c in ROW_COLUMNS))
+# ... nor the parameters the vendor stores beside the columns (ScheduleParams), compared without case and punctuation.
+NOT_A_COLUMN = {
+    "campaignname": "the campaign",
+    "apikey": "the account",
+    "action": "the request",
+    "format": "the request",
+}
 
 _PHONE_PUNCTUATION = re.compile(r"[ \t\-()]")
 _PHONE = re.compile(r"\+?[0-9]+", re.ASCII)
@@ -194,7 +203,7 @@ def _declared_columns(row: dict, where: str) -> Iterable[Tuple[str, Any]]:
             value = _priority(value, where)
         elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ConfigurationError("%s.%s must be text, got %s." % (where, key, _kind(value)))
-        yield column, str(value)
+        yield column, cell_text(value)
     yield from _extra_fields(row.get("fields"), where)
 
 
@@ -215,9 +224,33 @@ def _extra_fields(fields: Any, where: str) -> Iterable[Tuple[str, Any]]:
             raise ConfigurationError("%s.fields has a column name that is not text: %r." % (where, name))
         if name.lower() in RESERVED_COLUMNS:
             raise ConfigurationError(
-                "%s.fields.%s is a column the row's own keys set; use those keys instead." % (where, name)
+                "%s.fields.%s is a column the row's own keys set (phone_number, scheduled_time, name, priority, "
+                "agent_id, skill, expiry_date); use those keys instead." % (where, name)
             )
-        yield name, fields[name]
+        named = NOT_A_COLUMN.get(re.sub(r"[\W_]+", "", name.lower()))
+        if named:
+            raise ConfigurationError(
+                "%s.fields.%s names %s, not a mapping column: set it with the task's options, not in fields."
+                % (where, name, named)
+            )
+        yield name, _field_cell(fields[name], "%s.fields.%s" % (where, name))
+
+
+def _field_cell(value: Any, where: str) -> str:
+    if value is not None and not isinstance(value, (str, int, float)):
+        raise ConfigurationError("%s must be text, a number or a boolean, got %s." % (where, _kind(value)))
+    return cell_text(value)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as it is sent and compared: booleans ``true``/``false``, numbers as JSON writes them, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return json.dumps(value)
+    return str(value)
 
 
 # ---------------------------------------------------------------- existing rows
@@ -255,10 +288,21 @@ class PresentPlan:
     """What state=present does: create these rows, delete these, and report the rest."""
 
     create: List[WantedRow] = field(default_factory=list)
-    delete: List[ExistingRow] = field(default_factory=list)
-    replaced: List[int] = field(default_factory=list)  # indexes of wanted rows re-created by replace_changed
+    delete: List[ExistingRow] = field(default_factory=list)  # deleted whatever the creates give
+    # wanted index -> the pending row its new row replaces (replace_changed): deleted only once the API
+    # accepted the new row, so a refused replacement never costs the old row.
+    replaces: Dict[int, ExistingRow] = field(default_factory=dict)
     differing: List[dict] = field(default_factory=list)
     kept: Dict[int, int] = field(default_factory=dict)  # wanted index -> id of the row that stands for it
+
+    @property
+    def replaced(self) -> List[int]:
+        """Indexes of the wanted rows re-created by replace_changed."""
+        return sorted(self.replaces)
+
+    def all_deletes(self) -> List[ExistingRow]:
+        """Every row the plan may delete: the unconditional ones and the old rows of every replacement."""
+        return sorted(self.delete + list(self.replaces.values()), key=lambda row: row.row_id)
 
 
 def plan_present(
@@ -286,13 +330,17 @@ def _plan_one(
         plan.create.append(row)
         return
     keep = _representative(row, matches)
+    others = [other for other in matches if other is not keep and not other.is_request_sent]
     if exclusive:
-        plan.delete.extend(other for other in matches if other is not keep and not other.is_request_sent)
+        plan.delete.extend(others)
+    elif replace_changed:
+        # Pending copies that differ from the wanted row, beside one that stands for it (e.g. the old row of a
+        # replacement whose delete did not happen): replaced by the row already there.
+        plan.delete.extend(other for other in others if differences(row, other))
     changes = differences(row, keep)
     if changes and replace_changed and not keep.is_request_sent:
-        plan.delete.append(keep)
+        plan.replaces[row.index] = keep
         plan.create.append(row)
-        plan.replaced.append(row.index)
         return
     plan.kept[row.index] = keep.row_id
     if changes:
@@ -324,14 +372,8 @@ def differences(row: WantedRow, existing: ExistingRow) -> Dict[str, dict]:
     return {
         column: dict(existing=existing.params.get(column), wanted=value)
         for column, value in row.columns
-        if existing.params.get(column) != _cell_text(value)
+        if existing.params.get(column) != cell_text(value)
     }
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
 
 
 # ---------------------------------------------------------------- requests and answers

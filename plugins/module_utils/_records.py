@@ -40,7 +40,9 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
     Selection,
+    noting_campaigns,
     select_records,
+    unknown_campaign_warning,
 )
 
 FROZENSET_LIMIT = 200000  # ids; a frozenset of them takes about 10 MB
@@ -98,10 +100,24 @@ def fast_membership(rows: RowSet):
     return frozenset(rows) if len(rows) <= FROZENSET_LIMIT else rows
 
 
-def read_matching_records(client, selection: Selection, warn: Callable[[str], None]) -> List[dict]:
-    """One status read, filtered by ``selection`` as it streams in; only the matches are normalised."""
-    found = client.get_scheduled_data(collect=matching_records(selection.matches_view))
+def read_matching_records(
+    client, selection: Selection, warn: Callable[[str], None], campaigns: Optional[Set[str]] = None
+) -> List[dict]:
+    """One status read, filtered by ``selection`` as it streams in; only the matches are normalised.
+
+    When ``selection`` names a campaign that no record carries, a warning names the closest campaigns that have
+    records. ``campaigns``, when given, receives the campaign name of every record instead (and no warning is given).
+    """
+    seen = campaigns if campaigns is not None else set()
+    matches = selection.matches_view
+    if selection.campaign_name is not None or campaigns is not None:
+        matches = noting_campaigns(matches, seen)
+    found = client.get_scheduled_data(collect=matching_records(matches))
     found.warn_skipped(warn, client.secrets)
+    if campaigns is None:
+        hint = unknown_campaign_warning(selection.campaign_name, seen)
+        if hint:
+            warn(hint)
     return normalize_records(found.kept, warn, client.secrets)
 
 

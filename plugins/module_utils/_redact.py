@@ -9,8 +9,10 @@
 """Masking secrets (api key, tokens) in text and in returned records.
 
 A secret is masked in the forms a server may echo it in: as is, URL-encoded (``%2F`` or
-``%2f``, ``+`` for spaces) and JSON-escaped (``\\/``). Texts are masked whole before they
-are cut to a snippet, so no part of a secret survives a cut. In records, the value of every
+``%2f``, ``+`` for spaces) and JSON-escaped (``\\/``), and cut short: a text holding the first
+``MIN_CUT_LENGTH`` characters of a form, or more, loses that part too (a server may echo a header
+cut to a length). Texts are masked whole before they are cut to a snippet, so no part of a
+secret survives a cut. In records, the value of every
 key whose name, lower-cased without punctuation or spaces, is ``apikey`` is masked at any
 depth, and secrets are masked in keys as well as values.
 """
@@ -23,6 +25,7 @@ from typing import Any, Iterable, List, Set
 from urllib.parse import quote, quote_plus
 
 REDACTED = "********"
+MIN_CUT_LENGTH = 12  # a secret's start this long or longer is masked too (api keys and tokens are longer)
 MAX_RECORD_DEPTH = 32
 TOO_DEEP = "(nested deeper than %d levels: not shown)" % MAX_RECORD_DEPTH
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -55,11 +58,39 @@ def _forms(secrets: tuple) -> tuple:
 
 
 def mask_text(text: str, forms: List[str]) -> str:
-    """``text`` with every form (from ``secret_forms``) replaced by the mask."""
+    """``text`` with every form (from ``secret_forms``), and every start of one cut short, replaced by the mask."""
+    cut_forms = []
     for form in forms:
+        if form[:MIN_CUT_LENGTH] not in text:  # one look per form in the common case: nothing to mask
+            continue
         if form in text:
             text = text.replace(form, REDACTED)
-    return text
+        if len(form) > MIN_CUT_LENGTH and form[:MIN_CUT_LENGTH] in text:
+            cut_forms.append(form)
+    return _mask_starts(text, cut_forms) if cut_forms else text
+
+
+def _mask_starts(text: str, forms: List[str]) -> str:
+    """``text`` with each start of a form at least MIN_CUT_LENGTH long masked, as far as any form goes on."""
+    pieces, start = [], 0
+    while True:
+        hits = [(text.find(form[:MIN_CUT_LENGTH], start), form) for form in forms]
+        hits = [(found, form) for found, form in hits if found >= 0]
+        if not hits:
+            break
+        found = min(position for position, _form in hits)
+        end = max(_match_end(text, found, form) for position, form in hits if position == found)
+        pieces += [text[start:found], REDACTED]
+        start = end
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
+def _match_end(text: str, found: int, form: str) -> int:
+    end = found + MIN_CUT_LENGTH
+    while end < len(text) and end - found < len(form) and text[end] == form[end - found]:
+        end += 1
+    return end
 
 
 def secret_values(value: Any, depth: int = 0) -> Set[str]:

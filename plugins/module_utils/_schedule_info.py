@@ -36,7 +36,11 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records impor
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms, secret_values
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    Selection,
+    noting_campaigns,
+    unknown_campaign_warning,
+)
 
 RECORD_FIELDS = (
     "id",
@@ -277,14 +281,20 @@ class InfoRead:
         self.ids = ids
 
 
-def info_collector(selection: Selection, limit: Optional[int]) -> Callable[[Iterator[dict]], Kept]:
-    """A ``collect`` for ``CloudAgentClient.get_scheduled_data`` returning a ``Kept`` of an ``InfoRead``."""
+def info_collector(
+    selection: Selection, limit: Optional[int], campaigns: Optional[Set[str]] = None
+) -> Callable[[Iterator[dict]], Kept]:
+    """A ``collect`` for ``CloudAgentClient.get_scheduled_data`` returning a ``Kept`` of an ``InfoRead``.
+
+    ``campaigns``, when given, receives the campaign name of every record read (matching or not).
+    """
+    matches_view = selection.matches_view if campaigns is None else noting_campaigns(selection.matches_view, campaigns)
 
     def collect(raw_records: Iterator[dict]) -> Kept:
         read = InfoRead(LowestRecords(limit), SummaryBuilder(), IdRuns())
         skipped = []
         matches, add_to_summary, add_id, offer = (
-            selection.matches_view,
+            matches_view,
             read.summary.add,
             read.ids.add,
             read.records.offer,
@@ -313,10 +323,14 @@ def scheduled_data_info(
     fields: Optional[Tuple[str, ...]] = None,
 ) -> dict:
     """The info module's whole job: one status read, summarised, paged by ``limit``, records cut to ``fields``."""
-    found = client.get_scheduled_data(collect=info_collector(selection, limit))
+    campaigns = set() if selection.campaign_name is not None else None
+    found = client.get_scheduled_data(collect=info_collector(selection, limit, campaigns))
     secrets = list(client.secrets)
     for value in found.skipped_ids:
         warn(skipped_id_warning(value, secrets))
+    hint = unknown_campaign_warning(selection.campaign_name, campaigns or set())
+    if hint:
+        warn(hint)
     read: InfoRead = found.kept
     return dict(
         changed=False,

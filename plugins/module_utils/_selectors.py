@@ -11,8 +11,9 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 from dataclasses import dataclass
-from typing import Any, Callable, FrozenSet, Iterable, List, Optional
+from typing import Any, Callable, FrozenSet, Iterable, List, Optional, Set
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import (
@@ -23,6 +24,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile imp
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
 
 SELECTOR_OPTIONS = ("campaign_name", "phone_number", "scheduled_after", "scheduled_before", "pending")
+SHOWN_CAMPAIGNS = 5
 
 
 @dataclass(frozen=True)
@@ -166,3 +168,41 @@ def _record_time(view) -> Optional[datetime.datetime]:
         return parse_local_time(value)
     except ConfigurationError:
         return None
+
+
+def noting_campaigns(matches: Callable[[int, Any], bool], seen: Set[str]) -> Callable[[int, Any], bool]:
+    """``matches`` that also adds the campaign name of every record it is asked about to ``seen``."""
+
+    def note_and_match(row_id: int, view) -> bool:
+        name = view.campaign_name
+        if isinstance(name, str):
+            seen.add(name)
+        return matches(row_id, view)
+
+    return note_and_match
+
+
+def closest_campaigns(wanted: str, names: Iterable[str], limit: int = SHOWN_CAMPAIGNS) -> List[str]:
+    """Up to ``limit`` of ``names``, closest to ``wanted`` first: the same letters in another case before anything
+    else, then by similarity of the lower-cased names (ties by name)."""
+    folded = wanted.casefold()
+
+    def distance(name: str):
+        similarity = difflib.SequenceMatcher(None, folded, name.casefold()).ratio()
+        return (name.casefold() != folded, -similarity, name)
+
+    return sorted(set(names), key=distance)[:limit]
+
+
+def unknown_campaign_warning(wanted: Optional[str], seen: Iterable[str]) -> Optional[str]:
+    """A warning when no status record carries the campaign ``wanted`` (a typo, another case); None when one does.
+
+    Not an error: a campaign whose rows were all deleted has no records either.
+    """
+    names = set(seen)
+    if wanted is None or wanted in names:
+        return None
+    text = "No Scheduled Data Status record carries campaign_name '%s' (names compare with case)" % wanted
+    if not names:
+        return text + "; the account has no scheduled records at all."
+    return text + "; campaigns that have records: %s." % ", ".join(closest_campaigns(wanted, names))

@@ -63,6 +63,8 @@ options:
     description:
       - With O(state=present) (required there), the campaign the O(rows) are scheduled for.
       - With O(state=absent), a selector - only rows of this campaign are deleted.
+      - A name that no status record carries (a typo, another case) is not an error, but warns, naming up to 5
+        campaigns that do have records, the closest first (also with O(state=present) and an empty O(rows)).
     type: str
   rows:
     description:
@@ -70,10 +72,15 @@ options:
         C(phone_number) (required; spaces, C(-), C(\(), C(\)) are ignored, a leading C(+) is kept),
         C(scheduled_time) (required; C(YYYY-MM-DD HH:MM[:SS]) or with a C(T), in the account's local time, never
         with a time zone), and optionally C(name), C(priority) (an integer), C(agent_id) (needed by agent-wise
-        campaigns), C(skill), C(expiry_date), and C(fields) (a dict of further mapping columns, sent as given).
+        campaigns), C(skill), C(expiry_date), and C(fields) (a dict of further mapping columns).
+      - Every cell is sent as the text it is compared as - C(true)/C(false) for booleans, numbers as JSON writes
+        them (C(5), C(1.5)) - so a typed value never makes a row differ from itself on the next run.
       - Two rows with one phone number and scheduled time, a missing phone number or time, a time with a zone or
-        that is not a date, a priority that is not an integer, or an unknown key fail before any HTTP request,
-        naming the row by its index.
+        that is not a date, a priority that is not an integer, an unknown key, a C(fields) value that is a dict
+        or a list, or a C(fields) key naming the campaign, the account or the request (C(campaign_name),
+        C(api_key), C(action), C(format)) or a column the row's own keys set (C(PhoneNumber),
+        C(ScheduledTime), C(Name), C(Priority), C(AgentID), C(skill), C(ExpiryDate), in any case) fail before
+        any HTTP request, naming the row by its index.
       - A row is present when a status record of the campaign, sent or pending, has its phone number and
         scheduled time. Only the missing rows are sent.
       - V([]) with O(exclusive=true) clears the campaign's pending schedule.
@@ -81,8 +88,11 @@ options:
     elements: raw
   replace_changed:
     description:
-      - With O(state=present), delete and create again a B(pending) row whose declared columns (C(name),
-        C(priority), C(agent_id), C(skill), C(expiry_date), C(fields)) differ from the wanted ones.
+      - With O(state=present), replace a B(pending) row whose declared columns (C(name), C(priority),
+        C(agent_id), C(skill), C(expiry_date), C(fields)) differ from the wanted ones - the new row is created
+        first, and the old one is deleted only when the API accepted the new one. A refused replacement leaves
+        the old row, and is listed in RV(rejected) with C(kept_row_id).
+      - A pending copy that differs, beside one that already holds the wanted values, is deleted.
       - Without it such rows are listed in RV(differing) and left alone. Columns a row does not declare are not
         compared. A row already sent to the dialer is history and is never touched.
     type: bool
@@ -126,6 +136,9 @@ options:
     description:
       - With O(state=absent), fail before any DELETE when the request covers more row ids than this - O(row_id)
         alone before any HTTP request, the selected set when selectors are given (after the one status read).
+      - With O(state=present), fail when the run would delete more rows than this, counting the deletes of
+        O(exclusive) and of O(replace_changed); checked after the one status read, before any POST or DELETE,
+        in check mode too.
       - V(0) lifts the guard.
     type: int
     default: 10000
@@ -140,6 +153,8 @@ notes:
   - The Schedule Campaign Data API takes the account's local time and checks that the time is within its window
     (30 days ahead on the vendor's page); rows it refuses are reported in RV(rejected) with its message, the other
     requests still go out, and then the task fails listing them.
+  - The API's messages are returned with every secret masked - the api key (as written, URL-encoded or cut short),
+    every token the run held, and the Redis password of O(token_cache).
   - See the guide R(Scheduling campaign data declaratively,ansible_collections.ozonetel.cloudagent.docsite.guide_scheduling).
 seealso:
   - module: ozonetel.cloudagent.ozonetel_schedule_data_info
@@ -288,7 +303,7 @@ created:
     row_id:
       description:
         - The new row's id, found by the status read after creating (the API returns none).
-        - V(null) in check mode, and with a warning when that read failed.
+        - V(null) in check mode, and with a warning naming the row when that read failed or does not list it.
       type: int
       sample: 1042
     phone_number:
@@ -350,9 +365,14 @@ rejected:
       type: str
       sample: "2026-12-02 10:00:00"
     message:
-      description: The API's per-row message.
+      description: The API's per-row message, with every secret masked.
       type: str
       sample: Invalid PhoneNumber
+    kept_row_id:
+      description: For a refused replacement of O(replace_changed), the id of the old row, which stays.
+      type: int
+      returned: when the row was a replacement
+      sample: 17
 msg:
   description: A one-line summary.
   returned: always

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 from typing import Dict, List, Optional, Tuple
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from emulator_reply import Reply, vendor_error, vendor_false
 from emulator_rows import Row
@@ -29,11 +29,12 @@ _PHONE = re.compile(r"\+?[0-9]{10,15}")
 class ScheduledRow(Row):
     """A row created through Schedule Campaign Data: its columns are the ones that were sent."""
 
-    __slots__ = ("columns",)
+    __slots__ = ("columns", "hidden")
 
-    def __init__(self, row_id: int, campaign_name: str, columns: Dict[str, str]):
+    def __init__(self, row_id: int, campaign_name: str, columns: Dict[str, str], hidden: bool = False):
         super().__init__(row_id, campaign_name, False)
         self.columns = columns
+        self.hidden = hidden  # created while hide_created_rows was on: status reads do not list it
 
     def schedule_time(self) -> str:
         return self.columns["ScheduledTime"]
@@ -50,6 +51,13 @@ class ScheduledRow(Row):
 
 
 def schedule_campaign_data(state: EmulatorState, headers, body: dict, authenticate) -> Reply:
+    reply = _schedule_campaign_data(state, headers, body, authenticate)
+    if state.settings["echo_request"]:
+        _echo_request(reply, _request_echo(state, headers, body))
+    return reply
+
+
+def _schedule_campaign_data(state: EmulatorState, headers, body: dict, authenticate) -> Reply:
     user_name = body.get("userName")
     if user_name is None:
         return vendor_false("UserName is null")
@@ -98,7 +106,8 @@ def _schedule_rows(
             "Duplicate data" if check_duplicate and values["PhoneNumber"] in seen_phones else None
         )
         if problem is None:
-            state.insert_row(user_name, lambda row_id, v=values: ScheduledRow(row_id, campaign_name, v))
+            hidden = state.settings["hide_created_rows"]
+            state.insert_row(user_name, lambda row_id, v=values, h=hidden: ScheduledRow(row_id, campaign_name, v, h))
             seen_phones.add(values["PhoneNumber"])
         entries.append(_entry(index, campaign_name, values, problem))
     return entries
@@ -131,8 +140,41 @@ def _entry(index: int, campaign_name: str, values: Dict[str, str], problem: Opti
 
 
 def _text(value) -> str:
-    if value is None:
+    """A cell as the vendor stores it. Its older API was PHP, so a cell that is not a string is stored as PHP's
+    string cast writes it (an emulator choice the vendor does not document): true -> "1", false and null -> "",
+    5.0 -> "5"; a client that wants its cells compared as it wrote them must send text."""
+    if value is None or value is False:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if value is True:
+        return "1"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return "Array"
     return str(value)
+
+
+def _request_echo(state: EmulatorState, headers, body: dict) -> str:
+    """What a careless server echoes: the credential headers, the account key URL-encoded, a cut token."""
+    token = (headers.get("Authorization") or "").partition(" ")[2]
+    account = state.accounts.get(body.get("userName")) if isinstance(body.get("userName"), str) else None
+    key = account.api_key if account is not None else headers.get("apiKey") or ""
+    return " [request: Authorization=%s; apiKey=%s; query=api_key=%s&token=%s...]" % (
+        headers.get("Authorization") or "",
+        headers.get("apiKey") or "",
+        quote(key, safe=""),
+        token[: max(len(token) // 2, 1)] if token else "",
+    )
+
+
+def _echo_request(reply: Reply, echo: str) -> None:
+    """Append ``echo`` to an error message and to every refused row's ``msg``."""
+    if not isinstance(reply.payload, dict):
+        return
+    message = reply.payload.get("message")
+    if isinstance(message, str):
+        reply.payload = dict(reply.payload, message=message + echo)
+        return
+    for entry in message if isinstance(message, list) else ():
+        if entry.get("msg") != SUCCESS_MESSAGE:
+            entry["msg"] += echo

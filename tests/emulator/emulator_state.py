@@ -26,6 +26,10 @@ REQUEST_LOG_LIMIT = 50000
 HOUR = 3600.0
 MINUTE = 60.0
 
+# Switches of Schedule Campaign Data (see README.md): echo the request's credentials in its messages, as a
+# careless server would; keep created rows out of status reads, as a lagging read replica would.
+SCHEDULE_SWITCHES = ("echo_request", "hide_created_rows")
+
 TOKEN_OK = "ok"
 TOKEN_INVALID = "invalid"
 TOKEN_EXPIRED = "expired"
@@ -70,7 +74,12 @@ def validate_settings(changes) -> dict:
     """Check a settings update; unknown keys are refused so typos do not pass silently."""
     if not isinstance(changes, dict):
         raise StateError("settings must be a JSON object")
-    unknown = sorted(set(changes) - {"status_case", "delete_rate_limit", "token_ttl"} - set(DEFAULT_DIAG_SETTINGS))
+    unknown = sorted(
+        set(changes)
+        - {"status_case", "delete_rate_limit", "token_ttl"}
+        - set(DEFAULT_DIAG_SETTINGS)
+        - set(SCHEDULE_SWITCHES)
+    )
     if unknown:
         raise StateError("unknown settings: %s" % ", ".join(unknown))
     if "status_case" in changes and changes["status_case"] not in STATUS_CASES:
@@ -78,6 +87,9 @@ def validate_settings(changes) -> dict:
     limit = changes.get("delete_rate_limit", 0)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise StateError("delete_rate_limit must be an integer >= 0 (0 turns it off)")
+    for switch in SCHEDULE_SWITCHES:
+        if not isinstance(changes.get(switch, False), bool):
+            raise StateError("%s must be true or false" % switch)
     ttl = changes.get("token_ttl", 1)
     if isinstance(ttl, bool) or not isinstance(ttl, numbers.Real) or ttl <= 0:
         raise StateError("token_ttl must be a number of seconds > 0")
@@ -103,7 +115,13 @@ class EmulatorState:
         self._initial_accounts = list(accounts)
         self._initial_campaigns = list(campaigns)
         self._initial_settings = validate_settings(
-            dict(DEFAULT_DIAG_SETTINGS, status_case="lower", delete_rate_limit=delete_rate_limit, token_ttl=token_ttl)
+            dict(
+                DEFAULT_DIAG_SETTINGS,
+                status_case="lower",
+                delete_rate_limit=delete_rate_limit,
+                token_ttl=token_ttl,
+                **{switch: False for switch in SCHEDULE_SWITCHES},
+            )
         )
         self.faults = FaultQueue()
         self.reset()

@@ -127,6 +127,8 @@ def get_scheduled_data(state: EmulatorState, headers, body: dict) -> Reply:
         return failure
     api_key = state.accounts[user_name].api_key
     rows = state.rows_of(user_name)  # a snapshot: the body is written after the lock is released
+    if state.settings["hide_created_rows"]:
+        rows = [row for row in rows if not getattr(row, "hidden", False)]
     # Streamed: a 300,000-row answer is about 120 MB (one record comes back as a bare object).
     return Reply.streamed("success", lambda status_word: status_answer_pieces(status_word, rows, api_key))
 

@@ -470,6 +470,8 @@ def test_reset_restores_the_start_state(emulator):
         "delete_method": "DELETE",
         "error_word": None,
         "echo_secrets": False,
+        "echo_request": False,
+        "hide_created_rows": False,
     }
     assert emulator.pending_faults() == []
     assert status(emulator, "extra", api_key="FAKE-EXTRA-KEY").json() == {"status": "success", "message": "null"}

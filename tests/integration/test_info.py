@@ -101,3 +101,17 @@ def test_single_and_empty_replies(emulator, run_playbook, seeded, check):
         assert record["campaign_name"] == "autumn"
     assert emulator.counters()["get_scheduled_data"] == 1
     assert DEMO_API_KEY not in json.dumps(result.records)
+
+
+def test_a_campaign_filter_no_record_carries_warns_naming_the_campaigns_that_have_records(emulator, run_playbook):
+    seed_mixed_rows(emulator)
+
+    result = run_playbook("info.yml", {"info_queries": [{"campaign_name": "SPRING"}, {"campaign_name": "spring"}]})
+
+    assert result.rc == 0, result
+    typo, right = result.one(READ)["results"]
+    assert typo["scheduled_data"] == [] and len(right["scheduled_data"]) == 7
+    warnings = [w for w in result.one(READ).get("warnings", []) + typo.get("warnings", []) if "SPRING" in w]
+    assert warnings, result.one(READ)
+    assert "campaign_name 'SPRING'" in warnings[0] and warnings[0].endswith("records: spring, winter.")
+    assert not [w for w in right.get("warnings", []) if "campaign_name" in w]

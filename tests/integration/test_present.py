@@ -293,3 +293,186 @@ def test_a_very_verbose_present_run_with_a_diff_leaks_no_secret(emulator, run_pl
     scan.scan("stderr", result.stderr)
     scan.scan("task results", json.dumps(result.records))
     assert tokens and scan.hits == {}, "secrets found: %r" % scan.hits
+
+
+def test_a_replacement_the_api_refuses_leaves_the_old_row_and_lists_it_in_rejected(emulator, run_playbook):
+    soon, later = new_rows(1, name="Asha")[0], dict(new_rows(1, first_phone=9900000100, name="Ravi")[0])
+    later["scheduled_time"] = future(0, days=3)
+    assert run_playbook("present.yml", {"wanted_rows": [soon, later]}).rc == 0
+    old_ids = {r["phone_number"]: r["id"] for r in emulator.records(DEMO_USER)}
+    emulator.advance_clock(2 * 86400)  # the first row's time is now past: the API refuses its replacement
+    changed = [dict(soon, name="Asha Rao"), dict(later, name="Ravi Kumar")]
+    log = Requests(emulator)
+
+    result = run_playbook("present.yml", {"wanted_rows": changed, "replace_changed": True})
+    requests = log.since_last()
+
+    assert result.rc != 0
+    held = {r["phone_number"]: r for r in emulator.records(DEMO_USER)}
+    assert held[soon["phone_number"]]["id"] == old_ids[soon["phone_number"]], "the refused row's old row was deleted"
+    assert held[soon["phone_number"]]["columns"]["Name"] == "Asha"
+    assert held[later["phone_number"]]["columns"]["Name"] == "Ravi Kumar"
+    assert held[later["phone_number"]]["id"] != old_ids[later["phone_number"]]
+    assert requests["deletes"] == [str(old_ids[later["phone_number"]])], "only the accepted replacement's old row"
+    outcome = result.one(FIRST)
+    assert [(r["index"], r["message"]) for r in outcome["rejected"]] == [
+        (0, "ScheduledTime should be within the next 30 days")
+    ]
+    assert outcome["deleted"] == str(old_ids[later["phone_number"]])
+    assert [c["index"] for c in outcome["created"]] == [1]
+    assert [b["kind"] for b in outcome["batches"]] == ["read", "create", "delete", "read"]
+    assert "rows[0]" in outcome["msg"] and "old row" in outcome["msg"]
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["real", "check-mode"])
+def test_max_rows_counts_the_deletes_of_exclusive_and_fails_before_any_write(emulator, run_playbook, check):
+    emulator.seed(DEMO_USER, spec="1-150")
+    log = Requests(emulator)
+
+    result = run_playbook("present.yml", {"wanted_rows": [], "exclusive": True, "max_rows": 5}, check=check)
+
+    assert result.rc != 0
+    assert log.since_last() == {"posts": [], "deletes": [], "reads": 1}
+    assert emulator.ids(DEMO_USER) == list(range(1, 151))
+    msg = result.one(FIRST)["msg"]
+    assert "150" in msg and "max_rows (5)" in msg and "exclusive" in msg
+
+
+def test_max_rows_counts_the_deletes_of_replace_changed_too(emulator, run_playbook):
+    wanted = new_rows(4, name="Asha")
+    assert run_playbook("present.yml", {"wanted_rows": wanted}).rc == 0
+    emulator.seed(DEMO_USER, spec="101-102")
+    changed = [dict(row, name="Asha Rao") for row in wanted]
+    log = Requests(emulator)
+
+    refused = run_playbook(
+        "present.yml", {"wanted_rows": changed, "replace_changed": True, "exclusive": True, "max_rows": 5}
+    )
+    refused_requests = log.since_last()
+    allowed = run_playbook(
+        "present.yml", {"wanted_rows": changed, "replace_changed": True, "exclusive": True, "max_rows": 6}
+    )
+
+    assert refused.rc != 0 and allowed.rc == 0, allowed
+    assert refused_requests == {"posts": [], "deletes": [], "reads": 1}
+    msg = refused.one(FIRST)["msg"]
+    assert "6 rows" in msg and "max_rows (5)" in msg and "replace_changed" in msg
+    assert len(allowed.one(FIRST)["created"]) == 4
+
+
+def test_typed_fields_are_sent_as_text_and_a_rerun_with_replace_changed_changes_nothing(emulator, run_playbook):
+    wanted = new_rows(2, fields={"VIP": True, "Score": 5, "Ratio": 1.5, "Weight": 2.0, "Opted": False})
+    log = Requests(emulator)
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted, "replace_changed": True, "rerun": True})
+    first, again = log.since_last(), None
+
+    assert result.rc == 0, result
+    assert result.one(FIRST)["changed"] is True and len(first["posts"]) == 1
+    again = result.one(AGAIN)
+    assert again["changed"] is False and again["differing"] == [], again
+    assert len(first["posts"]) == 1 and first["deletes"] == [], "the rerun re-created rows"
+    columns = emulator.records(DEMO_USER)[0]["columns"]
+    assert {name: columns[name] for name in ("VIP", "Score", "Ratio", "Weight", "Opted")} == {
+        "VIP": "true",
+        "Score": "5",
+        "Ratio": "1.5",
+        "Weight": "2.0",
+        "Opted": "false",
+    }
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"Extra": {"a": 1}}, "rows[1].fields.Extra must be text, a number or a boolean, got a dict"),
+        ({"Extra": [1, 2]}, "rows[1].fields.Extra must be text, a number or a boolean, got a list"),
+        ({"campaign_name": "other"}, "rows[1].fields.campaign_name names the campaign"),
+        ({"API_KEY": "x"}, "rows[1].fields.API_KEY names the account"),
+        ({"action": "STOP"}, "rows[1].fields.action"),
+        ({"format": "xml"}, "rows[1].fields.format"),
+        ({"AgentID": "7"}, "rows[1].fields.AgentID is a column the row's own keys set"),
+    ],
+)
+def test_a_field_that_is_not_a_cell_or_names_the_row_fails_before_any_request(emulator, run_playbook, fields, expected):
+    wanted = new_rows(2)
+    wanted[1]["fields"] = fields
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted})
+
+    assert result.rc != 0
+    assert expected in result.one(FIRST)["msg"]
+    assert emulator.counters()["requests"] == []
+
+
+def test_a_created_row_the_read_back_does_not_find_gets_a_warning_naming_it(emulator, run_playbook):
+    emulator.settings(hide_created_rows=True)
+    wanted = new_rows(2)
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted})
+
+    assert result.rc == 0, result
+    outcome = result.one(FIRST)
+    assert [c["row_id"] for c in outcome["created"]] == [None, None]
+    warnings = " ".join(outcome.get("warnings", []))
+    assert "rows[0] (%s at %s)" % (wanted[0]["phone_number"], wanted[0]["scheduled_time"]) in warnings
+    assert "rows[1]" in warnings and "row_id is null" in warnings
+
+
+def test_after_a_lost_post_answer_the_message_says_that_request_was_sent(emulator, run_playbook):
+    emulator.fault(endpoint="schedule", kind="drop", skip=1)
+    wanted = new_rows(150)
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted})
+
+    assert result.rc != 0
+    msg = result.one(FIRST)["msg"]
+    assert "was not sent" not in msg and "request 2 and later were not" not in msg
+    assert "Request 1 of 2 was answered" in msg
+    assert "request 2 was sent but its answer was lost" in msg
+    assert len(requests_to(emulator.counters(), "schedule")) == 2
+
+
+def test_an_unknown_campaign_with_a_working_token_names_campaign_name_as_the_likely_cause(emulator, run_playbook):
+    result = run_playbook("present.yml", {"wanted_rows": new_rows(1), "campaign_name": "SpringOffer"})
+
+    assert result.rc != 0
+    msg = result.one(FIRST)["msg"]
+    assert "api_key or campaign_name is invalid or not found" in msg
+    assert "credentials worked" in msg and "campaign_name 'SpringOffer'" in msg
+
+
+def test_a_rerun_with_differing_rows_says_they_differ_instead_of_nothing_to_do(emulator, run_playbook):
+    wanted = new_rows(2, name="Asha")
+    assert run_playbook("present.yml", {"wanted_rows": wanted}).rc == 0
+
+    result = run_playbook("present.yml", {"wanted_rows": [dict(row, name="Asha Rao") for row in wanted]})
+
+    assert result.rc == 0
+    msg = result.one(FIRST)["msg"]
+    assert "nothing to do" not in msg
+    assert "nothing created or deleted; 2 rows differ (replace_changed is false" in msg
+
+
+def test_the_diff_of_an_international_number_shows_one_plus(emulator, run_playbook):
+    wanted = [dict(phone_number="+91 98765 43210", scheduled_time=future(5), name="Asha")]
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted, "exclusive": True}, diff=True)
+
+    assert result.rc == 0, result
+    after = result.one(FIRST)["diff"]["after"]
+    assert "+919876543210" in after and "++" not in after
+    shown = [line for line in result.stdout.splitlines() if "919876543210" in line]
+    assert shown and not [line for line in shown if "++" in line], shown
+
+
+def test_one_rejected_row_is_reported_in_the_singular(emulator, run_playbook):
+    wanted = new_rows(2)
+    wanted[1]["phone_number"] = "12345"
+
+    result = run_playbook("present.yml", {"wanted_rows": wanted})
+
+    assert result.rc != 0
+    msg = result.one(FIRST)["msg"]
+    assert "The API rejected 1 row:" in msg and "The other row was created" in msg
+    assert "row(s)" not in msg

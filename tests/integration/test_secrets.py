@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import stat
+from urllib.parse import quote, quote_plus
 
 from cloudagent_harness.layout import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER
 from helpers import JWT_PATTERN, SecretScan
@@ -52,3 +54,46 @@ def test_a_very_verbose_run_leaks_no_secret_and_the_cache_is_private(emulator, r
 
     assert stat.S_IMODE(token_cache_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(token_cache_file.parent.stat().st_mode) == 0o700
+
+
+ECHO_USER = "echo_user"
+ECHO_API_KEY = "FAKE/ECHO+KEY=0003&x y"  # characters that URL-encoding changes
+
+
+def test_secrets_the_api_echoes_in_its_own_messages_are_masked_everywhere(emulator, run_playbook, token_cache_file):
+    emulator.add_account(ECHO_USER, ECHO_API_KEY, "TOKEN_AUTH")
+    emulator.add_campaign(ECHO_USER, "echo_campaign")
+    emulator.settings(echo_request=True)
+    moment = (datetime.datetime.now() + datetime.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:00")
+    rows = [dict(phone_number="9900000001", scheduled_time=moment), dict(phone_number="12345", scheduled_time=moment)]
+    env = {"OZONETEL_USERNAME": ECHO_USER, "OZONETEL_API_KEY": ECHO_API_KEY}
+
+    rejected = run_playbook(
+        "present.yml", {"wanted_rows": rows, "campaign_name": "echo_campaign"}, env=env, verbosity=4, diff=True
+    )
+    refused = run_playbook(
+        "present.yml", {"wanted_rows": rows, "campaign_name": "no_such_campaign"}, env=env, verbosity=4
+    )
+
+    # Both runs walked the echoing paths (else a clean scan proves nothing).
+    assert rejected.rc != 0 and refused.rc != 0
+    row_message = rejected.one("Schedule the rows")["rejected"][0]["message"]
+    assert row_message.startswith("Invalid PhoneNumber [request: Authorization=Bearer ********"), row_message
+    assert "[request: Authorization=Bearer ********" in refused.one("Schedule the rows")["msg"]
+    tokens = set(JWT_PATTERN.findall(token_cache_file.read_text(encoding="utf-8")))
+    assert tokens, "the cache must hold the token generated during the run"
+    secrets = {
+        "api key": ECHO_API_KEY,
+        "api key, URL-encoded": quote(ECHO_API_KEY, safe=""),
+        "api key, URL-encoded (lower case)": quote(ECHO_API_KEY, safe="").lower(),
+        "api key, form-encoded": quote_plus(ECHO_API_KEY),
+    }
+    for number, token in enumerate(sorted(tokens), start=1):
+        secrets["token %d" % number] = token
+        secrets["token %d, first half" % number] = token[: len(token) // 2]
+    scan = SecretScan(secrets)
+    for name, run in (("rejected", rejected), ("refused", refused)):
+        scan.scan("%s stdout" % name, run.stdout)
+        scan.scan("%s stderr" % name, run.stderr)
+        scan.scan("%s task results" % name, json.dumps(run.records))
+    assert scan.hits == {}, "secrets found: %r" % scan.hits

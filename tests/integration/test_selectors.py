@@ -123,3 +123,38 @@ def test_bad_selectors_fail_before_any_request(emulator, run_playbook, selectors
     assert result.rc != 0
     assert expected in result.one(DELETE)["msg"]
     assert emulator.counters()["requests"] == []
+
+
+def seed_campaigns_for_a_typo(emulator):
+    for number, campaign in enumerate(
+        ("SpringOffer", "Spring_Offers", "summer_offer", "autumn", "winter", "zeta", "demo_campaign"), start=1
+    ):
+        emulator.seed(DEMO_USER, ids=[number], campaign_name=campaign)
+
+
+def test_a_misspelt_campaign_warns_naming_the_closest_campaigns_in_the_delete_and_the_info_read(emulator, run_playbook):
+    seed_campaigns_for_a_typo(emulator)
+
+    result = run_playbook("selectors.yml", {"selectors": {"campaign_name": "springoffer"}})
+
+    assert result.rc == 0, result
+    for task in (READ, DELETE):
+        outcome = result.one(task)
+        warnings = [w for w in outcome.get("warnings", []) if "springoffer" in w]
+        assert len(warnings) == 1, outcome
+        names = warnings[0].split("records: ", 1)[1]
+        assert names.rstrip(".") == "SpringOffer, Spring_Offers, summer_offer, winter, demo_campaign", warnings[0]
+    assert result.one(READ)["scheduled_data"] == []
+    assert result.one(DELETE)["changed"] is False
+    assert delete_specs(emulator.counters()) == []
+    assert len(emulator.ids(DEMO_USER)) == 7
+
+
+def test_a_campaign_that_has_records_gives_no_campaign_warning(emulator, run_playbook):
+    seed_campaigns_for_a_typo(emulator)
+
+    result = run_playbook("selectors.yml", {"selectors": {"campaign_name": "autumn", "pending": False}})
+
+    assert result.rc == 0, result
+    for task in (READ, DELETE):
+        assert not [w for w in result.one(task).get("warnings", []) if "no scheduled" in w.lower()]

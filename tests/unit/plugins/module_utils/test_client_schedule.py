@@ -112,3 +112,27 @@ def test_a_post_answered_by_a_gateway_that_may_have_forwarded_it_is_not_retried(
         client.schedule_campaign_data("c1", BULK, False)
     assert len(responses.calls) == 1 and client.sleeps == []
     assert "a POST that creates rows is not repeated once it may have reached CloudAgent" in str(caught.value)
+
+
+@responses.activate
+def test_per_row_messages_echoing_secrets_are_masked_in_every_form():
+    password = "redis/pass word+01"
+    made = CloudAgentClient(
+        ConnectionSettings(
+            base_url=BASE,
+            user_name="unit_user",
+            api_key="FAKE/KEY+0000=&x",
+            token="eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJ1bml0In0.c2lnbmF0dXJl",
+            token_cache="redis://:%s@127.0.0.1:6379/0" % requests.utils.quote(password, safe=""),
+        )
+    )
+    echo = "Bearer %s; key=%s; cut=%s; redis=%s" % (
+        made.settings.token,
+        requests.utils.quote(made.settings.api_key, safe=""),
+        made.settings.token[:20],
+        password,
+    )
+    entry = {"Response": "failed", "msg": "Invalid PhoneNumber " + echo, "index": "0"}
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [entry]})
+    message = made.schedule_campaign_data("c1", BULK, False)[0]["msg"]
+    assert message == "Invalid PhoneNumber Bearer ********; key=********; cut=********; redis=********"

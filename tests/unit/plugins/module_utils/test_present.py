@@ -113,7 +113,7 @@ def test_check_mode_reads_once_and_predicts_created_and_deleted():
     assert api.calls == ["read"]
     assert predicted["changed"] is True and predicted["deleted"] == "7"
     assert [(c["index"], c["row_id"]) for c in predicted["created"]] == [(0, None), (1, None), (2, None)]
-    assert predicted["diff"]["before"] == "9811111111 2026-12-03 09:00:00 id=7\n"
+    assert predicted["diff"]["before"] == "id=7 phone=9811111111 time=2026-12-03 09:00:00\n"
     assert len(predicted["diff"]["after"].splitlines()) == 3
 
 
@@ -139,17 +139,18 @@ def test_a_failed_post_stops_and_reports_what_was_sent():
     api = FakeApi(fail_post=2)
     with pytest.raises(PresentError) as caught:
         run(api, wanted(150))
-    assert "Requests 1-1 of 2 were sent" in str(caught.value)
+    assert "Request 1 of 2 was answered (see batches); request 2 was answered with this error" in str(caught.value)
+    assert "later requests" not in str(caught.value)
     assert len(caught.value.result["created"]) == 100
 
 
-def test_deletes_go_first_through_the_planner():
+def test_creates_go_first_then_the_deletes_through_the_planner():
     rows = [(n, {"PhoneNumber": "97%08d" % n, "ScheduledTime": "2026-12-03 09:00:00"}, n > 8) for n in range(1, 11)]
     api = FakeApi(rows=rows)
     result, dummy = run(api, wanted(1), exclusive=True)
-    assert api.calls == ["read", "delete 1-8", "post 1", "read"]
+    assert api.calls == ["read", "post 1", "delete 1-8", "read"]
     assert result["deleted"] == "1-8" and sorted(api.rows)[:2] == [9, 10]
-    assert [b["kind"] for b in result["batches"]] == ["read", "delete", "create", "read"]
+    assert [b["kind"] for b in result["batches"]] == ["read", "create", "delete", "read"]
 
 
 def test_deletes_honour_batch_size():
@@ -185,3 +186,124 @@ def test_present_options_are_checked_before_any_request(values, expected):
 def test_absent_refuses_the_options_of_present():
     with pytest.raises(ConfigurationError, match="rows, exclusive apply to state=present only"):
         check_absent_options(options(rows=[], exclusive=True))
+
+
+# ---------------------------------------------------------------- create first, max_rows, messages
+
+
+def replaceable(api_rows_name="Asha"):
+    return [(7, {"PhoneNumber": "9800000000", "ScheduledTime": "2026-12-02 09:00:00", "Name": api_rows_name}, False)]
+
+
+def test_a_refused_replacement_keeps_its_old_row_and_names_it_in_rejected():
+    api = FakeApi(rows=replaceable(), reject_phones={"9800000000"})
+    with pytest.raises(PresentError) as caught:
+        run(api, wanted(1), replace_changed=True)
+    assert api.calls == ["read", "post 1"]
+    assert 7 in api.rows and api.rows[7]["Name"] == "Asha"
+    assert caught.value.result["rejected"][0]["kept_row_id"] == 7 and caught.value.result["deleted"] == ""
+    assert "the old row 7 was kept" in str(caught.value)
+
+
+def test_an_accepted_replacement_deletes_its_old_row_after_the_create():
+    api = FakeApi(rows=replaceable())
+    result, dummy = run(api, wanted(1), replace_changed=True)
+    assert api.calls == ["read", "post 1", "delete 7", "read"]
+    assert 7 not in api.rows and result["deleted"] == "7" and result["created"][0]["row_id"] == 8
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_max_rows_counts_the_deletes_of_exclusive_and_replace_changed_before_any_write(check_mode):
+    rows = replaceable() + [(n, {"PhoneNumber": "97%08d" % n, "ScheduledTime": "2026-12-03"}, False) for n in (1, 2)]
+    api = FakeApi(rows=rows)
+    with pytest.raises(PresentError) as caught:
+        run(api, wanted(1), check_mode=check_mode, exclusive=True, replace_changed=True, max_rows=2)
+    assert api.calls == ["read"]
+    assert "would delete 3 rows" in str(caught.value) and "(exclusive: 2, replace_changed: 1)" in str(caught.value)
+    assert "max_rows (2)" in str(caught.value) and caught.value.result["changed"] is False
+    run(FakeApi(rows=rows), wanted(1), check_mode=check_mode, exclusive=True, replace_changed=True, max_rows=3)
+    run(FakeApi(rows=rows), wanted(1), check_mode=check_mode, exclusive=True, replace_changed=True, max_rows=0)
+
+
+def test_a_created_row_the_read_back_misses_is_named_in_a_warning():
+    class LaggingApi(FakeApi):
+        def get_scheduled_data(self, collect=list):
+            if self.calls.count("read") == 1:
+                self.rows = {row_id: row for row_id, row in self.rows.items() if row["PhoneNumber"] != "9800000001"}
+            return super().get_scheduled_data(collect)
+
+    result, warnings = run(LaggingApi(), wanted(3))
+    assert [c["row_id"] for c in result["created"]] == [1, None, 3]
+    assert len(warnings) == 1 and "rows[1] (9800000001 at 2026-12-02 09:01:00)" in warnings[0]
+    assert "rows[0]" not in warnings[0] and "created[].row_id is null" in warnings[0]
+
+
+def test_a_lost_post_answer_says_that_request_was_sent():
+    class LosingApi(FakeApi):
+        def schedule_campaign_data(self, campaign_name, bulk_data, check_duplicate, label=""):
+            if self.calls.count("post 50") or len(bulk_data["data"]) == 50:
+                self.calls.append("post %d" % len(bulk_data["data"]))
+                lost = TransportError("Schedule Campaign Data%s: connection dropped" % label)
+                lost.may_have_landed = True
+                raise lost
+            return super().schedule_campaign_data(campaign_name, bulk_data, check_duplicate, label)
+
+    with pytest.raises(PresentError) as caught:
+        run(LosingApi(), wanted(150))
+    message = str(caught.value)
+    assert "Request 1 of 2 was answered" in message
+    assert "request 2 was sent but its answer was lost, so its rows may have been created" in message
+    assert "not sent" not in message
+
+
+def test_an_invalid_campaign_answer_with_a_working_token_names_campaign_name():
+    class UnknownCampaignApi(FakeApi):
+        def schedule_campaign_data(self, campaign_name, bulk_data, check_duplicate, label=""):
+            raise ApiError("failed: 'api_key or campaign_name is invalid or not found'", 200, "x")
+
+    api = UnknownCampaignApi(rows=[(3, {"PhoneNumber": "1", "ScheduledTime": "2026-12-03"}, False)])
+    api.rows[3]["campaign"] = "C1"
+    with pytest.raises(PresentError) as caught:
+        run(api, wanted(1))
+    assert "credentials worked" not in str(caught.value), "the API message of the error was not the vendor's"
+
+    class VendorWords(UnknownCampaignApi):
+        def schedule_campaign_data(self, campaign_name, bulk_data, check_duplicate, label=""):
+            message = "api_key or campaign_name is invalid or not found"
+            raise ApiError("failed: '%s'" % message, 200, message)
+
+    api = VendorWords(rows=[(3, {"PhoneNumber": "1", "ScheduledTime": "2026-12-03"}, False)])
+    api.rows[3]["campaign"] = "C1"
+    with pytest.raises(PresentError) as caught:
+        run(api, wanted(1))
+    assert "The credentials worked" in str(caught.value)
+    assert "campaign_name 'c1' is the likely cause" in str(caught.value) and "records: C1)" in str(caught.value)
+
+
+def test_messages_count_in_the_singular_and_say_when_rows_differ():
+    api = FakeApi(rows=replaceable())
+    result, dummy = run(api, wanted(1))
+    assert result["msg"] == (
+        "Campaign 'c1': nothing created or deleted; 1 row differs (replace_changed is false; left alone, "
+        "see differing)."
+    )
+    created, dummy = run(FakeApi(), wanted(1))
+    assert created["msg"] == "Created 1 row in campaign 'c1' with 1 request."
+    with pytest.raises(PresentError) as caught:
+        run(FakeApi(reject_phones={"9800000000"}), wanted(1))
+    assert str(caught.value).startswith("The API rejected 1 row: rows[0]")
+    assert "other" not in str(caught.value) and "row(s)" not in str(caught.value)
+
+
+def test_secrets_in_the_api_answers_are_masked_in_the_result_and_the_failure():
+    class EchoingApi(FakeApi):
+        secrets = ["SECRET-TOKEN-0123456789abcdef"]
+
+        def schedule_campaign_data(self, campaign_name, bulk_data, check_duplicate, label=""):
+            self.calls.append("post")
+            return [{"Response": "failed", "msg": "bad: Bearer SECRET-TOKEN-0123456789a...", "index": "0"}]
+
+    with pytest.raises(PresentError) as caught:
+        run(EchoingApi(), wanted(1))
+    assert "SECRET-TOKEN" not in str(caught.value) and "SECRET-TOKEN" not in repr(caught.value.result)
+    assert caught.value.result["rejected"][0]["message"] == "bad: Bearer ********..."

@@ -18,6 +18,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile imp
     batches_of,
     bulk_data,
     campaign_rows,
+    differences,
     new_row_ids,
     normalize_phone,
     parse_local_time,
@@ -196,7 +197,8 @@ def test_a_pending_row_whose_declared_fields_differ_is_listed_or_replaced():
         )
     ]
     replaced = plan_present(wanted, existing, replace_changed=True)
-    assert [row.row_id for row in replaced.delete] == [7] and replaced.create == wanted and replaced.differing == []
+    assert replaced.delete == [] and replaced.replaces == {0: existing[0]} and replaced.create == wanted
+    assert [row.row_id for row in replaced.all_deletes()] == [7] and replaced.differing == []
 
 
 def test_a_sent_row_is_never_touched_even_when_it_differs():
@@ -262,3 +264,55 @@ def test_new_row_ids_come_from_the_read_after_creating():
     after = [existing_row(5, "9800000001"), existing_row(9, "9800000001"), existing_row(10, "9800000002")]
     assert new_row_ids(created, [5], after) == {0: 9, 1: 10}
     assert new_row_ids(created, [5, 9, 10], after) == {0: None, 1: None}
+
+
+# ---------------------------------------------------------------- typed cells and fields that are not columns
+
+
+def test_every_cell_is_sent_as_the_text_it_is_compared_as():
+    rows = parse_wanted_rows(
+        [dict(GOOD, fields={"VIP": True, "Opted": False, "Score": 5, "Ratio": 1.5, "Weight": 2.0, "Note": None})]
+    )
+    sent = bulk_data(rows)
+    cells = dict(zip(sent["map"], sent["data"][0]))
+    assert {name: cells[name] for name in ("VIP", "Opted", "Score", "Ratio", "Weight", "Note")} == {
+        "VIP": "true",
+        "Opted": "false",
+        "Score": "5",
+        "Ratio": "1.5",
+        "Weight": "2.0",
+        "Note": "",
+    }
+    assert all(isinstance(cell, str) for cell in sent["data"][0])
+    stored = existing_row(7, **{name: cells[name] for name in ("VIP", "Opted", "Score", "Ratio", "Weight", "Note")})
+    assert differences(rows[0], ExistingRow(7, rows[0].identity, False, stored.params)) == {}
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"Extra": {"a": 1}}, r"rows\[0\]\.fields\.Extra must be text, a number or a boolean, got a dict"),
+        ({"Extra": [1]}, r"rows\[0\]\.fields\.Extra must be text, a number or a boolean, got a list"),
+        ({"campaign_name": "x"}, r"rows\[0\]\.fields\.campaign_name names the campaign"),
+        ({"CampaignName": "x"}, r"rows\[0\]\.fields\.CampaignName names the campaign"),
+        ({"api_key": "x"}, r"rows\[0\]\.fields\.api_key names the account"),
+        ({"API-Key": "x"}, r"rows\[0\]\.fields\.API-Key names the account"),
+        ({"action": "STOP"}, r"rows\[0\]\.fields\.action names the request"),
+        ({"Format": "xml"}, r"rows\[0\]\.fields\.Format names the request"),
+        ({"phonenumber": "1"}, r"rows\[0\]\.fields\.phonenumber is a column the row's own keys set"),
+        ({"ScheduledTime": "1"}, r"rows\[0\]\.fields\.ScheduledTime is a column the row's own keys set"),
+        ({"skill": "x"}, r"rows\[0\]\.fields\.skill is a column the row's own keys set"),
+        ({"ExpiryDate": "x"}, r"rows\[0\]\.fields\.ExpiryDate is a column the row's own keys set"),
+    ],
+)
+def test_a_field_that_is_no_cell_or_names_the_row_campaign_or_account_is_refused(fields, expected):
+    with pytest.raises(ConfigurationError, match=expected):
+        parse_wanted_rows([dict(GOOD, fields=fields)])
+
+
+def test_replace_changed_deletes_a_differing_pending_copy_beside_an_equal_row():
+    wanted = [wanted_row(Name="Asha Rao")]
+    existing = [existing_row(7, Name="Asha"), existing_row(9, Name="Asha Rao")]
+    plan = plan_present(wanted, existing, replace_changed=True)
+    assert [row.row_id for row in plan.delete] == [7] and plan.create == [] and plan.replaces == {}
+    assert plan_present(wanted, existing).delete == []

@@ -23,7 +23,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records impor
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import scheduled_data_info
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection, unknown_campaign_warning
 
 FIELD_NAMES = [
     "campaign_name",
@@ -143,7 +143,10 @@ class StatusClient:
 def test_the_info_result_and_warnings_equal_normalise_then_filter(raw_records, rows, campaign, pending):
     expected_warnings, warnings = [], []
     selection = Selection(rows=rows, campaign_name=campaign, pending=pending)
-    expected = filter_records(normalize_records(raw_records, expected_warnings.append), selection)
+    every_record = normalize_records(raw_records, expected_warnings.append)
+    expected = filter_records(every_record, selection)
+    hint = unknown_campaign_warning(campaign, {record["campaign_name"] for record in every_record} - {None})
+    expected_warnings += [hint] if hint else []
     result = scheduled_data_info(StatusClient(raw_records), selection, warnings.append)
     assert result["scheduled_data"] == expected
     assert result["row_ids"] == RowSet.from_ids(record["id"] for record in expected).compact()

@@ -9,8 +9,10 @@ import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    closest_campaigns,
     select_records,
     selection_from_options,
+    unknown_campaign_warning,
 )
 
 
@@ -75,3 +77,23 @@ def test_has_selectors_ignores_row_id_alone():
 def test_bad_selectors_are_refused(values, expected):
     with pytest.raises(ConfigurationError, match=expected):
         selection_from_options(options(**values))
+
+
+def test_the_closest_campaigns_come_first_the_same_letters_in_another_case_before_all():
+    names = ["Spring_Offers", "zeta", "SpringOffer", "summer_offer", "winter", "demo_campaign", "autumn"]
+    assert closest_campaigns("springoffer", names) == [
+        "SpringOffer",
+        "Spring_Offers",
+        "summer_offer",
+        "winter",
+        "demo_campaign",
+    ]
+    assert closest_campaigns("SPRING", ["springs", "spring"]) == ["spring", "springs"]
+
+
+def test_an_unknown_campaign_warns_naming_the_closest_and_a_known_one_does_not():
+    warning = unknown_campaign_warning("springoffer", {"SpringOffer", "autumn"})
+    assert "campaign_name 'springoffer'" in warning and warning.endswith("records: SpringOffer, autumn.")
+    assert unknown_campaign_warning("SpringOffer", {"SpringOffer"}) is None
+    assert unknown_campaign_warning(None, {"SpringOffer"}) is None
+    assert "no scheduled records at all" in unknown_campaign_warning("x", set())
