@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, schedule_param
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, schedule_param, text_of
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
     existing_ids_in,
     existing_row_ids,
@@ -197,3 +198,76 @@ def test_info_results_never_carry_the_api_key():
     )
     assert len(result["scheduled_data"]) == 2
     assert "FAKE-KEY-1" not in repr(result)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("7", 7),
+        (7, 7),
+        (" 7 ", 7),
+        ("0007", 7),
+        ("9" * 19, int("9" * 19)),
+        ("9" * 20, None),
+        (10**19, None),
+        ("x1", None),
+        ("3.0", None),
+        (3.0, None),
+        ("", None),
+        (None, None),
+        ("\u0661\u0662", None),  # digits, but not ASCII ones
+    ],
+)
+def test_row_ids_are_plain_integers_of_at_most_nineteen_digits(value, expected):
+    raw = dict(vendor_record(1), Id=value)
+    assert RecordView(raw).row_id == expected
+    assert normalize_records([raw], lambda message: None) == (
+        [] if expected is None else [dict(normalize_records([vendor_record(1)], lambda message: None)[0], id=expected)]
+    )
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("1", True), ("0", False), ("true", True), (" Yes ", True), ("no", False), ("", False), (None, False)]
+    + [(True, True), (False, False), (1, True), (0, False)],
+)
+def test_is_request_sent_reads_the_words_normalisation_reads(value, expected):
+    raw = dict(vendor_record(1), IsRequestSent=value)
+    assert RecordView(raw).is_request_sent is expected
+    assert normalize_records([raw], lambda message: None)[0]["is_request_sent"] is expected
+
+
+@pytest.mark.parametrize("value, expected", [(None, ""), (True, "1"), (False, "0"), (12, "12"), ("a b", "a b")])
+def test_text_of(value, expected):
+    assert text_of(value) == expected
+
+
+def timed_record(row_id, scheduled_time, schedule_time):
+    raw = vendor_record(row_id)
+    query = [(name, value) for name, value in parse_qsl(raw["ScheduleParams"]) if name != "ScheduledTime"]
+    if scheduled_time is not None:
+        query.append(("ScheduledTime", scheduled_time))
+    return dict(raw, ScheduleParams=urlencode(query), ScheduleTime=schedule_time)
+
+
+@pytest.mark.parametrize(
+    "after, before, expected_ids",
+    [
+        (datetime.datetime(2026, 12, 2), None, [2]),
+        (None, datetime.datetime(2026, 12, 2), [1]),
+        (datetime.datetime(2026, 12, 1), datetime.datetime(2026, 12, 3), [1, 2]),
+    ],
+)
+def test_a_record_without_scheduled_time_is_timed_by_its_schedule_time(after, before, expected_ids):
+    records = [
+        # ScheduledTime in the params wins over the record's ScheduleTime
+        timed_record(1, "2026-12-01 09:30:00", "2026-12-05 00:00:00"),
+        timed_record(2, None, "2026-12-02 10:00:00"),
+        timed_record(3, None, None),  # no time at all: never chosen by a time filter
+    ]
+    assert RecordView(records[1]).scheduled_time is None
+    assert RecordView(records[1]).schedule_time == "2026-12-02 10:00:00"
+    selection = Selection(scheduled_after=after, scheduled_before=before)
+    result = scheduled_data_info(StatusClient(records), selection, lambda message: None)
+    assert [record["id"] for record in result["scheduled_data"]] == expected_ids
+    assert filter_records(normalize_records(records, lambda message: None), selection) == result["scheduled_data"]

@@ -318,3 +318,40 @@ def test_an_answer_starting_with_whitespace_is_streamed_not_read_whole(prefix):
     assert [row_id for row_id, _chunks in seen] == [str(n) for n in range(50)]
     # Read whole, the first record would reach collect only after the last chunk.
     assert seen[0][1] <= len(prefix) // 100 + 5 < len(read) - 50
+
+
+def mask_fake_key(text: str) -> str:
+    return text.replace("FAKE-KEY", "********")
+
+
+HTML_QUOTING_THE_KEY = "<html><body>Bad request: /CAServices/scheduled?api_key=FAKE-KEY&x=1</body></html>"
+
+
+@pytest.mark.parametrize(
+    "http_status, content_type",
+    [(500, "text/html"), (400, "text/html"), (200, "text/html"), (200, "application/json")],
+)
+def test_a_body_read_whole_is_masked_before_it_is_quoted(http_status, content_type):
+    with pytest.raises(ApiError, match=r"api_key=\*\*\*\*\*\*\*\*&x=1") as caught:
+        read_status_answer(
+            http_status, {"Content-Type": content_type}, [HTML_QUOTING_THE_KEY.encode()], WHAT, redact=mask_fake_key
+        )
+    assert "FAKE-KEY" not in str(caught.value) and caught.value.status == http_status
+
+
+def test_a_broken_object_is_masked_before_it_is_quoted():
+    text = '{"status": "error", "message": "see api_key=FAKE-KEY" broken'
+    with pytest.raises(ApiError, match=r"HTTP 200 with a body that is not JSON.*api_key=\*\*\*\*\*\*\*\*") as caught:
+        read_status_answer(200, JSON_HEADERS, [text[:10].encode(), text[10:].encode()], WHAT, redact=mask_fake_key)
+    assert "FAKE-KEY" not in str(caught.value)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 1000])
+def test_a_streamed_max_limit_exceeded_keeps_the_retry_after_it_came_with(chunk_size):
+    data = body({"status": "error", "message": "Max limit exceeded"}).encode()
+    chunks = [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)]
+    outcome = read_status_answer(200, dict(JSON_HEADERS, **{"Retry-After": "7"}), chunks, WHAT)
+    assert isinstance(outcome, SlowDown)
+    assert (outcome.http_status, outcome.retry_after) == (200, 7.0)
+    assert outcome.reason == "the API answered 'Max limit exceeded'"
+    assert read_status_answer(200, JSON_HEADERS, chunks, WHAT).retry_after is None
