@@ -186,6 +186,15 @@ def mutate_file(staged: Path, file: str, tests: list, args, exclusions: dict) ->
     return results, len(excluded)
 
 
+def write_survivors(file: str, survivors: list) -> Path:
+    """The survivors in the speed-only list's format, to copy from once a mutant is proven speed-only."""
+    path = REPO_ROOT / "tests" / "output" / "mutation" / (file + ".survivors.txt")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["%s || %s || %s || REASON (line %d)" % (m.file, m.original, m.mutated, m.line) for m in survivors]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
 def report(file: str, results: dict, excluded: int) -> float:
     killed = len(results["killed"]) + len(results["timeout"])
     total = killed + len(results["survived"])
@@ -197,6 +206,8 @@ def report(file: str, results: dict, excluded: int) -> float:
     )
     for mutant in results["survived"]:
         print("  survived %s" % mutant.describe())
+    if results["survived"]:
+        print("  (as speed-only entries: %s)" % write_survivors(file, results["survived"]))
     return percent
 
 

@@ -78,6 +78,7 @@ def test_a_field_present_under_its_encoded_name_is_read_as_the_full_parse_reads_
     [
         ("campaign_name=a&campaign_name=b", "campaign_name", "b"),  # the last one wins
         ("campaign_name=a&campaign_name", "campaign_name", ""),  # a field without "=" is blank
+        ("campaign_name=a&campaign_name&x=1", "campaign_name", ""),
         ("campaign_names=a", "campaign_name", None),
         ("x=1&campaign%5Fname=enc&campaign_name=plain", "campaign_name", "plain"),
         ("campaign_name=plain&campaign%5Fname=enc", "campaign_name", "enc"),  # an encoded name decodes to it
