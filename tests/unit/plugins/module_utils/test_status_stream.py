@@ -262,6 +262,9 @@ def test_a_long_value_cut_into_many_chunks_is_read_in_linear_passes():
         ("application/json; charset=utf-16", "utf-16"),
         ("application/json", "utf-8"),
         ("application/json; charset=no-such-codec", "utf-8"),
+        ("application/json; Charset=\"ISO-8859-1\"", "iso-8859-1"),
+        ("text/plain", "iso-8859-1"),  # HTTP's default for text without a charset
+        ("Text/Plain; charset=utf-8", "utf-8"),
     ],
 )
 def test_the_charset_of_the_content_type_is_honoured(content_type, encoding):
@@ -355,3 +358,16 @@ def test_a_streamed_max_limit_exceeded_keeps_the_retry_after_it_came_with(chunk_
     assert (outcome.http_status, outcome.retry_after) == (200, 7.0)
     assert outcome.reason == "the API answered 'Max limit exceeded'"
     assert read_status_answer(200, JSON_HEADERS, chunks, WHAT).retry_after is None
+
+
+def test_record_lists_stand_in_the_payload_by_their_count():
+    assert repr(RecordList(1, "record")) == "<a record>"
+    assert repr(RecordList(3)) == "<a list of 3 record(s)>"
+    assert (RecordList(2).count, RecordList(2).kind) == (2, "list")
+
+
+@pytest.mark.parametrize("text", ["{}x", "{} ]", '{"a": 1}x', '{"message": []}]'])
+def test_data_after_the_object_is_refused_as_json_loads_refuses_it(text):
+    with pytest.raises(ApiError, match=r"^%s: HTTP 200 with a body that is not JSON" % WHAT):
+        read_status_answer(200, JSON_HEADERS, [text.encode()], WHAT)
+    assert reference(200, JSON_HEADERS, text)[0] == "error"
