@@ -17,7 +17,7 @@ the mutated file replaces the staged one and pytest runs the file's own tests in
 killed after S seconds. A mutant is killed when the tests fail or time out, survived when they pass.
 
 Mutants that provably change only speed are listed in tests/mutation/speed_only.txt, one a line:
-``FILE || original line || mutated line || reason``; they are left out of the draw and the score.
+``FILE || function || original line || mutated line || reason``; they are left out of the draw and the score.
 Prints, per file, killed/survived/total and the kill percentage, then each survivor as file:line and
 the change. Exit code 1 when a file is below --fail-under (default 0: report only).
 """
@@ -28,6 +28,7 @@ import argparse
 import difflib
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -57,6 +58,7 @@ TARGETS = {
 @dataclass
 class Mutant:
     file: str
+    function: str
     line: int
     original: str
     mutated: str
@@ -64,7 +66,7 @@ class Mutant:
 
     @property
     def key(self) -> tuple:
-        return (self.file, self.original, self.mutated)
+        return (self.file, self.function, self.original, self.mutated)
 
     def describe(self) -> str:
         return "%s:%d: %s  =>  %s" % (self.file, self.line, _short(self.original), _short(self.mutated))
@@ -111,6 +113,7 @@ def mutants_of(file: str, source: str) -> list:
         found.append(
             Mutant(
                 file=file,
+                function=_enclosing_function(original_lines, a_start),
                 line=a_start + 1,
                 original=" ".join(line.strip() for line in original_lines[a_start:a_end]),
                 mutated=" ".join(line.strip() for line in mutated_lines[b_start:b_end]),
@@ -120,8 +123,21 @@ def mutants_of(file: str, source: str) -> list:
     return found
 
 
+def _enclosing_function(lines: list, index: int) -> str:
+    """The name of the def a line belongs to: the same change may be speed-only in one function only."""
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    for line in reversed(lines[: index + 1]):
+        found = _DEF.match(line)
+        if found and len(found.group(1)) < indent:
+            return found.group(2)
+    return "<module>"
+
+
+_DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
+
+
 def read_exclusions(path: Path) -> dict:
-    """{(file, original, mutated): reason} from the speed-only list; every entry needs a reason."""
+    """{(file, function, original, mutated): reason} from the speed-only list; every entry needs a reason."""
     exclusions = {}
     if not path.exists():
         return exclusions
@@ -129,9 +145,9 @@ def read_exclusions(path: Path) -> dict:
         if not line.strip() or line.startswith("#"):
             continue
         parts = [part.strip() for part in line.split(" || ")]
-        if len(parts) != 4 or not parts[3]:
-            raise SystemExit("%s:%d: expected 'FILE || original || mutated || reason'" % (path, number))
-        exclusions[tuple(parts[:3])] = parts[3]
+        if len(parts) != 5 or not parts[4]:
+            raise SystemExit("%s:%d: expected 'FILE || function || original || mutated || reason'" % (path, number))
+        exclusions[tuple(parts[:4])] = parts[4]
     return exclusions
 
 
@@ -190,7 +206,9 @@ def write_survivors(file: str, survivors: list) -> Path:
     """The survivors in the speed-only list's format, to copy from once a mutant is proven speed-only."""
     path = REPO_ROOT / "tests" / "output" / "mutation" / (file + ".survivors.txt")
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["%s || %s || %s || REASON (line %d)" % (m.file, m.original, m.mutated, m.line) for m in survivors]
+    lines = [
+        "%s || %s || %s || %s || REASON (line %d)" % (m.file, m.function, m.original, m.mutated, m.line) for m in survivors
+    ]
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
 
