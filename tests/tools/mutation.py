@@ -196,7 +196,9 @@ def mutate_file(staged: Path, file: str, tests: list, args, exclusions: dict) ->
         for mutant in drawn:
             target.write_text(mutant.source, encoding="utf-8")
             outcome = run_tests(test_files, args.timeout)
-            results["survived" if outcome == "passed" else "killed" if outcome == "failed" else "timeout"].append(mutant)
+            results["survived" if outcome == "passed" else "killed" if outcome == "failed" else "timeout"].append(
+                mutant
+            )
     finally:
         target.write_text(original, encoding="utf-8")
     return results, len(excluded)
@@ -207,7 +209,8 @@ def write_survivors(file: str, survivors: list) -> Path:
     path = REPO_ROOT / "tests" / "output" / "mutation" / (file + ".survivors.txt")
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
-        "%s || %s || %s || %s || REASON (line %d)" % (m.file, m.function, m.original, m.mutated, m.line) for m in survivors
+        "%s || %s || %s || %s || REASON (line %d)" % (m.file, m.function, m.original, m.mutated, m.line)
+        for m in survivors
     ]
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
@@ -251,6 +254,7 @@ def main(argv: list) -> int:
     exclusions = read_exclusions(EXCLUSIONS)
     # imported once here, so that each forked test run starts with them loaded
     import hypothesis  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+
     with tempfile.TemporaryDirectory(prefix="mutation-") as work:
         staged = stage_collection(Path(work))
         sys.path.insert(0, work)

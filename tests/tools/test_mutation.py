@@ -21,7 +21,9 @@ def test_every_speed_only_entry_names_a_target_file_and_gives_a_reason():
 def test_an_entry_without_a_reason_is_refused(tmp_path):
     listing = tmp_path / "speed_only.txt"
     listing.write_text("# comment\n\n_rowids.py || f || a = 1 || a = 2 || \n", encoding="utf-8")
-    with pytest.raises(SystemExit, match=r"speed_only.txt:3: expected 'FILE \|\| function \|\| original \|\| mutated \|\| reason'"):
+    with pytest.raises(
+        SystemExit, match=r"speed_only.txt:3: expected 'FILE \|\| function \|\| original \|\| mutated \|\| reason'"
+    ):
         mutation.read_exclusions(listing)
 
 

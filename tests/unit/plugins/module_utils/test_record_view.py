@@ -14,7 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, schedule_param, text_of
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
+    RecordView,
+    schedule_param,
+    text_of,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
     existing_ids_in,
     existing_row_ids,

@@ -440,7 +440,9 @@ def test_plan_of_nothing_is_empty():
 
 @pytest.mark.parametrize("batch_size", [0, -1, True, 1.5, "100", None])
 def test_plan_rejects_bad_batch_sizes(batch_size):
-    with pytest.raises(ValueError, match=r"^batch_size must be an integer of at least 1, got %s$" % re.escape(repr(batch_size))):
+    with pytest.raises(
+        ValueError, match=r"^batch_size must be an integer of at least 1, got %s$" % re.escape(repr(batch_size))
+    ):
         plan_delete_requests(parse_row_ids("1-3"), batch_size)
 
 
