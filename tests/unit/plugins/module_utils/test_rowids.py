@@ -483,3 +483,20 @@ def test_request_ids(spec, expected):
 def test_request_ids_rejects_unplanned_specs(spec):
     with pytest.raises(ValueError, match=r"^%s is not a planned row spec$" % re.escape(repr(spec))):
         request_ids(spec)
+
+
+def test_an_item_is_quoted_as_repr_quotes_its_first_sixty_one_characters():
+    # repr switches to double quotes for a text holding "'": the one at index 59 must be in what is shown
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids("x" * 59 + "'z")
+    assert '"%s' % ("x" * 59) in str(caught.value) and "(61 characters)" in str(caught.value)
+
+
+@pytest.mark.parametrize("bits, shown", [(240, None), (241, "<a 241-bit integer>")])
+def test_only_integers_longer_than_240_bits_are_shown_by_their_size(bits, shown):
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids([2 ** (bits - 1)])
+    if shown is None:
+        assert "-bit integer>" not in str(caught.value) and str(2 ** (bits - 1))[:20] in str(caught.value)
+    else:
+        assert shown in str(caught.value)
