@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
     RecordView,
+    field_reader,
     schedule_param,
     text_of,
 )
@@ -214,6 +215,7 @@ def test_info_results_never_carry_the_api_key():
         ("0007", 7),
         ("9" * 19, int("9" * 19)),
         ("9" * 20, None),
+        (" %s " % ("9" * 19), int("9" * 19)),
         (10**19, None),
         ("x1", None),
         ("3.0", None),
@@ -276,3 +278,16 @@ def test_a_record_without_scheduled_time_is_timed_by_its_schedule_time(after, be
     result = scheduled_data_info(StatusClient(records), selection, lambda message: None)
     assert [record["id"] for record in result["scheduled_data"]] == expected_ids
     assert filter_records(normalize_records(records, lambda message: None), selection) == result["scheduled_data"]
+
+
+@pytest.mark.parametrize("params", ["campaign_name=spring&x=1", None, 12, b"campaign_name=b"])
+def test_a_field_reader_reads_as_the_view_reads(params):
+    raw = dict(vendor_record(1), ScheduleParams=params)
+    assert field_reader("campaign_name")(raw) == RecordView(raw).campaign_name
+    assert field_reader("x")(raw) == RecordView(raw).param("x")
+    assert field_reader("campaign_name")(dict(raw, ScheduleParams="campaign_name=spring")) == "spring"
+
+
+def test_a_field_reader_reads_a_non_text_query_as_its_text():
+    raw = dict(vendor_record(1), ScheduleParams=12)  # "12": one field without "=", blank
+    assert field_reader("12")(raw) == RecordView(raw).param("12") == ""

@@ -124,6 +124,8 @@ SHAPES = [
     '{"status": "success", "message": [{"Id": "1", "x": "control\x01char"}]}',
     '{"status": "success",',
     "{",
+    json.dumps({"status": "success", "message": [RECORD, RECORD_2, RECORD]}, separators=(",", ":")),
+    '{"status": "success", "message": [{"Id": "1", "x": "a\\ud800b"}, {"Id": "2", "k\\udc00": ["\\udbff"]}]}',
 ]
 STATUSES = [200, 201, 401, 403, 404, 429, 500, 502]
 
@@ -371,3 +373,16 @@ def test_data_after_the_object_is_refused_as_json_loads_refuses_it(text):
     with pytest.raises(ApiError, match=r"^%s: HTTP 200 with a body that is not JSON" % WHAT):
         read_status_answer(200, JSON_HEADERS, [text.encode()], WHAT)
     assert reference(200, JSON_HEADERS, text)[0] == "error"
+
+
+@pytest.mark.parametrize("cut", [0, 40, 2000, 5030])
+def test_a_number_too_long_for_int_reads_as_the_whole_body_did(cut):
+    # int() refuses 4,300+ digits with a ValueError that has no position: still an answer, never a crash
+    text = '{"status": "success", "message": [{"Id": 1%s}]}' % ("2" * 5000)
+    data = text.encode()
+    assert streamed(200, JSON_HEADERS, [data[:cut], data[cut:]]) == reference(200, JSON_HEADERS, text)
+
+
+def test_a_bare_record_stands_in_the_payload_as_one_record():
+    answer = read_status_answer(200, JSON_HEADERS, [body({"status": "success", "message": RECORD}).encode()], WHAT)
+    assert repr(answer.payload["message"]) == "<a record>" and answer.collected == [RECORD]
