@@ -500,3 +500,29 @@ def test_only_integers_longer_than_240_bits_are_shown_by_their_size(bits, shown)
         assert "-bit integer>" not in str(caught.value) and str(2 ** (bits - 1))[:20] in str(caught.value)
     else:
         assert shown in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("1,0", "row_id item '0' (in '1,0') is not a row id: row ids start at 1"),
+        ("1,0-3", "row_id item '0-3' (in '1,0-3') is not a row id: row ids start at 1"),
+        (
+            "1,%s-%s" % ("9" * 30, "9" * 31),
+            "row_id item '%s-%s... (62 characters) (entry 2 of 2 in a comma list) is too large: "
+            "row ids are at most 9223372036854775807" % ("9" * 30, "9" * 28),
+        ),
+        # reprlib cannot render a 5000-digit int: the item is named by its type
+        ([[10**5000]], 'row_id item <list> is a list inside the list: flatten it, e.g. [1, "2,3", "5-9"]'),
+    ],
+)
+def test_an_item_in_a_list_is_named_with_where_it_stands(value, message):
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids(value)
+    assert str(caught.value) == message
+
+
+def test_a_quote_after_the_sixty_first_character_does_not_change_the_quoting():
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids("x" * 61 + "'")
+    assert "'%s..." % ("x" * 59) in str(caught.value) and "(62 characters)" in str(caught.value)
