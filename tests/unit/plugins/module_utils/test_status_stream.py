@@ -386,3 +386,10 @@ def test_a_number_too_long_for_int_reads_as_the_whole_body_did(cut):
 def test_a_bare_record_stands_in_the_payload_as_one_record():
     answer = read_status_answer(200, JSON_HEADERS, [body({"status": "success", "message": RECORD}).encode()], WHAT)
     assert repr(answer.payload["message"]) == "<a record>" and answer.collected == [RECORD]
+
+
+@pytest.mark.parametrize("cut", [0, 30, 31, 32])
+def test_bytes_that_are_not_utf8_read_as_the_replacement_character(cut):
+    data = b'{"status": "success", "message": [{"Id": "1", "x": "a\xffb"}]}'
+    answer = read_status_answer(200, JSON_HEADERS, [data[:cut], data[cut:]], WHAT)
+    assert answer.collected == [{"Id": "1", "x": "a\ufffdb"}]
