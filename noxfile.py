@@ -16,6 +16,7 @@ extra-checks, ansible-lint). This file adds what needs this project's own rules:
 * ``changelog`` and ``ee``: antsibull-changelog lint, ansible-builder introspect and create.
 * ``interface``, ``docsite``, ``workflows``, ``tools``: the public-interface snapshot, the docsite in
   headless Chromium, the GitHub workflows (schema, zizmor), the test machinery's own tests.
+* ``mutation`` (on demand only, not run by ``make test``): mutation testing of the pure domain files.
 
 Each session's Python comes from python_choice.py: the matrix's pick when installed, else another the
 ansible-core version supports, else the session is skipped with its reason (under CI=true: fails).
@@ -470,6 +471,16 @@ def tools(session: nox.Session) -> None:
     """pytest of the test machinery's own logic (tests/tools/test_*.py): Python choice, interface snapshot, docsite check."""
     session.install("pytest")
     _pytest(session, "tools", "tests/tools")
+
+
+@nox.session(name="mutation", python=TOOL_PYTHON or None, default=False)
+def mutation(session: nox.Session) -> None:
+    """On demand, slow (not in make test): mutmut 3 mutants of the pure domain files against their own unit tests.
+
+    Posargs go to tests/tools/mutation.py, e.g. `nox -s mutation -- --max-mutants 60 _rowids.py`.
+    """
+    session.install("mutmut>=3,<4", "pytest", "-r", "tests/unit/requirements.txt")
+    session.run("python", str(TOOLS / "mutation.py"), *session.posargs)
 
 
 @nox.session(name="no-shared-refs", python=False, default=True)

@@ -29,9 +29,10 @@ A ScheduleParams field is found with a few substring searches of the query strin
 at C speed) and only that value is url-decoded, instead of decoding all ten fields. The answer is
 exactly what ``dict(parse_qsl(text, keep_blank_values=True)).get(name)`` gives (the last
 occurrence wins): when the field also appears without ``=``, when a later field name may be an
-encoded form of the same name (it holds ``%``), or when the name holds a space (``+`` decodes to
-one), the view falls back to that full ``parse_qsl``, so no encoding trick can make the two
-disagree (a property test checks this on random query strings). Values are returned as the vendor
+encoded form of the same name (it holds ``%``), or when the name holds a character that a query
+string cannot carry as written (space, ``%``, ``+``, ``=``, ``&``), the view falls back to that full
+``parse_qsl``, so no encoding trick can make the two disagree (a property test checks this on random
+query strings and names). Values are returned as the vendor
 sent them: the account api key is masked only in normalised records, which are the only ones a
 user sees. ``field_reader(name)`` gives the same value straight from a raw record, for loops over
 every record of an account.
@@ -44,6 +45,7 @@ from typing import Any, Callable, Dict, Optional
 from urllib.parse import parse_qsl, unquote
 
 TRUE_WORDS = frozenset(("1", "true", "yes"))
+_NEEDS_FULL_PARSE = frozenset(" %+=&")
 # Longer digit strings are no row id (the vendor's ids are Java longs), and int() refuses 4,300+ digits.
 MAX_ID_DIGITS = 19
 
@@ -97,7 +99,9 @@ class _Field:
 
     def __init__(self, name: str):
         self.name = name
-        self.simple = bool(name) and " " not in name and "%" not in name  # "+" in a query decodes to a space
+        # parse_qsl never gives back a name with "+" (it decodes to a space), "=" or "&" (they split the
+        # query) as written, and a name with a space or "%" may come encoded: all need the full parse
+        self.simple = bool(name) and not _NEEDS_FULL_PARSE.intersection(name)
         self.assigned, self.first = "&" + name + "=", name + "="
         self.bare, self.bare_last = "&" + name + "&", "&" + name
         self.first_letter = "&" + name[:1]

@@ -7,13 +7,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+import datetime
+from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, schedule_param
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
+    RecordView,
+    field_reader,
+    schedule_param,
+    text_of,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
     existing_ids_in,
     existing_row_ids,
@@ -38,9 +44,15 @@ FIELD_NAMES = [
     "xcampaign_name",
     "campaign_name%",
 ]
+# names with every character that is special in a query string, and non-ASCII ones
+AWKWARD_NAMES = ["c n", "a=b", "a&b", "%", "+", "=", "&", "\u00e9", "n\u00e9", "%C3%A9", "a%3Db", "c%2Bn"]
+NAMES = st.one_of(
+    st.sampled_from(FIELD_NAMES[:4] + AWKWARD_NAMES),
+    st.text(alphabet="cn+%=& 2B3D\u00e9", min_size=1, max_size=4),
+)
 QUERY_PIECES = st.lists(
     st.tuples(
-        st.sampled_from(FIELD_NAMES + ["x"]),
+        st.one_of(st.sampled_from(FIELD_NAMES + AWKWARD_NAMES + ["x"]), NAMES, NAMES.map(quote_plus)),
         st.sampled_from(["=", "", "=="]),
         st.text(alphabet="ab +%&=2B5F3A\u00e9", max_size=6),
     ),
@@ -53,9 +65,16 @@ def full_parse(query, name):
 
 
 @settings(max_examples=1500, deadline=None)
-@given(pieces=QUERY_PIECES, name=st.sampled_from(FIELD_NAMES[:4]))
+@given(pieces=QUERY_PIECES, name=NAMES)
 def test_one_field_is_read_as_the_full_parse_reads_it(pieces, name):
     query = "&".join(key + sep + value for key, sep, value in pieces)
+    assert schedule_param(query, name) == full_parse(query, name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=QUERY_PIECES, name=NAMES)
+def test_a_field_present_under_its_encoded_name_is_read_as_the_full_parse_reads_it(pieces, name):
+    query = "&".join([*(key + sep + value for key, sep, value in pieces), quote_plus(name) + "=v"])
     assert schedule_param(query, name) == full_parse(query, name)
 
 
@@ -64,12 +83,23 @@ def test_one_field_is_read_as_the_full_parse_reads_it(pieces, name):
     [
         ("campaign_name=a&campaign_name=b", "campaign_name", "b"),  # the last one wins
         ("campaign_name=a&campaign_name", "campaign_name", ""),  # a field without "=" is blank
+        ("campaign_name=a&campaign_name&x=1", "campaign_name", ""),
         ("campaign_names=a", "campaign_name", None),
         ("x=1&campaign%5Fname=enc&campaign_name=plain", "campaign_name", "plain"),
         ("campaign_name=plain&campaign%5Fname=enc", "campaign_name", "enc"),  # an encoded name decodes to it
         ("PhoneNumber=%2B9198&ScheduledTime=2026-12-01+09%3A00%3A00", "ScheduledTime", "2026-12-01 09:00:00"),
         ("PhoneNumber=%2B9198", "PhoneNumber", "+9198"),
         ("Name=a=b&PhoneNumber=1", "Name", "a=b"),
+        # a name parse_qsl can never give back as written: "+" decodes to a space, "=" and "&" split
+        ("c+n=x", "c+n", None),
+        ("c%2Bn=x", "c+n", "x"),
+        ("c+n=x", "c n", "x"),
+        ("a=b=x", "a=b", None),
+        ("a%3Db=x", "a=b", "x"),
+        ("a&b=x", "a&b", None),
+        ("a%26b=x", "a&b", "x"),
+        ("\u00e9=1&%C3%A9=2", "\u00e9", "2"),
+        ("%C3%A9=2&\u00e9=1", "\u00e9", "1"),
     ],
 )
 def test_awkward_query_strings(query, name, expected):
@@ -177,3 +207,90 @@ def test_info_results_never_carry_the_api_key():
     )
     assert len(result["scheduled_data"]) == 2
     assert "FAKE-KEY-1" not in repr(result)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("7", 7),
+        (7, 7),
+        (" 7 ", 7),
+        ("0007", 7),
+        ("9" * 19, int("9" * 19)),
+        ("9" * 20, None),
+        (" %s " % ("9" * 19), int("9" * 19)),
+        (10**19, None),
+        ("x1", None),
+        ("3.0", None),
+        (3.0, None),
+        ("", None),
+        (None, None),
+        ("\u0661\u0662", None),  # digits, but not ASCII ones
+    ],
+)
+def test_row_ids_are_plain_integers_of_at_most_nineteen_digits(value, expected):
+    raw = dict(vendor_record(1), Id=value)
+    assert RecordView(raw).row_id == expected
+    assert normalize_records([raw], lambda message: None) == (
+        [] if expected is None else [dict(normalize_records([vendor_record(1)], lambda message: None)[0], id=expected)]
+    )
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("1", True), ("0", False), ("true", True), (" Yes ", True), ("no", False), ("", False), (None, False)]
+    + [(True, True), (False, False), (1, True), (0, False)],
+)
+def test_is_request_sent_reads_the_words_normalisation_reads(value, expected):
+    raw = dict(vendor_record(1), IsRequestSent=value)
+    assert RecordView(raw).is_request_sent is expected
+    assert normalize_records([raw], lambda message: None)[0]["is_request_sent"] is expected
+
+
+@pytest.mark.parametrize("value, expected", [(None, ""), (True, "1"), (False, "0"), (12, "12"), ("a b", "a b")])
+def test_text_of(value, expected):
+    assert text_of(value) == expected
+
+
+def timed_record(row_id, scheduled_time, schedule_time):
+    raw = vendor_record(row_id)
+    query = [(name, value) for name, value in parse_qsl(raw["ScheduleParams"]) if name != "ScheduledTime"]
+    if scheduled_time is not None:
+        query.append(("ScheduledTime", scheduled_time))
+    return dict(raw, ScheduleParams=urlencode(query), ScheduleTime=schedule_time)
+
+
+@pytest.mark.parametrize(
+    "after, before, expected_ids",
+    [
+        (datetime.datetime(2026, 12, 2), None, [2]),
+        (None, datetime.datetime(2026, 12, 2), [1]),
+        (datetime.datetime(2026, 12, 1), datetime.datetime(2026, 12, 3), [1, 2]),
+    ],
+)
+def test_a_record_without_scheduled_time_is_timed_by_its_schedule_time(after, before, expected_ids):
+    records = [
+        # ScheduledTime in the params wins over the record's ScheduleTime
+        timed_record(1, "2026-12-01 09:30:00", "2026-12-05 00:00:00"),
+        timed_record(2, None, "2026-12-02 10:00:00"),
+        timed_record(3, None, None),  # no time at all: never chosen by a time filter
+    ]
+    assert RecordView(records[1]).scheduled_time is None
+    assert RecordView(records[1]).schedule_time == "2026-12-02 10:00:00"
+    selection = Selection(scheduled_after=after, scheduled_before=before)
+    result = scheduled_data_info(StatusClient(records), selection, lambda message: None)
+    assert [record["id"] for record in result["scheduled_data"]] == expected_ids
+    assert filter_records(normalize_records(records, lambda message: None), selection) == result["scheduled_data"]
+
+
+@pytest.mark.parametrize("params", ["campaign_name=spring&x=1", None, 12, b"campaign_name=b"])
+def test_a_field_reader_reads_as_the_view_reads(params):
+    raw = dict(vendor_record(1), ScheduleParams=params)
+    assert field_reader("campaign_name")(raw) == RecordView(raw).campaign_name
+    assert field_reader("x")(raw) == RecordView(raw).param("x")
+    assert field_reader("campaign_name")(dict(raw, ScheduleParams="campaign_name=spring")) == "spring"
+
+
+def test_a_field_reader_reads_a_non_text_query_as_its_text():
+    raw = dict(vendor_record(1), ScheduleParams=12)  # "12": one field without "=", blank
+    assert field_reader("12")(raw) == RecordView(raw).param("12") == ""

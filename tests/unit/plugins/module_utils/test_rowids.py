@@ -337,7 +337,7 @@ def test_rowset_basics():
 
 
 def test_rowset_rejects_reversed_intervals():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^interval \(5, 3\) is reversed$"):
         RowSet([(5, 3)])
 
 
@@ -371,10 +371,40 @@ def test_check_max_rows():
     check_max_rows(rows, 0)
     with pytest.raises(RowIdError) as caught:
         check_max_rows(rows, 9)
-    message = str(caught.value)
-    assert "10 row ids" in message and "max_rows (9)" in message and "max_rows: 0" in message
-    with pytest.raises(RowIdError, match="max_rows"):
+    assert str(caught.value) == (
+        "row_id covers 10 row ids (1-10), more than max_rows (9): narrow row_id, raise max_rows, "
+        "or set max_rows: 0 to lift the guard"
+    )
+    with pytest.raises(RowIdError, match=r"^max_rows is -1: use a positive limit, or max_rows: 0 for no limit$"):
         check_max_rows(rows, -1)
+
+
+def test_check_max_rows_shows_a_long_compact_form_cut_to_sixty_characters():
+    rows = RowSet.from_ids(range(1, 200, 2))  # "1,3,5,...": far longer than sixty characters
+    with pytest.raises(RowIdError) as caught:
+        check_max_rows(rows, 10, "row_ids")
+    shown = rows.compact()[:60] + "..."
+    assert str(caught.value) == (
+        "row_ids covers 100 row ids (%s), more than max_rows (10): narrow row_ids, raise max_rows, "
+        "or set max_rows: 0 to lift the guard" % shown
+    )
+
+
+@pytest.mark.parametrize("last_id, shown_whole", [(10000, True), (100000, False)])
+def test_a_compact_form_is_shown_whole_up_to_sixty_characters(last_id, shown_whole):
+    rows = RowSet.from_ids([*range(1000, 1022, 2), last_id])  # 60 characters with 10000, 61 with 100000
+    compact = rows.compact()
+    assert len(compact) == (60 if shown_whole else 61)
+    with pytest.raises(RowIdError) as caught:
+        check_max_rows(rows, 1)
+    assert "(%s)," % (compact if shown_whole else compact[:60] + "...") in str(caught.value)
+
+
+def test_a_long_item_is_shown_cut_with_its_length():
+    text = "x" * 100
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids(text)
+    assert "%s... (100 characters)" % repr(text[:61])[:60] in str(caught.value)
 
 
 def test_check_max_rows_counts_huge_ranges_without_expanding():
@@ -410,7 +440,9 @@ def test_plan_of_nothing_is_empty():
 
 @pytest.mark.parametrize("batch_size", [0, -1, True, 1.5, "100", None])
 def test_plan_rejects_bad_batch_sizes(batch_size):
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match=r"^batch_size must be an integer of at least 1, got %s$" % re.escape(repr(batch_size))
+    ):
         plan_delete_requests(parse_row_ids("1-3"), batch_size)
 
 
@@ -449,5 +481,48 @@ def test_request_ids(spec, expected):
 
 @pytest.mark.parametrize("spec", ["", "1,3-5", " 7", "a", "1-2-3", "1,", 7])
 def test_request_ids_rejects_unplanned_specs(spec):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^%s is not a planned row spec$" % re.escape(repr(spec))):
         request_ids(spec)
+
+
+def test_an_item_is_quoted_as_repr_quotes_its_first_sixty_one_characters():
+    # repr switches to double quotes for a text holding "'": the one at index 59 must be in what is shown
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids("x" * 59 + "'z")
+    assert '"%s' % ("x" * 59) in str(caught.value) and "(61 characters)" in str(caught.value)
+
+
+@pytest.mark.parametrize("bits, shown", [(240, None), (241, "<a 241-bit integer>")])
+def test_only_integers_longer_than_240_bits_are_shown_by_their_size(bits, shown):
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids([2 ** (bits - 1)])
+    if shown is None:
+        assert "-bit integer>" not in str(caught.value) and str(2 ** (bits - 1))[:20] in str(caught.value)
+    else:
+        assert shown in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("1,0", "row_id item '0' (in '1,0') is not a row id: row ids start at 1"),
+        ("1,0-3", "row_id item '0-3' (in '1,0-3') is not a row id: row ids start at 1"),
+        (
+            "1,%s-%s" % ("9" * 30, "9" * 31),
+            "row_id item '%s-%s... (62 characters) (entry 2 of 2 in a comma list) is too large: "
+            "row ids are at most 9223372036854775807" % ("9" * 30, "9" * 28),
+        ),
+        # reprlib cannot render a 5000-digit int: the item is named by its type
+        ([[10**5000]], 'row_id item <list> is a list inside the list: flatten it, e.g. [1, "2,3", "5-9"]'),
+    ],
+)
+def test_an_item_in_a_list_is_named_with_where_it_stands(value, message):
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids(value)
+    assert str(caught.value) == message
+
+
+def test_a_quote_after_the_sixty_first_character_does_not_change_the_quoting():
+    with pytest.raises(RowIdError) as caught:
+        parse_row_ids("x" * 61 + "'")
+    assert "'%s..." % ("x" * 59) in str(caught.value) and "(62 characters)" in str(caught.value)

@@ -124,6 +124,8 @@ SHAPES = [
     '{"status": "success", "message": [{"Id": "1", "x": "control\x01char"}]}',
     '{"status": "success",',
     "{",
+    json.dumps({"status": "success", "message": [RECORD, RECORD_2, RECORD]}, separators=(",", ":")),
+    '{"status": "success", "message": [{"Id": "1", "x": "a\\ud800b"}, {"Id": "2", "k\\udc00": ["\\udbff"]}]}',
 ]
 STATUSES = [200, 201, 401, 403, 404, 429, 500, 502]
 
@@ -262,6 +264,9 @@ def test_a_long_value_cut_into_many_chunks_is_read_in_linear_passes():
         ("application/json; charset=utf-16", "utf-16"),
         ("application/json", "utf-8"),
         ("application/json; charset=no-such-codec", "utf-8"),
+        ("application/json; Charset=\"ISO-8859-1\"", "iso-8859-1"),
+        ("text/plain", "iso-8859-1"),  # HTTP's default for text without a charset
+        ("Text/Plain; charset=utf-8", "utf-8"),
     ],
 )
 def test_the_charset_of_the_content_type_is_honoured(content_type, encoding):
@@ -318,3 +323,73 @@ def test_an_answer_starting_with_whitespace_is_streamed_not_read_whole(prefix):
     assert [row_id for row_id, _chunks in seen] == [str(n) for n in range(50)]
     # Read whole, the first record would reach collect only after the last chunk.
     assert seen[0][1] <= len(prefix) // 100 + 5 < len(read) - 50
+
+
+def mask_fake_key(text: str) -> str:
+    return text.replace("FAKE-KEY", "********")
+
+
+HTML_QUOTING_THE_KEY = "<html><body>Bad request: /CAServices/scheduled?api_key=FAKE-KEY&x=1</body></html>"
+
+
+@pytest.mark.parametrize(
+    "http_status, content_type",
+    [(500, "text/html"), (400, "text/html"), (200, "text/html"), (200, "application/json")],
+)
+def test_a_body_read_whole_is_masked_before_it_is_quoted(http_status, content_type):
+    with pytest.raises(ApiError, match=r"api_key=\*\*\*\*\*\*\*\*&x=1") as caught:
+        read_status_answer(
+            http_status, {"Content-Type": content_type}, [HTML_QUOTING_THE_KEY.encode()], WHAT, redact=mask_fake_key
+        )
+    assert "FAKE-KEY" not in str(caught.value) and caught.value.status == http_status
+
+
+def test_a_broken_object_is_masked_before_it_is_quoted():
+    text = '{"status": "error", "message": "see api_key=FAKE-KEY" broken'
+    with pytest.raises(ApiError, match=r"HTTP 200 with a body that is not JSON.*api_key=\*\*\*\*\*\*\*\*") as caught:
+        read_status_answer(200, JSON_HEADERS, [text[:10].encode(), text[10:].encode()], WHAT, redact=mask_fake_key)
+    assert "FAKE-KEY" not in str(caught.value)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 1000])
+def test_a_streamed_max_limit_exceeded_keeps_the_retry_after_it_came_with(chunk_size):
+    data = body({"status": "error", "message": "Max limit exceeded"}).encode()
+    chunks = [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)]
+    outcome = read_status_answer(200, dict(JSON_HEADERS, **{"Retry-After": "7"}), chunks, WHAT)
+    assert isinstance(outcome, SlowDown)
+    assert (outcome.http_status, outcome.retry_after) == (200, 7.0)
+    assert outcome.reason == "the API answered 'Max limit exceeded'"
+    assert read_status_answer(200, JSON_HEADERS, chunks, WHAT).retry_after is None
+
+
+def test_record_lists_stand_in_the_payload_by_their_count():
+    assert repr(RecordList(1, "record")) == "<a record>"
+    assert repr(RecordList(3)) == "<a list of 3 record(s)>"
+    assert (RecordList(2).count, RecordList(2).kind) == (2, "list")
+
+
+@pytest.mark.parametrize("text", ["{}x", "{} ]", '{"a": 1}x', '{"message": []}]'])
+def test_data_after_the_object_is_refused_as_json_loads_refuses_it(text):
+    with pytest.raises(ApiError, match=r"^%s: HTTP 200 with a body that is not JSON" % WHAT):
+        read_status_answer(200, JSON_HEADERS, [text.encode()], WHAT)
+    assert reference(200, JSON_HEADERS, text)[0] == "error"
+
+
+@pytest.mark.parametrize("cut", [0, 40, 2000, 5030])
+def test_a_number_too_long_for_int_reads_as_the_whole_body_did(cut):
+    # int() refuses 4,300+ digits with a ValueError that has no position: still an answer, never a crash
+    text = '{"status": "success", "message": [{"Id": 1%s}]}' % ("2" * 5000)
+    data = text.encode()
+    assert streamed(200, JSON_HEADERS, [data[:cut], data[cut:]]) == reference(200, JSON_HEADERS, text)
+
+
+def test_a_bare_record_stands_in_the_payload_as_one_record():
+    answer = read_status_answer(200, JSON_HEADERS, [body({"status": "success", "message": RECORD}).encode()], WHAT)
+    assert repr(answer.payload["message"]) == "<a record>" and answer.collected == [RECORD]
+
+
+@pytest.mark.parametrize("cut", [0, 30, 31, 32])
+def test_bytes_that_are_not_utf8_read_as_the_replacement_character(cut):
+    data = b'{"status": "success", "message": [{"Id": "1", "x": "a\xffb"}]}'
+    answer = read_status_answer(200, JSON_HEADERS, [data[:cut], data[cut:]], WHAT)
+    assert answer.collected == [{"Id": "1", "x": "a\ufffdb"}]
