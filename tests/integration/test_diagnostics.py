@@ -223,7 +223,7 @@ def test_a_replay_with_no_answer_left_says_so(tmp_path):
     line = {"method": "GET", "path": "/ca_apis/getScheduledData", "status": 200, "answer": '{"status": "success"}'}
     transcript.write_text(json.dumps(line) + "\nnot json\n", encoding="utf-8")
     with load_emulator_class().start(["--replay", str(transcript)]) as replay:
-        answers = [replay_get(replay.url) for _ in range(2)]
+        answers = [replay_get(replay.url), replay_get(replay.url)]
         progress = replay.request("GET", "replay")
     assert answers[0] == (200, {"status": "success"})
     assert (

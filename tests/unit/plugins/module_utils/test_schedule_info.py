@@ -31,7 +31,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info
     record_moment,
     scheduled_data_info,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection, unknown_campaign_warning
 
 TIMES = [
     "2026-12-01 09:30:00",
@@ -136,7 +136,11 @@ def expected_summary(records):
 @given(raw_records=ACCOUNT, selection=SELECTIONS, limit=st.none() | st.integers(0, 8), fields=FIELDS)
 def test_summary_limit_and_fields_equal_normalise_filter_then_slice(raw_records, selection, limit, fields):
     expected_warnings, warnings = [], []
-    matching = filter_records(normalize_records(raw_records, expected_warnings.append), selection)
+    every_record = normalize_records(raw_records, expected_warnings.append)
+    matching = filter_records(every_record, selection)
+    campaigns = {record["campaign_name"] for record in every_record if isinstance(record["campaign_name"], str)}
+    hint = unknown_campaign_warning(selection.campaign_name, campaigns)
+    expected_warnings += [hint] if hint else []
     kept = matching if limit is None else matching[:limit]
     wanted = None if fields is None else set(fields) | {"id"}
     if wanted is not None:
