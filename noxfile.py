@@ -44,6 +44,7 @@ except ImportError:
 REPO_ROOT = Path(__file__).resolve().parent
 TOOLS = REPO_ROOT / "tests" / "tools"
 sys.path.insert(0, str(TOOLS))
+from collection_tree import copy_collection  # noqa: E402  pylint: disable=wrong-import-position
 from junit_summary import Counts, report_counts  # noqa: E402  pylint: disable=wrong-import-position
 from python_choice import (  # noqa: E402  pylint: disable=wrong-import-position
     ALL,
@@ -384,18 +385,7 @@ def execution_environment(session: nox.Session) -> None:
     session.install("ansible-builder")
     root = Path(session.create_tmp()).resolve() / "ee"
     shutil.rmtree(root, ignore_errors=True)
-    staged = root / "collections" / "ansible_collections" / "ozonetel" / "cloudagent"
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    for relative in files:
-        if (REPO_ROOT / relative).is_file():
-            (staged / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / relative, staged / relative)
+    staged = copy_collection(root / "collections")
     introspection = session.run("ansible-builder", "introspect", "--sanitize", str(root / "collections"), silent=True)
     print(introspection)
     if not re.search(r"^\s*-\s+'?requests([^A-Za-z0-9_.-]|$)", introspection, re.MULTILINE):

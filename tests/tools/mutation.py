@@ -29,9 +29,7 @@ import difflib
 import os
 import random
 import re
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from collection_tree import copy_collection
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODULE_UTILS = Path("plugins/module_utils")
@@ -78,18 +77,7 @@ def _short(text: str, limit: int = 150) -> str:
 
 def stage_collection(root: Path) -> Path:
     """Copy the collection's files (tracked and untracked-not-ignored) to root/ansible_collections/ozonetel/cloudagent."""
-    staged = root / "ansible_collections" / "ozonetel" / "cloudagent"
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.splitlines()
-    for relative in files:
-        if (REPO_ROOT / relative).is_file():
-            (staged / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / relative, staged / relative)
+    staged = copy_collection(root)
     # mutmut reads its configuration from the current directory and insists on knowing the sources
     (staged / "setup.cfg").write_text("[mutmut]\nsource_paths=%s\n" % MODULE_UTILS, encoding="utf-8")
     return staged
