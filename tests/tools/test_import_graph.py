@@ -44,7 +44,9 @@ def test_a_cycle_is_reported_even_when_made_by_an_import_inside_a_function(tmp_p
 
 
 def test_a_shared_file_importing_a_workflow_is_reported_but_the_runner_may(tmp_path):
-    write_tree(tmp_path, {"_errors": [], "_absent": ["_errors"], "_present": ["_absent"], "_module_runner": ["_absent"]})
+    write_tree(
+        tmp_path, {"_errors": [], "_absent": ["_errors"], "_present": ["_absent"], "_module_runner": ["_absent"]}
+    )
     result = run("--root", str(tmp_path))
     assert result.returncode == 1
     assert result.stdout.count("BROKEN") == 1
