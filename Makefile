@@ -84,7 +84,7 @@ demo: demo-venv
 	@VENV=$(abspath $(DEMO_VENV)) tests/tools/demo.sh
 
 bench: bench-venv
-	$(BENCH_VENV)/bin/python tests/bench/benchmark.py $(if $(BENCH),--part $(BENCH))
+	PYTHONPATH=tests/harness:tests/emulator $(BENCH_VENV)/bin/python tests/bench/benchmark.py $(if $(BENCH),--part $(BENCH))
 
 clean:
 	rm -rf .nox tests/output $(DEMO_VENV) $(BENCH_VENV)

@@ -14,8 +14,8 @@ extra-checks, ansible-lint). This file adds what needs this project's own rules:
 * ``build-import``: build the tarball, refuse unwanted files in it, and run galaxy-importer, where any
   WARNING or ERROR line of its log is a failure (it exits 0 on lint violations);
 * ``changelog`` and ``ee``: antsibull-changelog lint, ansible-builder introspect and create.
-* ``interface``, ``docsite``, ``workflows``, ``tools``: the public-interface snapshot, the docsite in
-  headless Chromium, the GitHub workflows (schema, zizmor), the test machinery's own tests.
+* ``interface``, ``docsite``, ``workflows``, ``emulator``, ``tools``: the public-interface snapshot, the docsite in
+  headless Chromium, the GitHub workflows (schema, zizmor), the emulator's and the test machinery's own tests.
 * ``mutation`` (on demand only, not run by ``make test``): mutation testing of the pure domain files.
 
 Each session's Python comes from python_choice.py: the matrix's pick when installed, else another the
@@ -26,6 +26,7 @@ See docs/maintainers/toolchain.md for the offline traps these sessions work arou
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -43,19 +44,21 @@ except ImportError:
 
 REPO_ROOT = Path(__file__).resolve().parent
 TOOLS = REPO_ROOT / "tests" / "tools"
-sys.path.insert(0, str(TOOLS))
-from collection_tree import copy_collection  # noqa: E402  pylint: disable=wrong-import-position
-from junit_summary import Counts, report_counts  # noqa: E402  pylint: disable=wrong-import-position
-from python_choice import (  # noqa: E402  pylint: disable=wrong-import-position
-    ALL,
-    Plan,
-    Target,
-    full_matrix_required,
-    installed_pythons,
-    pick_tool_python,
-    plan_edges,
-    plan_target,
-)
+
+
+def _tool(name: str):
+    """A module of tests/tools, loaded from its file: nox imports the noxfile by path, not from a package."""
+    spec = importlib.util.spec_from_file_location(name, TOOLS / ("%s.py" % name))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+copy_collection = _tool("collection_tree").copy_collection
+junit_summary = _tool("junit_summary")
+python_choice = _tool("python_choice")
+ALL, Plan, Target = python_choice.ALL, python_choice.Plan, python_choice.Target
 
 REPORT_DIR = REPO_ROOT / "tests" / "output" / "sessions"
 
@@ -73,10 +76,10 @@ MATRIX = [
     Target("2.19", controller="3.13", sanity_python="3.13", units_pythons=("3.13",)),
     Target("2.20", controller="3.12", sanity_python="3.12", units_pythons=("3.12",)),
 ]
-FULL_MATRIX = full_matrix_required(os.environ)
-INSTALLED = installed_pythons()
-PLANS = [plan_target(target, INSTALLED, FULL_MATRIX) for target in MATRIX]
-OLDEST, NEWEST = plan_edges(PLANS, FULL_MATRIX)
+FULL_MATRIX = python_choice.full_matrix_required(os.environ)
+INSTALLED = python_choice.installed_pythons()
+PLANS = [python_choice.plan_target(target, INSTALLED, FULL_MATRIX) for target in MATRIX]
+OLDEST, NEWEST = python_choice.plan_edges(PLANS, FULL_MATRIX)
 # the tag run_sessions.py reads: the session is not run, the reason is printed
 SKIP_TAG = "skip:"
 
@@ -127,9 +130,9 @@ def _junit_units_check(session_name: str):
         target.mkdir(parents=True, exist_ok=True)
         for report in reports:
             shutil.copyfile(report, target / report.name)
-        counts = Counts()
+        counts = junit_summary.Counts()
         for report in reports:
-            counts.add(report_counts(str(report)))
+            counts.add(junit_summary.report_counts(str(report)))
         if counts.tests == 0:
             raise RuntimeError("ansible-test units ran no test (it treats 'nothing collected' as success)")
 
@@ -269,7 +272,7 @@ for _plan in PLANS:
 # --- build, import, changelog, execution environment --------------------------------------------
 
 # these need some controller Python (ansible-galaxy, ansible-builder), preferably the matrix's middle one
-TOOL_PYTHON, TOOL_PROBLEM = pick_tool_python("3.11", INSTALLED, FULL_MATRIX)
+TOOL_PYTHON, TOOL_PROBLEM = python_choice.pick_tool_python("3.11", INSTALLED, FULL_MATRIX)
 
 
 def _tool_session(name: str):
@@ -454,6 +457,13 @@ def workflows(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files)
     session.run("zizmor", "--offline", "--no-progress", str(REPO_ROOT / ".github" / "workflows"))
     session.run(sys.executable, str(TOOLS / "check_workflow_sessions.py"), *files, external=True)
+
+
+@nox.session(name="emulator", default=True)
+def emulator(session: nox.Session) -> None:
+    """The bundled emulator's own tests (tests/emulator/tests): raw HTTP against it, as its README describes."""
+    session.install("pytest", "requests")
+    _pytest(session, "emulator", "tests/emulator/tests")
 
 
 @nox.session(name="tools", default=True)
