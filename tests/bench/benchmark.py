@@ -65,9 +65,9 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--part",
-        choices=("all", "classic", "status", "info-e2e"),
+        choices=("all", "deletes", "status", "info-e2e"),
         default="all",
-        help="'classic': deletes, tokens, check mode, overhead; 'status': status reads of large accounts "
+        help="'deletes': deletes, tokens, check mode, overhead; 'status': status reads of large accounts "
         "(make bench BENCH=status); 'info-e2e': the info module through ansible-playbook, full records, "
         "three fields and limit 0 (make bench BENCH=info-e2e); default all",
     )
@@ -390,10 +390,10 @@ def run_benchmark(args) -> Report:
         report.target(
             COUNT, "Mixed or invalid row specs sent", "0", str(totals["invalid_specs"]), totals["invalid_specs"] == 0
         )
-    classic_method = (
+    deletes_method = (
         method_text(args, ids, plan, per_id_runs) + TOKEN_STORE_METHOD + present_method(args.present_uri_rows)
     )
-    report.method = (classic_method if args.part in ("all", "classic") else []) + report.method
+    report.method = (deletes_method if args.part in ("all", "deletes") else []) + report.method
     return report
 
 
