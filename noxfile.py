@@ -47,7 +47,7 @@ TOOLS = REPO_ROOT / "tests" / "tools"
 
 
 def _tool(name: str):
-    """A module of tests/tools, loaded from its file: nox imports the noxfile by path, not from a package."""
+    """A module of tests/tools, loaded from its file: nox puts no directory of the project on the import path."""
     spec = importlib.util.spec_from_file_location(name, TOOLS / ("%s.py" % name))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up here
