@@ -17,7 +17,7 @@ BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.requirements-bench.txt
 # sessions to run (default: all; `nox -l` lists them), e.g. make test SESSIONS="units-2.16 lint"
 SESSIONS ?=
-# sessions run two at a time (sized for 2 cores); JOBS=1 streams one session's output at a time
+# sessions run two at a time (CI runners have 2 cores); JOBS=1 streams one session's output at a time
 JOBS ?= 2
 PIP := python -m pip install --disable-pip-version-check --quiet
 
@@ -40,7 +40,8 @@ help:
 	@echo "make format   re-format the code (ruff format, line length 120, quotes kept)"
 	@echo "make interface-snapshot  record the plugins' options and return keys in tests/interface/snapshot.json"
 	@echo "make demo     run docs/examples/demo.yml against the bundled emulator (check, real, idempotent rerun)"
-	@echo "make bench    run tests/bench/benchmark.py (BENCH=classic, status or info-e2e: one part only)"
+	@echo "make bench    run tests/bench/benchmark.py (BENCH=deletes, status or info-e2e: one part only;"
+	@echo "              BENCH_ARGS=\"--runs 7\" passes options, BENCH_ARGS=--help lists them)"
 	@echo "make clean    remove nox venvs, test outputs and the demo venv"
 
 venv: $(VENV_STAMP)
@@ -84,7 +85,7 @@ demo: demo-venv
 	@VENV=$(abspath $(DEMO_VENV)) tests/tools/demo.sh
 
 bench: bench-venv
-	$(BENCH_VENV)/bin/python tests/bench/benchmark.py $(if $(BENCH),--part $(BENCH))
+	PYTHONPATH=tests/harness:tests/emulator $(BENCH_VENV)/bin/python tests/bench/benchmark.py $(if $(BENCH),--part $(BENCH)) $(BENCH_ARGS)
 
 clean:
 	rm -rf .nox tests/output $(DEMO_VENV) $(BENCH_VENV)

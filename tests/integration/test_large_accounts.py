@@ -7,14 +7,9 @@
 
 from __future__ import annotations
 
-import sys
-
-from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER, EMULATOR_DIR
+from cloudagent_emulator.rows import DEFAULT_CAMPAIGN, Row
+from cloudagent_harness.layout import DEMO_API_KEY, DEMO_USER
 from cloudagent_harness.planner_oracle import compact
-
-sys.path.insert(0, str(EMULATOR_DIR))
-
-from emulator_rows import DEFAULT_CAMPAIGN, Row  # noqa: E402  pylint: disable=wrong-import-position
 
 READ = "Read scheduled data with each filter"
 DELETE = "Delete the requested rows"

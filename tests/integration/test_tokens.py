@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from cloudagent_harness.layout import DEMO_USER, load_emulator_class
+from cloudagent_emulator.control import Emulator
+from cloudagent_harness.layout import DEMO_USER
 from cloudagent_harness.redis_server import free_port
 from helpers import LOOKUP_ONCE, requests_to
 
@@ -118,12 +119,11 @@ INVALID_TOKEN_BODY = '{"status": "false", "message": "Invalid Token", "data": nu
 
 def test_cached_token_answered_invalid_token_after_a_vendor_restart_is_evicted(run_playbook, token_cache_file):
     port = free_port()
-    emulator_class = load_emulator_class()
-    with emulator_class.start(["--port", str(port)]) as before_restart:
+    with Emulator.start(["--port", str(port)]) as before_restart:
         before_restart.seed(DEMO_USER, ids=[1, 2])
         first = run_playbook(READ_TWICE, env={"OZONETEL_BASE_URL": before_restart.url})
         assert first.rc == 0, first
-    with emulator_class.start(["--port", str(port)]) as restarted:  # a new signing secret: old tokens are unknown
+    with Emulator.start(["--port", str(port)]) as restarted:  # a new signing secret: old tokens are unknown
         restarted.seed(DEMO_USER, ids=[1, 2])
 
         second = run_playbook(READ_TWICE, env={"OZONETEL_BASE_URL": restarted.url})

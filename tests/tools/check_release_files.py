@@ -1,8 +1,10 @@
 # Copyright (c) ozonetel.cloudagent contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Check that a built collection tarball carries what a published release needs.
+"""Check that a built collection tarball carries what a published release needs, and nothing else.
 
+* no file that is not part of the product (venvs, caches, test outputs, the development tooling:
+  ``build_ignore`` in galaxy.yml keeps them out, since ``ansible-galaxy collection build`` ignores .gitignore);
 * the license text: ``COPYING`` and ``LICENSES/GPL-3.0-or-later.txt``, the full GNU GPL v3;
 * the rendered changelog: ``changelogs/changelog.yaml`` with at least one release, none newer than
   galaxy.yml's version, and ``CHANGELOG.rst`` with a section for every release in it (what
@@ -14,6 +16,7 @@ and one line per problem when something is missing.
 
 from __future__ import annotations
 
+import re
 import sys
 import tarfile
 from typing import Dict, List, Optional
@@ -28,6 +31,11 @@ GPL_MARKERS = (
     "TERMS AND CONDITIONS",
     "END OF TERMS AND CONDITIONS",
     "How to Apply These Terms to Your New Programs",
+)
+UNWANTED = re.compile(
+    r"(^|/)(\.venv[^/]*|venv|\.nox|\.tox|\.git|\.github|\.ci|\.cache|\.ansible|__pycache__|\.pytest_cache|\.hypothesis"
+    r"|\.mypy_cache|\.ruff_cache|build|dist|output)(/|$)|\.py[co]$|\.tar\.gz$"
+    r"|(^|/)(Makefile|noxfile\.py|antsibull-nox\.toml|ruff\.toml|\.yamllint|\.ansible-lint|\.gitignore)$"
 )
 CHANGELOG_DATA = "changelogs/changelog.yaml"
 CHANGELOG_RENDERED = "CHANGELOG.rst"
@@ -44,6 +52,13 @@ def read_members(tarball: str) -> Dict[str, str]:
                 if handle is not None:
                     members[member.name.removeprefix("./")] = handle.read().decode("utf-8", errors="replace")
     return members
+
+
+def unwanted_problems(names: List[str]) -> List[str]:
+    unwanted = [name for name in names if UNWANTED.search(name.removeprefix("./"))]
+    if not unwanted:
+        return []
+    return ["files that are not part of the product (fix build_ignore in galaxy.yml): %s" % ", ".join(unwanted)]
 
 
 def _version_key(version: str) -> tuple:
@@ -89,12 +104,14 @@ def changelog_problems(members: Dict[str, str], galaxy_version: Optional[str]) -
 
 
 def problems_of(tarball: str) -> List[str]:
+    with tarfile.open(tarball, "r:gz") as archive:
+        names = archive.getnames()
     members = read_members(tarball)
     manifest = members.get("MANIFEST.json")
     galaxy_version = None
     if manifest is not None:
         galaxy_version = yaml.safe_load(manifest).get("collection_info", {}).get("version")
-    return license_problems(members) + changelog_problems(members, galaxy_version)
+    return unwanted_problems(names) + license_problems(members) + changelog_problems(members, galaxy_version)
 
 
 def main(argv: List[str]) -> int:
@@ -105,7 +122,7 @@ def main(argv: List[str]) -> int:
     for problem in problems:
         print("release files: %s" % problem)
     if not problems:
-        print("release files: license text and rendered changelog present in %s" % argv[1])
+        print("release files: %s holds no unwanted file, its license text and rendered changelog" % argv[1])
     return 1 if problems else 0
 
 

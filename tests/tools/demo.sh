@@ -31,7 +31,8 @@ trap 'exit 130' INT TERM
 # start_emulator: start it on a free port; set BASE_URL once it listens.
 start_emulator() {
     local log="$WORK_DIR/emulator.log"
-    python "$REPO_ROOT/tests/emulator/cloudagent_emulator.py" --port 0 --rows "$DEMO_USER:$DEMO_ROWS" >"$log" 2>&1 &
+    PYTHONPATH="$REPO_ROOT/tests/emulator" python -m cloudagent_emulator --port 0 --rows "$DEMO_USER:$DEMO_ROWS" \
+        >"$log" 2>&1 &
     EMULATOR_PID=$!
     for _attempt in $(seq 1 100); do
         BASE_URL=$(sed -n 's#^CloudAgent emulator listening on \(http://[^ ]*\).*#\1#p' "$log" | head -n 1)

@@ -5,7 +5,7 @@
 """Offline-friendly stand-in for the ``get-pip.py`` bootstrap that ansible-test downloads.
 
 ansible-test fetches ``get-pip-<version>.py`` from a host that is not a package registry and
-that this machine cannot reach. It reads ``~/.ansible/test/cache/get_pip_<X_Y>.py`` first, so
+that an offline runner cannot reach. It reads ``~/.ansible/test/cache/get_pip_<X_Y>.py`` first, so
 ``make test`` places this script there. It is called as
 ``python get_pip.py [pip options] pip==<version> [--no-setuptools] [--no-wheel]``
 inside a virtual environment that has no pip yet.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob
 import os
+import subprocess
 import sys
 
 # Options understood by the real get-pip.py but not by ``pip install``.
@@ -56,11 +57,9 @@ def pip_install_arguments(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    """Install pip using pip run from a bundled wheel."""
-    sys.path.insert(0, find_pip_wheel())
-    from pip._internal.cli.main import main as pip_main  # pylint: disable=import-outside-toplevel
-
-    sys.exit(pip_main(pip_install_arguments(sys.argv[1:])))
+    """Install pip using pip run from a bundled wheel (the ``pip`` directory of a pip wheel runs as a script)."""
+    pip_in_wheel = os.path.join(find_pip_wheel(), 'pip')
+    sys.exit(subprocess.call([sys.executable, pip_in_wheel] + pip_install_arguments(sys.argv[1:])))
 
 
 if __name__ == '__main__':

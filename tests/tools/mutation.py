@@ -147,7 +147,9 @@ def run_tests(test_files: list, timeout: float) -> str:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        args = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:pytest-ansible", "--hypothesis-seed=0", *test_files]
+        # the staged tree's ansible_collections is imported through pytest's pythonpath option
+        args = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:pytest-ansible", "--hypothesis-seed=0"]
+        args += ["-o", "pythonpath=%s" % os.environ["PYTHONPATH"], *test_files]
         os._exit(int(pytest.main(args)))
     deadline = time.monotonic() + timeout
     while True:
@@ -245,7 +247,6 @@ def main(argv: list) -> int:
 
     with tempfile.TemporaryDirectory(prefix="mutation-") as work:
         staged = stage_collection(Path(work))
-        sys.path.insert(0, work)
         os.chdir(staged)
         os.environ["PYTHONPATH"] = work
         below = []

@@ -30,9 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from junit_summary import Counts, report_counts  # noqa: E402  pylint: disable=wrong-import-position
-from python_choice import CLAIMED_MODULE_PYTHONS, expand  # noqa: E402  pylint: disable=wrong-import-position
+from junit_summary import Counts, report_counts
+from python_choice import CLAIMED_MODULE_PYTHONS, expand
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REPORT_DIR = REPO_ROOT / "tests" / "output" / "sessions"

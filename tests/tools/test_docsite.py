@@ -5,12 +5,9 @@
 
 from __future__ import annotations
 
-import sys
 import zlib
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from docsite import page_problems, parse, write_inventory  # noqa: E402
+from docsite import page_problems, parse, write_inventory
 
 PLUGIN_PAGE = """<html><head><title>x module</title></head><body>
 <a href="/">home</a> <a href="https://docs.ansible.com/x.html">Ansible</a> <a href="mailto:a@b">mail</a>

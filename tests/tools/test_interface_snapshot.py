@@ -6,13 +6,10 @@
 from __future__ import annotations
 
 import copy
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from interface_snapshot import reduce_plugin, verdict  # noqa: E402
+from interface_snapshot import reduce_plugin, verdict
 
 MODULE = "ozonetel.cloudagent.example"
 ANSIBLE_DOC = {

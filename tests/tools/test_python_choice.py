@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from python_choice import (  # noqa: E402
+from python_choice import (
     ALL,
     Target,
     expand,

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What the integration tests and the benchmark share: paths, ansible-playbook runs and the planner oracle.
 
-tests/integration/conftest.py and tests/bench/benchmark.py put tests/harness on sys.path.
+Importable through tests/pytest.ini (``pythonpath``) in pytest, and through PYTHONPATH for ``make bench``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from .layout import CALLBACK_DIR, DEMO_API_KEY, DEMO_USER, REPO_ROOT
 
 
 class HarnessError(RuntimeError):
-    """The test tooling cannot be set up on this machine."""
+    """The test tooling cannot be set up or started (a missing program, a server that does not answer)."""
 
 
 def ansible_bin_dir() -> Path:

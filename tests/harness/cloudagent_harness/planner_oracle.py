@@ -67,7 +67,7 @@ def plan_cost(run_lengths_longest_first: List[int], ranges: int, batch_size: int
 def expected_plan(ids: Iterable[int], batch_size: int) -> List[str]:
     """The plan the row-ids guide describes, tried for every k.
 
-    The contract leaves ties open; on equal cost the most ranges win (the lead's documented choice,
+    The contract leaves ties open; on equal cost the most ranges win (the documented choice,
     so that a run the user wrote as "3-10" goes out as "3-10"). Specs come in ascending order of
     their first id.
     """

@@ -37,7 +37,7 @@ class Reply:
         self.headers = dict(headers or {})
         self.drop = drop
         self.pieces = pieces
-        self.cut: Optional[dict] = None  # a fault rule that breaks the answer off mid-body (emulator_faults)
+        self.cut: Optional[dict] = None  # a fault rule that breaks the answer off mid-body (faults.py)
 
     @classmethod
     def json(cls, payload, status: int = 200) -> "Reply":

@@ -4,29 +4,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Offline emulator of the Ozonetel CloudAgent APIs the ozonetel.cloudagent collection uses.
 
-Run it as a script (stdlib only, Python 3.9+):
+Run it as a module (stdlib only, Python 3.9+), with tests/emulator on the module search path:
 
-    python3 tests/emulator/cloudagent_emulator.py --port 8765
+    PYTHONPATH=tests/emulator python3 -m cloudagent_emulator --port 8765
 
 It prints one line, ``CloudAgent emulator listening on http://127.0.0.1:8765``, and serves
 Generate Token, Delete Scheduled Data, Scheduled Data Status and the /_emulator/ control API
-until Ctrl-C or SIGTERM. See README.md next to this file.
+until Ctrl-C or SIGTERM. See tests/emulator/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
-import sys
 
-# Run as a script, this directory is already first on sys.path; imported from elsewhere it may not be.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from emulator_diag import ReplayBook  # noqa: E402  pylint: disable=wrong-import-position
-from emulator_http import EmulatorServer  # noqa: E402  pylint: disable=wrong-import-position
-from emulator_rows import DEFAULT_CAMPAIGN, SpecError, parse_seed_spec  # noqa: E402  pylint: disable=wrong-import-position
-from emulator_state import EmulatorState, StateError, default_accounts, parse_account  # noqa: E402  pylint: disable=wrong-import-position
+from .diag import ReplayBook
+from .http_server import EmulatorServer
+from .rows import DEFAULT_CAMPAIGN, SpecError, parse_seed_spec
+from .state import EmulatorState, StateError, default_accounts, parse_account
 
 BANNER = "CloudAgent emulator listening on http://%s:%d"
 
@@ -132,7 +127,3 @@ def main(argv=None) -> int:
     finally:
         server.server_close()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

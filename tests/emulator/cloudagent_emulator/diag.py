@@ -29,7 +29,7 @@ import time
 from typing import Deque, Dict, Optional, Tuple
 from urllib.parse import quote
 
-from emulator_reply import Reply
+from .reply import Reply
 
 DELETE_METHODS = ("DELETE", "POST", "both")
 MASK = "********"

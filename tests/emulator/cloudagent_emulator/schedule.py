@@ -11,9 +11,9 @@ import re
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import quote, unquote
 
-from emulator_reply import Reply, vendor_error, vendor_false
-from emulator_rows import Row
-from emulator_state import EmulatorState
+from .reply import Reply, vendor_error, vendor_false
+from .rows import Row
+from .state import EmulatorState
 
 MAX_ROWS_PER_REQUEST = 100
 WINDOW_DAYS = 30

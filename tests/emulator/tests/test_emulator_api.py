@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 import time
 from urllib.parse import parse_qs
 
 import pytest
 import requests
 
-from cloudagent_harness.layout import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER, EMULATOR_DIR
-
-sys.path.insert(0, str(EMULATOR_DIR))
-
-from control import Emulator, EmulatorError  # noqa: E402  pylint: disable=wrong-import-position
-from emulator_rows import Row  # noqa: E402  pylint: disable=wrong-import-position
+from cloudagent_emulator.control import Emulator, EmulatorError
+from cloudagent_emulator.rows import Row
+from demo_accounts import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER
 
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
 DELETE_PATH = "/ca_apis/deleteScheduledData"

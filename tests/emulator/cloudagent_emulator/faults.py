@@ -16,7 +16,7 @@ import time
 import zlib
 from typing import Iterable, List, Optional
 
-from emulator_reply import Reply, vendor_error, vendor_false
+from .reply import Reply, vendor_error, vendor_false
 
 ENDPOINTS = ("generate_token", "delete", "get_scheduled_data", "schedule")
 ANSWER_KINDS = ("http_status", "html", "empty", "non_json", "max_limit", "token_expired", "server_error_json", "drop")

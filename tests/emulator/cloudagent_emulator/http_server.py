@@ -12,13 +12,13 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from emulator_control_api import PREFIX, control_reply
-from emulator_diag import apply_diag_settings, method_refused
-from emulator_faults import ALTER_KINDS, altered_reply, fault_reply, send_cut
-from emulator_reply import Reply
-from emulator_rows import vendor_spec_selector
-from emulator_state import EmulatorState
-from emulator_vendor import (
+from .control_api import PREFIX, control_reply
+from .diag import apply_diag_settings, method_refused
+from .faults import ALTER_KINDS, altered_reply, fault_reply, send_cut
+from .reply import Reply
+from .rows import vendor_spec_selector
+from .state import EmulatorState
+from .vendor import (
     VENDOR_ROUTES,
     auth_kind,
     chosen_row_spec,

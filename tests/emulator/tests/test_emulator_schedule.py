@@ -7,17 +7,13 @@
 from __future__ import annotations
 
 import datetime
-import sys
 from urllib.parse import parse_qs
 
 import pytest
 import requests
 
-from cloudagent_harness.layout import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER, EMULATOR_DIR
-
-sys.path.insert(0, str(EMULATOR_DIR))
-
-from control import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+from cloudagent_emulator.control import Emulator
+from demo_accounts import BASIC_API_KEY, BASIC_USER, DEMO_API_KEY, DEMO_USER
 
 TOKEN_PATH = "/ca_apis/CAToken/generateToken"
 SCHEDULE_PATH = "/ca_apis/campaignScheduledData"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import Dict
 
-from emulator_faults import FaultError
-from emulator_reply import Reply
-from emulator_rows import DEFAULT_CAMPAIGN, SpecError, parse_seed_spec
-from emulator_state import Account, EmulatorState, StateError
+from .faults import FaultError
+from .reply import Reply
+from .rows import DEFAULT_CAMPAIGN, SpecError, parse_seed_spec
+from .state import Account, EmulatorState, StateError
 
 PREFIX = "/_emulator/"
 

@@ -4,11 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Start the CloudAgent emulator and drive its /_emulator/ control API (stdlib only).
 
-tests/emulator/ is not a Python package of the collection and must not become one. Import this
-file by putting its directory on sys.path first:
-
-    sys.path.insert(0, str(COLLECTION_ROOT / "tests" / "emulator"))
-    from control import Emulator
+    from cloudagent_emulator.control import Emulator
 
     with Emulator.start() as emulator:
         emulator.seed("demo_user", spec="1-500")
@@ -32,13 +28,20 @@ import urllib.parse
 import urllib.request
 from typing import Iterable, List, Optional, Sequence
 
-EMULATOR_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cloudagent_emulator.py")
+# the directory that holds this package: the emulator process imports it from there
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BANNER_PREFIX = "CloudAgent emulator listening on "
 DEFAULT_CAMPAIGN = "demo_campaign"
 
 
 class EmulatorError(RuntimeError):
     """The emulator did not start, or refused a control request."""
+
+
+def _emulator_environment() -> dict:
+    """This environment, with the package's directory first on PYTHONPATH for the emulator process."""
+    search_path = [PACKAGE_PARENT] + [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(search_path))
 
 
 def _read_banner(stream, lines: "queue.Queue[str]") -> None:
@@ -55,10 +58,11 @@ class Emulator:
 
     @classmethod
     def start(cls, extra_args: Sequence[str] = (), timeout: float = 10.0) -> "Emulator":
-        """Run the emulator script with this interpreter on a free port and wait for its banner line."""
+        """Run ``python -m cloudagent_emulator`` with this interpreter on a free port and wait for its banner."""
         stderr_file = tempfile.TemporaryFile()
         process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, EMULATOR_SCRIPT, "--port", "0"] + list(extra_args),
+            [sys.executable, "-m", "cloudagent_emulator", "--port", "0"] + list(extra_args),
+            env=_emulator_environment(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr_file,

@@ -14,11 +14,11 @@ import threading
 import time
 from typing import Callable, Dict, Iterable, List, Set, Tuple
 
-from emulator_diag import DEFAULT_DIAG_SETTINGS, DiagSettingError, validate_diag_settings
-from emulator_faults import FaultQueue
-from emulator_jwt import decode_token, encode_token
-from emulator_reply import STATUS_CASES
-from emulator_rows import DEFAULT_CAMPAIGN, Row
+from .diag import DEFAULT_DIAG_SETTINGS, DiagSettingError, validate_diag_settings
+from .faults import FaultQueue
+from .jwt import decode_token, encode_token
+from .reply import STATUS_CASES
+from .rows import DEFAULT_CAMPAIGN, Row
 
 AUTH_MODES = ("TOKEN_AUTH", "BASIC_AUTH")
 TOKEN_GENERATIONS_PER_HOUR = 10
@@ -26,7 +26,7 @@ REQUEST_LOG_LIMIT = 50000
 HOUR = 3600.0
 MINUTE = 60.0
 
-# Switches of Schedule Campaign Data (see README.md): echo the request's credentials in its messages, as a
+# Switches of Schedule Campaign Data (see tests/emulator/README.md): echo the request's credentials in its messages, as a
 # careless server would; keep created rows out of status reads, as a lagging read replica would.
 SCHEDULE_SWITCHES = ("echo_request", "hide_created_rows")
 

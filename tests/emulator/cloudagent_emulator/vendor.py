@@ -2,17 +2,17 @@
 # Copyright (c) ozonetel.cloudagent contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The three CloudAgent endpoints, with the quirks the vendor documents (see README.md next to this file)."""
+"""The three CloudAgent endpoints, with the quirks the vendor documents (see tests/emulator/README.md)."""
 
 from __future__ import annotations
 
 import json
 from typing import Optional, Tuple
 
-from emulator_reply import Reply, vendor_error, vendor_false
-from emulator_rows import status_answer_pieces, vendor_spec_selector
-from emulator_schedule import schedule_campaign_data
-from emulator_state import TOKEN_EXPIRED, TOKEN_OK, EmulatorState
+from .reply import Reply, vendor_error, vendor_false
+from .rows import status_answer_pieces, vendor_spec_selector
+from .schedule import schedule_campaign_data
+from .state import TOKEN_EXPIRED, TOKEN_OK, EmulatorState
 
 VENDOR_ROUTES = {
     ("POST", "/ca_apis/CAToken/generateToken"): "generate_token",
