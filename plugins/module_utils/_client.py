@@ -12,29 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import http.client
-import re
 import time
-import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
-
-try:
-    import requests
-    import urllib3
-    from urllib3.exceptions import InsecureRequestWarning, ProtocolError
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR: Optional[str] = traceback.format_exc()
-else:
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import (
     NO_DATA_MESSAGE,
     SlowDown,
     read_answer,
-    snippet,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
@@ -58,17 +43,12 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport imp
     MAX_ANSWER_BYTES,
     MAX_STATUS_ANSWER_BYTES,
     Deadline,
-    NoNetrc,
-    Urllib3Error,
+    HttpTransport,
     body_text,
     capped_body,
-    cut_answer,
-    exchange,
     normalized_base_url,
-    plain_http_warning,
     read_body,
     refuse_redirect,
-    tls_failure,
     with_requested_path,
 )
 
@@ -76,7 +56,6 @@ TOKEN_PATH = "/ca_apis/CAToken/generateToken"
 DELETE_PATH = "/ca_apis/deleteScheduledData"
 STATUS_PATH = "/ca_apis/getScheduledData"
 SCHEDULE_PATH = "/ca_apis/campaignScheduledData"
-USER_AGENT = "ozonetel.cloudagent/1.0.0"
 HTTP_METHOD_NOT_ALLOWED = 405
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
@@ -149,7 +128,14 @@ class CloudAgentClient:
         shown = warn or (lambda message: None)
         self._warn = lambda message: shown(self._redact(message))
         self._sleep = sleep
-        self._session = session
+        self._transport = HttpTransport(
+            self.settings.base_url,
+            self.settings.timeout,
+            self.settings.validate_certs,
+            self.settings.ca_path,
+            warn=self._warn,
+            session=session,
+        )
         self._token = settings.token
         self._delete_method = "DELETE"  # POST once a DELETE was answered 405 (see _delete_request)
         self._held_tokens = {settings.token}  # every token of this run is masked, a refused one too
@@ -379,49 +365,16 @@ class CloudAgentClient:
 
         ``read_stream(response, chunks, what)`` reads a streamed answer (default: read it whole).
         """
-        deadline = Deadline(self.settings.timeout)
-
-        def send():
-            return self._http().request(
-                method,
-                self.settings.base_url.rstrip("/") + path,
-                json=body,
-                headers=dict(headers, **{"Content-Type": "application/json", "Accept": "application/json"}),
-                timeout=(self.settings.timeout, self.settings.timeout),
-                verify=self._verify(),
-                stream=True,
-                allow_redirects=False,
-            )
-
-        try:
-            with record(method, path, body, lambda: self.secrets, self._warn) as recording:
-                return exchange(
-                    send,
-                    lambda response: self._read_answer(recording.tap(response), deadline, what, read_stream),
-                    deadline,
-                    what,
-                )
-        except TransportError as lost:  # the deadline passed
-            lost.args = (self._redact(str(lost)),)
-            return lost
-        except requests.exceptions.SSLError as exc:
-            raise TransportError(
-                self._redact(str(tls_failure(exc, what, self.settings.base_url, self.settings.validate_certs)))
-            ) from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            cause = _transport_cause(exc, self.settings.base_url, self.settings.timeout)
-            lost = TransportError(self._redact("%s: %s" % (what, cause)))
-            lost.may_have_landed = _may_have_landed(exc)
-            return lost
-        except requests.exceptions.RequestException as exc:
-            raise TransportError(self._redact("%s: %s" % (what, _first_line(exc)))) from None
-        except (Urllib3Error, http.client.HTTPException) as exc:  # raised past requests: the answer is lost
-            lost = cut_answer(exc, what)
-            lost.args = (self._redact(str(lost)),)
-            return lost
-        except CloudAgentError as exc:
-            exc.args = (self._redact(str(exc)),)
-            raise
+        return self._transport.attempt(
+            method,
+            path,
+            body,
+            headers,
+            what,
+            lambda response, deadline: self._read_answer(response, deadline, what, read_stream),
+            recording=record(method, path, body, lambda: self.secrets, self._warn),
+            redact=self._redact,
+        )
 
     def _read_answer(self, response, deadline: Deadline, what: str, read_stream=None):
         """Classify an answer, reading its body before ``deadline``; runs in the worker thread of ``exchange``.
@@ -469,25 +422,6 @@ class CloudAgentClient:
             api_message=outcome.reason,
         )
 
-    def _http(self):
-        if self._session is None:
-            self._session = requests.Session()
-            self._session.headers["User-Agent"] = USER_AGENT
-            self._session.auth = NoNetrc()  # our headers authenticate; ~/.netrc must not replace them
-            unencrypted = plain_http_warning(self.settings.base_url)
-            if unencrypted:
-                self._warn(unencrypted)
-            if self._verify() is False:
-                # validate_certs: false was asked for. urllib3 would warn about it from the request's worker
-                # thread, where the warning blocks a lookup on ansible-core 2.16 until the request times out.
-                urllib3.disable_warnings(InsecureRequestWarning)
-        return self._session
-
-    def _verify(self):
-        if self.settings.ca_path:
-            return self.settings.ca_path
-        return self.settings.validate_certs
-
     def _describe(self, answer) -> str:
         return "HTTP %d, %s" % (answer.http_status, self._redact(repr(_text(answer.message) or answer.payload)))
 
@@ -531,25 +465,3 @@ def _delay(outcome, attempt: int) -> float:
 
 def _cause(outcome) -> str:
     return outcome.reason if isinstance(outcome, SlowDown) else str(outcome).split(": ", 1)[-1]
-
-
-def _may_have_landed(exc: Exception) -> bool:
-    """True when the request was sent but its answer was lost (read timeout, connection dropped)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return False
-    return isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(
-        exc.args[0] if exc.args else None, ProtocolError
-    )
-
-
-def _transport_cause(exc: Exception, base_url: str, timeout: float) -> str:
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connecting to %s timed out after %s s" % (base_url, timeout)
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "no answer from %s within %s s (read timeout)" % (base_url, timeout)
-    os_error = re.search(r"\[Errno -?\d+\] [^'\")]+", str(exc))
-    return "cannot connect to %s (%s)" % (base_url, os_error.group(0) if os_error else _first_line(exc))
-
-
-def _first_line(exc: Exception) -> str:
-    return snippet(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
