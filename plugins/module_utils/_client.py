@@ -60,16 +60,45 @@ HTTP_METHOD_NOT_ALLOWED = 405
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
 STATUS_CHUNK_BYTES = 256 * 1024  # big reads keep the streamed status parser at C speed
-# Which failed attempts a request may repeat (see _may_repeat).
-RETRY_ALWAYS = "always"  # reads and DELETEs: repeating them is safe
-RETRY_UNPROCESSED = "unprocessed"  # POSTs that create rows: only when the API cannot have acted on them
-RETRY_NEVER = "never"  # token generation: every call spends budget and logs out older tokens
-# Why a request was sent once only, by the first word of its description.
-NOT_RETRIED = {
-    "Generate": " (token generation is never retried: each call spends budget and logs out older tokens)",
-    "Schedule": " (a POST that creates rows is not repeated once it may have reached CloudAgent: it may have created "
-    "them; run the task again, it creates only the rows still missing)",
-}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which failed attempts of a request may be repeated; each API call passes its own.
+
+    ``lost_answers``: also repeat when the request may have reached CloudAgent (its answer was lost,
+    or a gateway that may have forwarded it gave up). ``one_attempt_because`` ends the error of a request
+    that was not repeated, saying why.
+    """
+
+    repeats: bool
+    lost_answers: bool = False
+    one_attempt_because: str = ""
+
+    def attempts(self, retries: int) -> int:
+        return retries + 1 if self.repeats else 1
+
+    def may_repeat(self, outcome) -> bool:
+        """``outcome``: a ``SlowDown`` or the ``TransportError`` of a lost answer."""
+        return self.repeats and (self.lost_answers or not outcome.may_have_landed)
+
+
+# The status read, and a DELETE: repeating them is safe (a DELETE answered "No data found" after a lost
+# attempt is reported as possibly deleted by that attempt: Answer.after_lost_attempt).
+SAFE_TO_REPEAT = RetryPolicy(repeats=True, lost_answers=True)
+# A POST that creates rows: repeated only when the API cannot have acted on it (a refused connection, 429,
+# 503, "Max limit exceeded"), never once it may have created them.
+UNPROCESSED_ONLY = RetryPolicy(
+    repeats=True,
+    one_attempt_because=" (a POST that creates rows is not repeated once it may have reached CloudAgent: it may "
+    "have created them; run the task again, it creates only the rows still missing)",
+)
+# Token generation: every call spends budget and logs out older tokens; one whose answer was lost counts in
+# the token store's ledger (TransportError.may_have_landed).
+NEVER_REPEAT = RetryPolicy(
+    repeats=False,
+    one_attempt_because=" (token generation is never retried: each call spends budget and logs out older tokens)",
+)
 
 
 @dataclass(frozen=True)
@@ -153,7 +182,7 @@ class CloudAgentClient:
             {"userName": self.settings.user_name},
             {"apiKey": self.settings.api_key},
             what,
-            retry=RETRY_NEVER,
+            retry=NEVER_REPEAT,
         )
         token = answer.payload.get("token") if isinstance(answer.payload, dict) else None
         if isinstance(token, str) and token:
@@ -185,7 +214,12 @@ class CloudAgentClient:
         """
         what = "Scheduled Data Status read (GET %s)" % STATUS_PATH
         answer = self._authorized(
-            "GET", STATUS_PATH, {"userName": self.settings.user_name}, what, read_stream=self._status_reader(collect)
+            "GET",
+            STATUS_PATH,
+            {"userName": self.settings.user_name},
+            what,
+            retry=SAFE_TO_REPEAT,
+            read_stream=self._status_reader(collect),
         )
         if answer.says(NO_DATA_MESSAGE):
             return collect(iter(()))
@@ -218,7 +252,7 @@ class CloudAgentClient:
         if self._delete_method == "POST":
             return self._delete_as_post(body, what)
         try:
-            return self._authorized("DELETE", DELETE_PATH, body, what)
+            return self._authorized("DELETE", DELETE_PATH, body, what, retry=SAFE_TO_REPEAT)
         except ApiError as exc:
             if exc.status != HTTP_METHOD_NOT_ALLOWED or isinstance(exc, AuthenticationError):
                 raise
@@ -231,7 +265,7 @@ class CloudAgentClient:
 
     def _delete_as_post(self, body: dict, what: str):
         try:
-            return self._authorized("POST", DELETE_PATH, body, what.replace("DELETE", "POST", 1))
+            return self._authorized("POST", DELETE_PATH, body, what.replace("DELETE", "POST", 1), retry=SAFE_TO_REPEAT)
         except ApiError as exc:
             if exc.status != HTTP_METHOD_NOT_ALLOWED or isinstance(exc, AuthenticationError):
                 raise
@@ -257,7 +291,7 @@ class CloudAgentClient:
             "bulkData": bulk_data,
         }
         # A lost answer may still have created the rows, so only a POST the API refused unread is repeated.
-        answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=RETRY_UNPROCESSED)
+        answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=UNPROCESSED_ONLY)
         if answer.ok and isinstance(answer.message, (list, dict)):
             return mask_value(_row_entries(answer.message), self.secrets)
         raise ApiError(
@@ -266,7 +300,7 @@ class CloudAgentClient:
 
     # ---- authentication ------------------------------------------------------------------
 
-    def _authorized(self, method: str, path: str, body: dict, what: str, retry: str = RETRY_ALWAYS, read_stream=None):
+    def _authorized(self, method: str, path: str, body: dict, what: str, retry: RetryPolicy, read_stream=None):
         if self.settings.auth_mode == "basic":
             self._require_api_key("basic authentication")
             return self._send(
@@ -341,8 +375,8 @@ class CloudAgentClient:
 
     # ---- HTTP with bounded retries ---------------------------------------------------------
 
-    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: str, read_stream=None):
-        retries = 0 if retry == RETRY_NEVER else self.settings.retries
+    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: RetryPolicy, read_stream=None):
+        retries = retry.attempts(self.settings.retries) - 1
         waited = 0.0
         lost_attempt = False
         for attempt in range(retries + 1):
@@ -350,8 +384,8 @@ class CloudAgentClient:
             if not isinstance(outcome, (SlowDown, TransportError)):
                 return dataclasses.replace(outcome, after_lost_attempt=lost_attempt)
             lost_attempt = lost_attempt or outcome.may_have_landed
-            if attempt == retries or not _may_repeat(outcome, retry):
-                raise self._gave_up(outcome, what, attempt, waited, _may_repeat(outcome, retry))
+            if attempt == retries or not retry.may_repeat(outcome):
+                raise self._gave_up(outcome, what, attempt, waited, retry)
             delay = _delay(outcome, attempt)
             self._warn(
                 self._redact("%s: %s; retry %d of %d in %.1f s." % (what, _cause(outcome), attempt + 1, retries, delay))
@@ -404,10 +438,11 @@ class CloudAgentClient:
 
         return read
 
-    def _gave_up(self, outcome, what: str, attempts: int, waited: float, retry: bool) -> CloudAgentError:
+    def _gave_up(self, outcome, what: str, attempts: int, waited: float, policy: RetryPolicy) -> CloudAgentError:
+        retry = policy.may_repeat(outcome)
         tried = " after %d retries (%.1f s of back-off)" % (attempts, waited) if attempts else ""
         if not retry:
-            tried = NOT_RETRIED.get(what.split(" ", 1)[0], NOT_RETRIED["Generate"])
+            tried = policy.one_attempt_because
         if isinstance(outcome, TransportError):
             error = TransportError("%s%s. Check base_url, the network path and timeout." % (outcome, tried))
             error.may_have_landed = outcome.may_have_landed  # the token store counts such a lost generation
@@ -449,12 +484,6 @@ def _row_entries(message: Any) -> list:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _may_repeat(outcome, retry: str) -> bool:
-    if retry == RETRY_UNPROCESSED:
-        return not outcome.may_have_landed  # a refused connection, 429, 503 or "Max limit exceeded"
-    return retry == RETRY_ALWAYS
 
 
 def _delay(outcome, attempt: int) -> float:
