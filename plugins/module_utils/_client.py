@@ -387,9 +387,7 @@ class CloudAgentClient:
             if attempt == retries or not retry.may_repeat(outcome):
                 raise self._gave_up(outcome, what, attempt, waited, retry)
             delay = _delay(outcome, attempt)
-            self._warn(
-                self._redact("%s: %s; retry %d of %d in %.1f s." % (what, _cause(outcome), attempt + 1, retries, delay))
-            )
+            self._warn("%s: %s; retry %d of %d in %.1f s." % (what, _cause(outcome), attempt + 1, retries, delay))
             self._sleep(delay)
             waited += delay
         raise AssertionError("unreachable")  # pragma: no cover
@@ -449,16 +447,13 @@ class CloudAgentClient:
             return error
         advice = "try again later" + (" or raise retries" if retry else "")
         return RateLimitError(
-            self._redact(
-                "%s: %s%s. The API is overloaded or rate-limiting this account; %s."
-                % (what, outcome.reason, tried, advice)
-            ),
+            "%s: %s%s. The API is overloaded or rate-limiting this account; %s." % (what, outcome.reason, tried, advice),
             status=outcome.http_status,
             api_message=outcome.reason,
         )
 
     def _describe(self, answer) -> str:
-        return "HTTP %d, %s" % (answer.http_status, self._redact(repr(_text(answer.message) or answer.payload)))
+        return "HTTP %d, %r" % (answer.http_status, _text(answer.message) or answer.payload)
 
     @property
     def secrets(self) -> list:

@@ -15,6 +15,7 @@ from urllib3.exceptions import ProtocolError
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
     DELETE_PATH,
+    SCHEDULE_PATH,
     STATUS_PATH,
     TOKEN_PATH,
     CloudAgentClient,
@@ -255,6 +256,26 @@ def test_secrets_echoed_by_the_api_are_redacted(make_client):
     with pytest.raises(ApiError) as caught:
         make_client(auth_mode="basic", token=TOKEN_B).delete_scheduled_data("1")
     assert API_KEY not in str(caught.value) and TOKEN_B not in str(caught.value) and "********" in str(caught.value)
+
+
+API_CALLS = {
+    "status read": (responses.GET, STATUS_PATH, lambda client: client.get_scheduled_data()),
+    "delete": (responses.DELETE, DELETE_PATH, lambda client: client.delete_scheduled_data("1")),
+    "schedule": (responses.POST, SCHEDULE_PATH, lambda client: client.schedule_campaign_data("c", {}, False)),
+    "token generation": (responses.POST, TOKEN_PATH, lambda client: client.generate_token()),
+}
+
+
+@pytest.mark.parametrize("call", sorted(API_CALLS))
+@responses.activate
+def test_every_api_call_masks_the_secrets_its_refusal_echoes(make_client, call):
+    method, path, run = API_CALLS[call]
+    echo = "bad key %s for token %s" % (API_KEY, TOKEN_B)
+    responses.add(method, BASE + path, json={"status": "error", "message": echo})
+    with pytest.raises(ApiError) as caught:
+        run(make_client(auth_mode="basic", token=TOKEN_B))
+    for shown in (str(caught.value), caught.value.api_message):
+        assert API_KEY not in shown and TOKEN_B not in shown and "bad key ******** for token ********" in shown
 
 
 @pytest.mark.parametrize(
