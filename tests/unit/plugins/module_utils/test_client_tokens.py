@@ -21,15 +21,9 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import
     ConnectionSettings,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
-    ConfigurationError,
     TokenInvalidError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import (
-    client_from_options,
-    token_cache_secrets,
-)
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_redis import mask_url
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import account_key, open_token_store
 
 BASE = "https://cloudagent.example.test"
@@ -153,54 +147,3 @@ def test_generation_that_never_connected_is_not_counted(make_client, store):
     with pytest.raises(TransportError):
         make_client().get_token()
     assert store.backend.load_ledger(account_key(BASE, "unit_user")) == []
-
-
-def options(**values):
-    defaults = dict(
-        base_url=BASE,
-        user_name="unit_user",
-        api_key=API_KEY,
-        token=None,
-        auth_mode="token",
-        validate_certs=True,
-        ca_path=None,
-        timeout=5.0,
-        retries=0,
-        token_cache=None,
-    )
-    defaults.update(values)
-    return defaults.get
-
-
-@pytest.mark.parametrize(
-    "location, expected",
-    [
-        ("redis://", "names no host"),
-        ("redis://:FAKE-PASSWORD-9@cache.example.test:6379/zero", "is not a number"),
-        ("unix://", "names no socket"),
-        ("https://:FAKE-PASSWORD-9@cache.example.test/", "neither a file path nor a Redis URL"),
-    ],
-)
-def test_bad_token_cache_fails_before_any_request_naming_it_masked(location, expected):
-    with pytest.raises(ConfigurationError) as caught:
-        client_from_options(options(token_cache=location))
-    assert expected in str(caught.value)
-    assert "FAKE-PASSWORD-9" not in str(caught.value)
-
-
-@pytest.mark.parametrize(
-    "url, masked",
-    [
-        ("redis://:s3cret@host:6379/0", "redis://:********@host:6379/0"),
-        ("rediss://user:s3cret@host:6380/1", "rediss://user:********@host:6380/1"),
-        ("redis://host:6379/0", "redis://host:6379/0"),
-        ("unix:///run/redis.sock?db=0&password=s3cret", "unix:///run/redis.sock?db=0&password=********"),
-    ],
-)
-def test_redis_url_password_is_masked(url, masked):
-    assert mask_url(url) == masked
-
-
-def test_url_encoded_password_is_masked_in_both_forms():
-    assert token_cache_secrets("redis://:p%40ss@host:6379/0") == ["p%40ss", "p@ss"]
-    assert token_cache_secrets("/home/u/.cache/tokens.json") == []
