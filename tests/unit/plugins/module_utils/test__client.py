@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+"""The one HTTP client: authentication, retries, the three API calls, and secrets masked on every path."""
+
 from __future__ import annotations
 
 import base64
@@ -13,13 +15,14 @@ import requests
 import responses
 from urllib3.exceptions import ProtocolError
 
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import Answer, classify_payload
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
+    CloudAgentClient,
+    ConnectionSettings,
     DELETE_PATH,
     SCHEDULE_PATH,
     STATUS_PATH,
     TOKEN_PATH,
-    CloudAgentClient,
-    ConnectionSettings,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
@@ -27,9 +30,12 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     ConfigurationError,
     RateLimitError,
     TokenExpiredError,
+    TokenInvalidError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import open_token_store
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import scheduled_data_info
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import account_key, open_token_store
 
 BASE = "https://cloudagent.example.test"
 API_KEY = "FAKE-API-KEY-0000"
@@ -381,3 +387,471 @@ def test_no_data_after_a_gateway_answer_is_flagged_only_when_forwarded(make_clie
     responses.add(delete_reply(status=status, body="gateway"))
     responses.add(delete_reply({"status": "error", "message": "No data found"}))
     assert make_client(auth_mode="basic").delete_scheduled_data("1").possibly_deleted_earlier is expected
+
+
+
+# ---- Refused tokens: replaced once through the store; lost generations counted -------------------------------------
+# The client's token handling at the HTTP seam: refused tokens, lost generations.
+
+INVALID_TOKEN = {"status": "false", "message": "Invalid Token", "data": None}
+
+
+def tokens_fake_jwt(tag):
+    def part(data):
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return "%s.%s.sig-%s" % (
+        part({"alg": "HS512"}),
+        part({"sub": "unit_user", "iat": 4102441200, "exp": 4102444800}),
+        tag,
+    )
+
+
+TOKEN_A, TOKEN_B, TOKEN_C = tokens_fake_jwt("a"), tokens_fake_jwt("b"), tokens_fake_jwt("c")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return open_token_store(str(tmp_path / "tokens.json"))
+
+
+@pytest.fixture
+def tokens_make_client(store):
+    def make(**overrides):
+        settings = dict(base_url=BASE, user_name="unit_user", api_key=API_KEY, retries=0, timeout=5.0)
+        settings.update(overrides)
+        return CloudAgentClient(ConnectionSettings(**settings), token_store=store, sleep=lambda seconds: None)
+
+    return make
+
+
+def tokens_token_reply(token):
+    return responses.Response(responses.POST, BASE + TOKEN_PATH, json={"token": token, "message": ""})
+
+
+def tokens_delete_reply(body=None, status=200):
+    return responses.Response(
+        responses.DELETE,
+        BASE + DELETE_PATH,
+        status=status,
+        json=body or {"status": "success", "message": {"deleted": 1}},
+    )
+
+
+def endpoints_called():
+    return [call.request.url.rsplit("/", 1)[-1] for call in responses.calls]
+
+
+def stored_token(store):
+    cached = store.backend.load_token(account_key(BASE, "unit_user"))
+    return cached.token if cached else None
+
+
+@responses.activate
+def test_cached_token_answered_invalid_token_is_evicted_and_replaced_once(tokens_make_client, store):
+    responses.add(tokens_token_reply(TOKEN_A))
+    tokens_make_client().get_token()  # TOKEN_A is now in the store, as after an earlier run
+    responses.add(tokens_delete_reply(INVALID_TOKEN, status=401))
+    responses.add(tokens_token_reply(TOKEN_B))
+    responses.add(tokens_delete_reply())
+    assert tokens_make_client().delete_scheduled_data("1").result == "deleted"
+    assert endpoints_called() == ["generateToken", "deleteScheduledData", "generateToken", "deleteScheduledData"]
+    assert responses.calls[3].request.headers["Authorization"] == "Bearer " + TOKEN_B
+    assert stored_token(store) == TOKEN_B
+    assert len(store.backend.load_ledger(account_key(BASE, "unit_user"))) == 2
+
+
+@responses.activate
+def test_fresh_token_refused_too_fails_suggesting_basic_auth_without_a_third_generation(tokens_make_client, store):
+    responses.add(tokens_token_reply(TOKEN_A))
+    responses.add(tokens_delete_reply(INVALID_TOKEN, status=401))
+    responses.add(tokens_token_reply(TOKEN_B))
+    responses.add(tokens_delete_reply(INVALID_TOKEN, status=401))
+    with pytest.raises(TokenInvalidError) as caught:
+        tokens_make_client().delete_scheduled_data("1")
+    message = str(caught.value)
+    assert "auth_mode: basic" in message and "Invalid Token" in message
+    assert endpoints_called().count("generateToken") == 2
+    assert TOKEN_A not in message and TOKEN_B not in message and API_KEY not in message
+
+
+@responses.activate
+def test_user_token_refused_as_invalid_without_api_key_fails_clearly(tokens_make_client):
+    responses.add(tokens_delete_reply(INVALID_TOKEN, status=401))
+    with pytest.raises(TokenInvalidError) as caught:
+        tokens_make_client(token=TOKEN_C, api_key=None).delete_scheduled_data("1")
+    assert "token option" in str(caught.value) and "api_key" in str(caught.value)
+    assert TOKEN_C not in str(caught.value)
+    assert endpoints_called() == ["deleteScheduledData"]
+
+
+@responses.activate
+def test_user_token_refused_with_api_key_is_replaced_through_the_store(tokens_make_client, store):
+    responses.add(tokens_delete_reply(INVALID_TOKEN, status=401))
+    responses.add(tokens_token_reply(TOKEN_B))
+    responses.add(tokens_delete_reply())
+    assert tokens_make_client(token=TOKEN_C).delete_scheduled_data("1").result == "deleted"
+    assert stored_token(store) == TOKEN_B
+
+
+@responses.activate
+def test_generation_whose_answer_was_lost_counts_in_the_ledger(tokens_make_client, store):
+    responses.add(tokens_token_reply(TOKEN_A))
+    tokens_make_client().get_token()
+    responses.add(responses.POST, BASE + TOKEN_PATH, body=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(TransportError) as caught:
+        tokens_make_client().get_token(fresh=True)
+    assert "counts as one of the 10 token generations" in str(caught.value)
+    assert len(store.backend.load_ledger(account_key(BASE, "unit_user"))) == 2
+    assert stored_token(store) is None, "the stored token may have been logged out by the lost generation"
+
+
+@responses.activate
+def test_generation_that_never_connected_is_not_counted(tokens_make_client, store):
+    responses.add(responses.POST, BASE + TOKEN_PATH, body=requests.exceptions.ConnectTimeout("connect timed out"))
+    with pytest.raises(TransportError):
+        tokens_make_client().get_token()
+    assert store.backend.load_ledger(account_key(BASE, "unit_user")) == []
+
+
+
+# ---- What the vendor leaves open: DELETE answered 405, status spellings --------------------------------------------
+# The vendor page's own ambiguities: DELETE answered 405 (its cURL sample POSTs), and every status spelling.
+
+AMBIGUOUS_API_KEY = "FAKE-API-KEY-0405"
+TOKEN = "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJ1bml0X3VzZXIiLCJpYXQiOjQxMDI0NDEyMDAsImV4cCI6NDEwMjQ0NDgwMH0.sig"
+SUCCESS_SPELLINGS = ("success", "Success", "SUCCESS", " success ")
+ERROR_SPELLINGS = ("error", "Error", "ERROR", "false", "False", "fail", "Fail", "FAILED", 500, None)
+DELETED = {"status": "success", "message": {"deleted": 1}}
+
+
+@pytest.fixture
+def warnings():
+    return []
+
+
+@pytest.fixture
+def client(tmp_path, warnings):
+    settings = ConnectionSettings(base_url=BASE, user_name="unit_user", api_key=AMBIGUOUS_API_KEY, token=TOKEN, retries=2)
+    return CloudAgentClient(
+        settings, token_store=open_token_store(str(tmp_path / "t.json")), warn=warnings.append, sleep=lambda s: None
+    )
+
+
+def deletes(method, status=200, body=None):
+    content = {"body": body} if isinstance(body, str) else {"json": DELETED if body is None else body}
+    return responses.Response(method, BASE + DELETE_PATH, status=status, **content)
+
+
+def sent(call):
+    return call.request.method, json.loads(call.request.body), call.request.headers
+
+
+@responses.activate
+@pytest.mark.parametrize("body", ["Method Not Allowed", {"status": 405, "error": "Method Not Allowed"}])
+def test_delete_answered_405_is_repeated_once_as_post_with_the_same_body_and_headers(client, warnings, body):
+    responses.add(deletes(responses.DELETE, 405, body))
+    responses.add(deletes(responses.POST))
+
+    outcome = client.delete_scheduled_data("3-10")
+
+    assert outcome.result == "deleted"
+    assert [call.request.method for call in responses.calls] == ["DELETE", "POST"]
+    (first_method, first_body, first_headers), (_method, second_body, second_headers) = map(sent, responses.calls)
+    assert second_body == first_body == {"userName": "unit_user", "rowId": "3-10", "row_id": "3-10"}
+    for name in ("Authorization", "apiKey", "Content-Type"):
+        assert second_headers[name] == first_headers[name]
+    assert len(warnings) == 1 and "405" in warnings[0] and "POST" in warnings[0], warnings
+    assert AMBIGUOUS_API_KEY not in warnings[0] and TOKEN not in warnings[0]
+
+
+@responses.activate
+def test_after_one_405_the_later_deletes_of_the_run_go_as_post_directly(client, warnings):
+    responses.add(deletes(responses.DELETE, 405, "Method Not Allowed"))
+    responses.add(deletes(responses.POST))
+    responses.add(deletes(responses.POST, body={"status": "error", "message": "No data found"}))
+
+    assert client.delete_scheduled_data("1").result == "deleted"
+    assert client.delete_scheduled_data("2").result == "not_found"
+
+    assert [call.request.method for call in responses.calls] == ["DELETE", "POST", "POST"]
+    assert len(warnings) == 1, warnings
+
+
+@responses.activate
+def test_a_405_to_the_post_too_fails_clearly_after_two_requests(client):
+    responses.add(deletes(responses.DELETE, 405, "Method Not Allowed"))
+    responses.add(deletes(responses.POST, 405, "Method Not Allowed"))
+
+    with pytest.raises(ApiError) as caught:
+        client.delete_scheduled_data("7")
+
+    assert len(responses.calls) == 2
+    message = str(caught.value)
+    assert "405" in message and "DELETE" in message and "POST" in message and "base_url" in message, message
+    assert caught.value.status == 405
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [400, 403, 404, 500, 501])
+def test_other_statuses_are_never_repeated_as_post(client, warnings, status):
+    responses.add(deletes(responses.DELETE, status, "refused"))
+
+    with pytest.raises(ApiError):
+        client.delete_scheduled_data("7")
+
+    assert [call.request.method for call in responses.calls] == ["DELETE"]
+    assert not any("POST" in warning for warning in warnings), warnings
+
+
+@responses.activate
+def test_a_405_to_token_generation_is_not_turned_into_anything_else(tmp_path):
+    responses.add(responses.Response(responses.POST, BASE + TOKEN_PATH, status=405, body="Method Not Allowed"))
+    settings = ConnectionSettings(base_url=BASE, user_name="unit_user", api_key=AMBIGUOUS_API_KEY)
+    client = CloudAgentClient(settings, token_store=open_token_store(str(tmp_path / "t.json")))
+
+    with pytest.raises(ApiError, match="405"):
+        client.get_token()
+    assert len(responses.calls) == 1
+
+
+# ---- status spellings ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", SUCCESS_SPELLINGS)
+def test_every_success_spelling_is_success(word):
+    answer = classify_payload(200, {}, {"status": word, "message": []}, "a read")
+    assert isinstance(answer, Answer) and answer.ok
+
+
+@pytest.mark.parametrize("word", ERROR_SPELLINGS)
+def test_every_error_spelling_answered_with_http_200_is_a_refusal(word):
+    answer = classify_payload(200, {}, {"status": word, "message": "Mandatory parameter row_id is missing"}, "a read")
+    assert isinstance(answer, Answer) and not answer.ok
+    assert answer.message_text == "Mandatory parameter row_id is missing"
+
+
+@responses.activate
+@pytest.mark.parametrize("word", ERROR_SPELLINGS)
+def test_no_data_found_is_not_found_whatever_the_status_spelling(client, word):
+    responses.add(deletes(responses.DELETE, body={"status": word, "message": "No data found"}))
+    outcome = client.delete_scheduled_data("9")
+    assert (outcome.result, outcome.message) == ("not_found", "No data found")
+
+
+@responses.activate
+@pytest.mark.parametrize("word", ERROR_SPELLINGS)
+def test_an_in_body_error_fails_alike_whatever_the_spelling(client, word):
+    responses.add(deletes(responses.DELETE, body={"status": word, "message": "Mandatory parameter row_id is missing"}))
+    with pytest.raises(ApiError) as caught:
+        client.delete_scheduled_data("9")
+    assert caught.value.status == 200
+    assert caught.value.api_message == "Mandatory parameter row_id is missing"
+    assert "Mandatory parameter row_id is missing" in str(caught.value)
+
+
+@responses.activate
+@pytest.mark.parametrize("word", SUCCESS_SPELLINGS)
+def test_deleted_whatever_the_success_spelling(client, word):
+    responses.add(deletes(responses.DELETE, body={"status": word, "message": {"deleted": 1}}))
+    assert client.delete_scheduled_data("9").result == "deleted"
+
+
+
+# ---- Schedule Campaign Data: the POST that creates rows ------------------------------------------------------------
+# The client's one Schedule Campaign Data call, at the HTTP seam.
+
+BULK = {"map": ["PhoneNumber", "ScheduledTime"], "data": [["9800000001", "2026-12-02 09:00:00"]]}
+
+
+@pytest.fixture
+def schedule_client():
+    sleeps = []
+    made = CloudAgentClient(
+        ConnectionSettings(base_url=BASE, user_name="unit_user", api_key=API_KEY, auth_mode="basic", retries=3),
+        sleep=sleeps.append,
+    )
+    made.sleeps = sleeps
+    return made
+
+
+@responses.activate
+def test_the_post_carries_campaign_name_check_duplicate_and_bulk_data(schedule_client):
+    entry = {"Response": "success", "msg": "Data updated successfully", "index": "0"}
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [entry]})
+    assert schedule_client.schedule_campaign_data("c1", BULK, True) == [entry]
+    call = responses.calls[0].request
+    assert json.loads(call.body) == {
+        "userName": "unit_user",
+        "campaignName": "c1",
+        "checkDuplicate": True,
+        "bulkData": BULK,
+    }
+    assert call.headers["apiKey"] == API_KEY
+
+
+@responses.activate
+def test_an_answer_keyed_by_position_is_read_as_per_row_entries(schedule_client):
+    garbled = {"0-0": {"msg": "Invalid PhoneNumber"}, "0-1": {"msg": "Invalid PhoneNumber"}}
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": garbled})
+    assert schedule_client.schedule_campaign_data("c1", BULK, False) == list(garbled.values())
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "error", "message": "api_key or campaign_name is invalid or not found"},
+        {"status": "error", "message": "Mandatory parameter ScheduledTime is in bulkData map"},
+        {"status": "success", "message": "done"},
+    ],
+)
+def test_a_refused_or_unrecognised_answer_is_an_api_error_with_its_message(schedule_client, body):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json=body)
+    with pytest.raises(ApiError) as caught:
+        schedule_client.schedule_campaign_data("c1", BULK, False)
+    assert body["message"] in str(caught.value) and API_KEY not in str(caught.value)
+
+
+@responses.activate
+def test_a_lost_answer_is_not_retried_because_the_rows_may_exist(schedule_client):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, body=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(TransportError) as caught:
+        schedule_client.schedule_campaign_data("c1", BULK, False)
+    assert len(responses.calls) == 1 and schedule_client.sleeps == []
+    assert "a POST that creates rows is not repeated once it may have reached CloudAgent" in str(caught.value)
+    assert "token generation" not in str(caught.value)
+
+
+OK_ENTRY = {"Response": "success", "msg": "Data updated successfully", "index": "0"}
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        dict(status=429, json={"status": "error", "message": "Too many requests"}),
+        dict(status=503, json={"status": "error", "message": "Service unavailable"}),
+        dict(status=200, json={"status": "error", "message": "Max limit exceeded"}),
+    ],
+    ids=["http-429", "http-503", "max-limit-exceeded"],
+)
+def test_a_post_refused_before_it_was_processed_is_retried(schedule_client, refusal):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, **refusal)
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [OK_ENTRY]})
+    assert schedule_client.schedule_campaign_data("c1", BULK, False) == [OK_ENTRY]
+    assert len(responses.calls) == 2 and len(schedule_client.sleeps) == 1
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_post_answered_by_a_gateway_that_may_have_forwarded_it_is_not_retried(schedule_client, status):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, status=status, body="<html>Bad gateway</html>")
+    with pytest.raises(ApiError) as caught:
+        schedule_client.schedule_campaign_data("c1", BULK, False)
+    assert len(responses.calls) == 1 and schedule_client.sleeps == []
+    assert "a POST that creates rows is not repeated once it may have reached CloudAgent" in str(caught.value)
+
+
+@responses.activate
+def test_per_row_messages_echoing_secrets_are_masked_in_every_form():
+    password = "redis/pass word+01"
+    made = CloudAgentClient(
+        ConnectionSettings(
+            base_url=BASE,
+            user_name="unit_user",
+            api_key="FAKE/KEY+0000=&x",
+            token="eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJ1bml0In0.c2lnbmF0dXJl",
+            token_cache="redis://:%s@127.0.0.1:6379/0" % requests.utils.quote(password, safe=""),
+        )
+    )
+    echo = "Bearer %s; key=%s; cut=%s; redis=%s" % (
+        made.settings.token,
+        requests.utils.quote(made.settings.api_key, safe=""),
+        made.settings.token[:20],
+        password,
+    )
+    entry = {"Response": "failed", "msg": "Invalid PhoneNumber " + echo, "index": "0"}
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [entry]})
+    message = made.schedule_campaign_data("c1", BULK, False)[0]["msg"]
+    assert message == "Invalid PhoneNumber Bearer ********; key=********; cut=********; redis=********"
+
+
+
+# ---- Secrets a server or the network stack echoes, on every path ---------------------------------------------------
+# Secrets a server or the network stack echoes never reach a warning or an error, on every path.
+# 
+# Each test here fails when the redaction of its path is removed (with the redaction that shadows it):
+# the retry warning, a lost connection, a refused request, the final rate-limit error and a status page.
+
+REDACTION_API_KEY = "FAKE-API-KEY-0000-redact"
+
+
+@pytest.fixture
+def redaction_warnings():
+    return []
+
+
+@pytest.fixture
+def redaction_client(redaction_warnings):
+    settings = ConnectionSettings(
+        base_url=BASE, user_name="unit_user", api_key=REDACTION_API_KEY, retries=1, timeout=5.0, auth_mode="basic"
+    )
+    return CloudAgentClient(settings, warn=redaction_warnings.append, sleep=lambda seconds: None)
+
+
+def busy_reply():
+    body = {"status": "error", "message": "busy, apiKey %s is rate limited" % REDACTION_API_KEY}
+    return responses.Response(responses.DELETE, BASE + DELETE_PATH, status=503, json=body)
+
+
+@responses.activate
+def test_the_retry_warning_and_the_final_error_mask_an_echoed_key(redaction_client, redaction_warnings):
+    responses.add(busy_reply())
+    responses.add(busy_reply())
+    with pytest.raises(RateLimitError) as caught:
+        redaction_client.delete_scheduled_data("1")
+    assert len(redaction_warnings) == 1 and "retry 1 of 1" in redaction_warnings[0]
+    assert REDACTION_API_KEY not in redaction_warnings[0] and "********" in redaction_warnings[0]
+    assert REDACTION_API_KEY not in str(caught.value) and "********" in str(caught.value)
+    assert REDACTION_API_KEY not in (caught.value.api_message or "")
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [
+        requests.exceptions.ConnectionError("refused by proxy for apiKey=%s" % REDACTION_API_KEY),
+        requests.exceptions.InvalidHeader("header apiKey %s is not valid" % REDACTION_API_KEY),
+        requests.exceptions.SSLError("certificate check failed for apiKey=%s" % REDACTION_API_KEY),
+    ],
+    ids=["lost-connection", "refused-request", "tls"],
+)
+@responses.activate
+def test_a_network_error_quoting_the_key_is_masked(redaction_client, redaction_warnings, exception):
+    responses.add(responses.DELETE, BASE + DELETE_PATH, body=exception)
+    responses.add(responses.DELETE, BASE + DELETE_PATH, body=exception)
+    with pytest.raises(TransportError) as caught:
+        redaction_client.delete_scheduled_data("1")
+    assert REDACTION_API_KEY not in str(caught.value) and "********" in str(caught.value)
+    assert not any(REDACTION_API_KEY in warning for warning in redaction_warnings)
+
+
+@pytest.mark.parametrize("offset", [60, 70, 75, 79])
+@responses.activate
+def test_a_status_page_cut_inside_an_echoed_key_leaks_no_part_of_it(redaction_client, offset):
+    # the quoted snippet is 80 characters: a key masked only after the cut would show its first part
+    page = "<html>" + "x" * (offset - 6) + REDACTION_API_KEY + "</html>"
+    responses.add(responses.GET, BASE + STATUS_PATH, status=500, body=page)
+    with pytest.raises(ApiError) as caught:
+        redaction_client.get_scheduled_data()
+    assert "HTTP 500" in str(caught.value) and REDACTION_API_KEY[:5] not in str(caught.value)
+
+
+@responses.activate
+def test_the_warning_about_a_record_id_quoting_the_key_masks_it(redaction_client):
+    record = {"Id": "id-%s" % REDACTION_API_KEY, "ScheduleParams": "campaign_name=c", "IsRequestSent": "0"}
+    responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": [record]})
+    shown = []
+    result = scheduled_data_info(redaction_client, Selection(), shown.append)
+    assert result["scheduled_data"] == [] and len(shown) == 1 and "not an integer" in shown[0]
+    assert REDACTION_API_KEY[:5] not in shown[0] and "********" in shown[0]
