@@ -8,12 +8,16 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 import json
+import ssl
+from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
 import responses
-from urllib3.exceptions import ProtocolError
+from urllib3.exceptions import MaxRetryError, ProtocolError, SSLError as Urllib3SSLError
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import Answer, classify_payload
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
@@ -855,3 +859,285 @@ def test_the_warning_about_a_record_id_quoting_the_key_masks_it(redaction_client
     result = scheduled_data_info(redaction_client, Selection(), shown.append)
     assert result["scheduled_data"] == [] and len(shown) == 1 and "not an integer" in shown[0]
     assert REDACTION_API_KEY[:5] not in shown[0] and "********" in shown[0]
+
+
+
+# ---- Hostile networks and odd servers ------------------------------------------------------------------------------
+# Hostile networks and odd servers: redirects, netrc, Retry-After, huge or deep bodies, echoed secrets, TLS.
+
+OTHER = "https://attacker.example.test"
+HOSTILE_API_KEY = "FAKE-API-KEY-0000-abcdef"
+ODD_API_KEY = "FAKE+KEY/0000=odd&key"
+HOSTILE_TOKEN = "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJ1bml0In0.sig-hostile"
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+@pytest.fixture
+def hostile_warnings():
+    return []
+
+
+@pytest.fixture
+def hostile_make_client(tmp_path, sleeps, hostile_warnings):
+    def make(**overrides):
+        settings = dict(
+            base_url=BASE, user_name="unit_user", api_key=HOSTILE_API_KEY, retries=2, timeout=5.0, auth_mode="basic"
+        )
+        settings.update(overrides)
+        return CloudAgentClient(
+            ConnectionSettings(**settings),
+            token_store=open_token_store(str(tmp_path / "t.json")),
+            warn=hostile_warnings.append,
+            sleep=sleeps.append,
+        )
+
+    return make
+
+
+def hostile_delete_reply(status=200, body=None, headers=None):
+    if body is None:
+        body = {"status": "success", "message": {"deleted": 1}}
+    content = {"body": body} if isinstance(body, (str, bytes)) else {"json": body}
+    return responses.Response(responses.DELETE, BASE + DELETE_PATH, status=status, headers=headers, **content)
+
+
+# ---- 1. redirects ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@responses.activate
+def test_redirect_to_another_host_is_refused_and_never_followed(hostile_make_client, status):
+    responses.add(hostile_delete_reply(status=status, body="", headers={"Location": OTHER + "/steal"}))
+    responses.add(responses.GET, OTHER + "/steal", json={"status": "success", "message": "deleted"})
+    responses.add(responses.DELETE, OTHER + "/steal", json={"status": "success", "message": "deleted"})
+    with pytest.raises(ApiError) as caught:
+        hostile_make_client().delete_scheduled_data("1")
+    assert [call.request.url for call in responses.calls] == [BASE + DELETE_PATH]
+    assert "HTTP %d" % status in str(caught.value) and "attacker.example.test" in str(caught.value)
+    assert caught.value.status == status
+
+
+@responses.activate
+def test_redirect_of_token_generation_caches_no_token_of_the_other_host(hostile_make_client, tmp_path):
+    responses.add(responses.POST, BASE + TOKEN_PATH, status=307, headers={"Location": OTHER + TOKEN_PATH})
+    responses.add(responses.POST, OTHER + TOKEN_PATH, json={"token": HOSTILE_TOKEN, "message": ""})
+    with pytest.raises(ApiError) as caught:
+        hostile_make_client(auth_mode="token").get_token()
+    assert len(responses.calls) == 1 and "307" in str(caught.value)
+    assert not (tmp_path / "t.json").exists() or HOSTILE_TOKEN not in (tmp_path / "t.json").read_text()
+
+
+# ---- 9. netrc ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def netrc_for_the_api_host(tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine cloudagent.example.test login netrc_user password netrc_password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+
+@responses.activate
+def test_netrc_for_the_api_host_does_not_replace_the_bearer_token(hostile_make_client, netrc_for_the_api_host):
+    responses.add(hostile_delete_reply())
+    hostile_make_client(auth_mode="token", token=HOSTILE_TOKEN).delete_scheduled_data("1")
+    assert responses.calls[0].request.headers["Authorization"] == "Bearer " + HOSTILE_TOKEN
+
+
+@responses.activate
+def test_netrc_adds_no_basic_credentials_in_basic_mode(hostile_make_client, netrc_for_the_api_host):
+    responses.add(hostile_delete_reply())
+    hostile_make_client().delete_scheduled_data("1")
+    assert "Authorization" not in responses.calls[0].request.headers
+
+
+@responses.activate
+def test_proxy_and_ca_bundle_variables_still_apply(hostile_make_client, monkeypatch, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not used by the mock")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    responses.add(hostile_delete_reply())
+    hostile_make_client().delete_scheduled_data("1")
+    sent = responses.calls[0].request.req_kwargs
+    assert sent["verify"] == str(bundle)
+    assert sent["proxies"].get("https") == "http://proxy.example.test:3128"
+
+
+# ---- 8. Retry-After and hostile bodies -------------------------------------------------------------
+
+
+def http_date(seconds_from_now):
+    return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now), usegmt=True)
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-5", "inf", "-inf", "soon", "1e999", ""])
+@responses.activate
+def test_retry_after_that_is_not_a_finite_wait_falls_back_to_backoff(hostile_make_client, sleeps, value):
+    responses.add(hostile_delete_reply(status=429, body="slow down", headers={"Retry-After": value}))
+    responses.add(hostile_delete_reply(status=429, body="slow down", headers={"Retry-After": value}))
+    responses.add(hostile_delete_reply())
+    assert hostile_make_client().delete_scheduled_data("1").result == "deleted"
+    assert sleeps == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("value, expected", [("99999", 60.0), ("7", 7.0), ("0", 0.0), ("2.5", 2.5)])
+@responses.activate
+def test_retry_after_seconds_are_honoured_and_capped_at_60(hostile_make_client, sleeps, value, expected):
+    responses.add(hostile_delete_reply(status=503, body="busy", headers={"Retry-After": value}))
+    responses.add(hostile_delete_reply())
+    hostile_make_client().delete_scheduled_data("1")
+    assert sleeps == [expected]
+
+
+@responses.activate
+def test_retry_after_http_date_is_honoured_and_capped(hostile_make_client, sleeps):
+    responses.add(hostile_delete_reply(status=503, body="busy", headers={"Retry-After": http_date(20)}))
+    responses.add(hostile_delete_reply(status=503, body="busy", headers={"Retry-After": http_date(3600)}))
+    responses.add(hostile_delete_reply(status=503, body="busy", headers={"Retry-After": http_date(-3600)}))
+    responses.add(hostile_delete_reply())
+    hostile_make_client(retries=3).delete_scheduled_data("1")
+    assert 17.0 <= sleeps[0] <= 20.0 and sleeps[1:] == [60.0, 0.0]
+
+
+@responses.activate
+def test_json_nested_100000_deep_is_a_clean_error(hostile_make_client):
+    responses.add(hostile_delete_reply(body="[" * 100000 + "]" * 100000))
+    with pytest.raises(ApiError) as caught:
+        hostile_make_client().delete_scheduled_data("1")
+    assert "nested" in str(caught.value)
+
+
+@responses.activate
+def test_huge_answer_is_refused_by_size(hostile_make_client):
+    responses.add(hostile_delete_reply(body=b'{"status": "success", "message": "' + b"x" * (9 * 1024 * 1024) + b'"}'))
+    with pytest.raises(ApiError) as caught:
+        hostile_make_client().delete_scheduled_data("1")
+    assert "MiB" in str(caught.value) and "rowId '1'" in str(caught.value)
+
+
+@responses.activate
+def test_status_read_may_be_larger_than_the_small_answer_cap(hostile_make_client):
+    records = [{"Id": str(number), "Response": "y" * 1000} for number in range(1, 10001)]
+    responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": records})
+    assert len(hostile_make_client().get_scheduled_data()) == 10000
+
+
+# ---- 5. masking --------------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_generate_token_error_quoting_the_key_is_masked(hostile_make_client):
+    responses.add(
+        responses.POST,
+        BASE + TOKEN_PATH,
+        json={"status": "false", "message": "Invalid apiKey %s for unit_user" % HOSTILE_API_KEY},
+    )
+    with pytest.raises(AuthenticationError) as caught:
+        hostile_make_client(auth_mode="token").get_token()
+    assert HOSTILE_API_KEY not in str(caught.value) and "********" in str(caught.value)
+    assert HOSTILE_API_KEY not in (caught.value.api_message or "")
+
+
+@pytest.mark.parametrize("offset", [60, 70, 75, 79])
+@responses.activate
+def test_snippet_cut_inside_an_echoed_key_leaks_no_part_of_it(hostile_make_client, offset):
+    page = "<html>" + "x" * (offset - 6) + HOSTILE_API_KEY + "</html>"
+    responses.add(hostile_delete_reply(status=500, body=page))
+    with pytest.raises(ApiError) as caught:
+        hostile_make_client().delete_scheduled_data("1")
+    assert HOSTILE_API_KEY[:5] not in str(caught.value)
+
+
+@pytest.mark.parametrize("encode", [quote_plus, lambda key: quote(key, safe=""), quote, json.dumps])
+@responses.activate
+def test_url_encoded_echo_of_the_key_is_masked(hostile_make_client, encode):
+    responses.add(hostile_delete_reply(status=500, body="<html>bad request apiKey=%s</html>" % encode(ODD_API_KEY)))
+    with pytest.raises(ApiError) as caught:
+        hostile_make_client(api_key=ODD_API_KEY).delete_scheduled_data("1")
+    assert encode(ODD_API_KEY).strip('"') not in str(caught.value) and "********" in str(caught.value)
+
+
+@responses.activate
+def test_delete_success_message_echoing_the_key_is_masked(hostile_make_client):
+    responses.add(hostile_delete_reply(body={"status": "success", "message": "deleted with key %s" % quote(ODD_API_KEY)}))
+    outcome = hostile_make_client(api_key=ODD_API_KEY).delete_scheduled_data("1")
+    assert outcome.result == "deleted" and quote(ODD_API_KEY) not in outcome.message
+    assert "********" in outcome.message
+
+
+@responses.activate
+def test_records_echoing_the_client_secrets_are_masked_in_the_info_result(hostile_make_client, hostile_warnings):
+    echo = json.dumps({"sent": {"token": HOSTILE_TOKEN, "key": quote_plus(ODD_API_KEY)}})
+    responses.add(
+        responses.GET,
+        BASE + STATUS_PATH,
+        json={
+            "status": "success",
+            "message": [{"Id": "1", "Response": echo, HOSTILE_TOKEN: "as a key", "ScheduleParams": "campaign_name=c"}],
+        },
+    )
+    client = hostile_make_client(api_key=ODD_API_KEY, auth_mode="token", token=HOSTILE_TOKEN)
+    result = scheduled_data_info(client, Selection(), hostile_warnings.append)
+    dumped = json.dumps(result)
+    assert HOSTILE_TOKEN not in dumped and quote_plus(ODD_API_KEY) not in dumped and result["scheduled_data"]
+
+
+# ---- 10. TLS -------------------------------------------------------------------------------------
+
+
+def ssl_failure(reason_text, verify=False):
+    inner = ssl.SSLCertVerificationError(1, reason_text) if verify else ssl.SSLError(1, reason_text)
+    wrapped = Urllib3SSLError(inner)
+    pool_error = MaxRetryError(None, BASE + DELETE_PATH, reason=wrapped)
+    return requests.exceptions.SSLError(pool_error)
+
+
+@pytest.mark.parametrize("validate_certs", [True, False])
+@responses.activate
+def test_tls_to_a_plain_http_port_says_so_instead_of_blaming_verification(hostile_make_client, validate_certs):
+    responses.add(
+        responses.DELETE,
+        BASE + DELETE_PATH,
+        body=ssl_failure("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"),
+    )
+    with pytest.raises(TransportError) as caught:
+        hostile_make_client(validate_certs=validate_certs).delete_scheduled_data("1")
+    message = str(caught.value)
+    assert "WRONG_VERSION_NUMBER" in message and "plain HTTP" in message
+    assert "verification failed" not in message and "validate_certs: false" not in message
+
+
+@responses.activate
+def test_tls_handshake_failure_names_the_real_cause(hostile_make_client):
+    responses.add(
+        responses.DELETE,
+        BASE + DELETE_PATH,
+        body=ssl_failure("[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1006)"),
+    )
+    with pytest.raises(TransportError) as caught:
+        hostile_make_client().delete_scheduled_data("1")
+    assert "SSLV3_ALERT_HANDSHAKE_FAILURE" in str(caught.value) and "verification failed" not in str(caught.value)
+
+
+@responses.activate
+def test_tls_verification_failure_keeps_its_advice_and_its_cause(hostile_make_client):
+    responses.add(
+        responses.DELETE,
+        BASE + DELETE_PATH,
+        body=ssl_failure(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain "
+            "(_ssl.c:1006)",
+            verify=True,
+        ),
+    )
+    with pytest.raises(TransportError) as caught:
+        hostile_make_client().delete_scheduled_data("1")
+    assert "self-signed certificate in certificate chain" in str(caught.value) and "ca_path" in str(caught.value)

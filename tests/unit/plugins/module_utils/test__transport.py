@@ -428,3 +428,41 @@ def test_the_session_is_made_once_without_netrc_and_warns_of_plain_http_once(mon
     assert len(made) == 1 and isinstance(made[0].auth, NoNetrc)
     assert made[0].headers["User-Agent"].startswith("ozonetel.cloudagent/")
     assert len(seen) == warnings
+
+
+# ---- the whole-request deadline --------------------------------------------------------------------------------
+
+
+class DrippingRaw:
+    """A response body that yields one byte per read, the clock moving one second each time."""
+
+    def __init__(self, clock, size):
+        self.clock = clock
+        self.left = size
+
+    def read1(self, amount=None, decode_content=None):
+        self.clock.now += 1.0
+        if not self.left:
+            return b""
+        self.left -= 1
+        return b"x"
+
+
+class FakeClock:
+    now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_iter_body_enforces_the_deadline_on_a_slow_drip():
+    clock = FakeClock()
+    response = requests.Response()
+    response.raw = DrippingRaw(clock, 1000)
+    deadline = Deadline(2.0, clock=clock)
+    received = []
+    with pytest.raises(TransportError) as caught:
+        for chunk in iter_body(response, deadline):
+            received.append(chunk)
+    assert len(received) <= 2 and "2 s" in str(caught.value)
+    assert caught.value.may_have_landed is True
