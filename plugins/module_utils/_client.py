@@ -447,7 +447,8 @@ class CloudAgentClient:
             return error
         advice = "try again later" + (" or raise retries" if retry else "")
         return RateLimitError(
-            "%s: %s%s. The API is overloaded or rate-limiting this account; %s." % (what, outcome.reason, tried, advice),
+            "%s: %s%s. The API is overloaded or rate-limiting this account; %s."
+            % (what, outcome.reason, tried, advice),
             status=outcome.http_status,
             api_message=outcome.reason,
         )

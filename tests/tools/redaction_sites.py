@@ -35,7 +35,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = Path("plugins")
 UNIT_TESTS = Path("tests/unit")
 # Functions and methods whose result is their first argument with secrets masked.
-REDACTORS = frozenset(("mask_text", "mask_value", "mask_url", "mask_password", "redact_body", "_redact", "_mask", "redact"))
+REDACTORS = frozenset(
+    ("mask_text", "mask_value", "mask_url", "mask_password", "redact_body", "_redact", "_mask", "redact")
+)
 # Keyword arguments that hand a masker to a reader of answers.
 REDACT_KEYWORDS = frozenset(("redact",))
 # Decorators masking every error a method raises.
@@ -173,7 +175,10 @@ def main(argv: list) -> int:
             print("%s  %s" % ("noticed  " if noticed else "UNNOTICED", site.describe()), flush=True)
             if not noticed:
                 unnoticed.append(site)
-    print("%d redaction sites, %d removals noticed by a unit test, %d unnoticed" % (len(sites), len(sites) - len(unnoticed), len(unnoticed)))
+    print(
+        "%d redaction sites, %d removals noticed by a unit test, %d unnoticed"
+        % (len(sites), len(sites) - len(unnoticed), len(unnoticed))
+    )
     return 1 if unnoticed else 0
 
 

@@ -58,9 +58,7 @@ def test_a_json_answer_that_is_not_an_object_is_an_answer_without_message():
     assert (answer.ok, answer.message, answer.message_text) == (False, None, "")
 
 
-@pytest.mark.parametrize(
-    "status, landed", [(429, False), (503, False), (502, True), (504, True)]
-)
+@pytest.mark.parametrize("status, landed", [(429, False), (503, False), (502, True), (504, True)])
 def test_slow_down_statuses_say_whether_a_gateway_may_have_forwarded_the_request(status, landed):
     outcome = read({"message": "busy"}, status, {"Retry-After": "3"})
     assert outcome == SlowDown(status, "HTTP %d 'busy'" % status, 3.0)
@@ -92,7 +90,9 @@ def test_refused_credentials_are_an_authentication_error_quoting_the_api(status)
     with pytest.raises(AuthenticationError) as raised:
         read({"status": "false", "message": "Unauthorized"}, status)
     assert type(raised.value) is AuthenticationError
-    assert str(raised.value).startswith("%s: HTTP %d, the API refused the credentials: 'Unauthorized'." % (WHAT, status))
+    assert str(raised.value).startswith(
+        "%s: HTTP %d, the API refused the credentials: 'Unauthorized'." % (WHAT, status)
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,9 @@ def test_an_http_error_with_json_quotes_the_api(body, quoted):
 def test_a_body_that_is_not_json_is_named_and_quoted_masked(body, kind):
     with pytest.raises(ApiError) as raised:
         read(body, 200)
-    assert "HTTP 200 with %s" % kind in str(raised.value) and "Is base_url the CloudAgent API host?" in str(raised.value)
+    assert "HTTP 200 with %s" % kind in str(raised.value) and "Is base_url the CloudAgent API host?" in str(
+        raised.value
+    )
     assert SECRET[:6] not in str(raised.value) and raised.value.status == 200
 
 
@@ -133,7 +135,9 @@ def test_the_quoted_start_is_masked_before_it_is_cut():
 
 
 def test_json_nested_too_deeply_is_a_clean_api_error():
-    with pytest.raises(ApiError, match=r"HTTP 200 with a body that is not JSON this client reads \(nested too deeply\)"):
+    with pytest.raises(
+        ApiError, match=r"HTTP 200 with a body that is not JSON this client reads \(nested too deeply\)"
+    ):
         read("[" * 100000 + "]" * 100000)
 
 

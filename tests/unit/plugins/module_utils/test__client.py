@@ -393,7 +393,6 @@ def test_no_data_after_a_gateway_answer_is_flagged_only_when_forwarded(make_clie
     assert make_client(auth_mode="basic").delete_scheduled_data("1").possibly_deleted_earlier is expected
 
 
-
 # ---- Refused tokens: replaced once through the store; lost generations counted -------------------------------------
 # The client's token handling at the HTTP seam: refused tokens, lost generations.
 
@@ -518,7 +517,6 @@ def test_generation_that_never_connected_is_not_counted(tokens_make_client, stor
     assert store.backend.load_ledger(account_key(BASE, "unit_user")) == []
 
 
-
 # ---- What the vendor leaves open: DELETE answered 405, status spellings --------------------------------------------
 # The vendor page's own ambiguities: DELETE answered 405 (its cURL sample POSTs), and every status spelling.
 
@@ -536,7 +534,9 @@ def warnings():
 
 @pytest.fixture
 def client(tmp_path, warnings):
-    settings = ConnectionSettings(base_url=BASE, user_name="unit_user", api_key=AMBIGUOUS_API_KEY, token=TOKEN, retries=2)
+    settings = ConnectionSettings(
+        base_url=BASE, user_name="unit_user", api_key=AMBIGUOUS_API_KEY, token=TOKEN, retries=2
+    )
     return CloudAgentClient(
         settings, token_store=open_token_store(str(tmp_path / "t.json")), warn=warnings.append, sleep=lambda s: None
     )
@@ -661,7 +661,6 @@ def test_deleted_whatever_the_success_spelling(client, word):
     assert client.delete_scheduled_data("9").result == "deleted"
 
 
-
 # ---- Schedule Campaign Data: the POST that creates rows ------------------------------------------------------------
 # The client's one Schedule Campaign Data call, at the HTTP seam.
 
@@ -781,10 +780,9 @@ def test_per_row_messages_echoing_secrets_are_masked_in_every_form():
     assert message == "Invalid PhoneNumber Bearer ********; key=********; cut=********; redis=********"
 
 
-
 # ---- Secrets a server or the network stack echoes, on every path ---------------------------------------------------
 # Secrets a server or the network stack echoes never reach a warning or an error, on every path.
-# 
+#
 # Each test here fails when the redaction of its path is removed (with the redaction that shadows it):
 # the retry warning, a lost connection, a refused request, the final rate-limit error and a status page.
 
@@ -859,7 +857,6 @@ def test_the_warning_about_a_record_id_quoting_the_key_masks_it(redaction_client
     result = scheduled_data_info(redaction_client, Selection(), shown.append)
     assert result["scheduled_data"] == [] and len(shown) == 1 and "not an integer" in shown[0]
     assert REDACTION_API_KEY[:5] not in shown[0] and "********" in shown[0]
-
 
 
 # ---- Hostile networks and odd servers ------------------------------------------------------------------------------
@@ -1067,7 +1064,9 @@ def test_url_encoded_echo_of_the_key_is_masked(hostile_make_client, encode):
 
 @responses.activate
 def test_delete_success_message_echoing_the_key_is_masked(hostile_make_client):
-    responses.add(hostile_delete_reply(body={"status": "success", "message": "deleted with key %s" % quote(ODD_API_KEY)}))
+    responses.add(
+        hostile_delete_reply(body={"status": "success", "message": "deleted with key %s" % quote(ODD_API_KEY)})
+    )
     outcome = hostile_make_client(api_key=ODD_API_KEY).delete_scheduled_data("1")
     assert outcome.result == "deleted" and quote(ODD_API_KEY) not in outcome.message
     assert "********" in outcome.message

@@ -56,7 +56,12 @@ def test_settings_take_every_option_and_treat_empty_text_as_not_given():
             token_cache="  ",
         )
     )
-    assert (settings.base_url, settings.user_name, settings.token, settings.ca_path) == ("http://127.0.0.1:8765", "u", None, None)
+    assert (settings.base_url, settings.user_name, settings.token, settings.ca_path) == (
+        "http://127.0.0.1:8765",
+        "u",
+        None,
+        None,
+    )
     assert (settings.timeout, settings.retries, settings.validate_certs, settings.token_cache) == (2.5, 0, False, None)
     assert settings_from_options(options(token_cache=" /tmp/t.json ", auth_mode=None)).token_cache == "/tmp/t.json"
     assert settings_from_options(options(auth_mode=None)).auth_mode == "token"
@@ -65,9 +70,15 @@ def test_settings_take_every_option_and_treat_empty_text_as_not_given():
 @pytest.mark.parametrize(
     "overrides, expected",
     [
-        (dict(user_name=None), "user_name is required: set the option user_name or the environment variable OZONETEL_USERNAME."),
+        (
+            dict(user_name=None),
+            "user_name is required: set the option user_name or the environment variable OZONETEL_USERNAME.",
+        ),
         (dict(user_name="  "), "OZONETEL_USERNAME"),
-        (dict(base_url=None), "base_url is required: set the option base_url or the environment variable OZONETEL_BASE_URL."),
+        (
+            dict(base_url=None),
+            "base_url is required: set the option base_url or the environment variable OZONETEL_BASE_URL.",
+        ),
         (dict(base_url="in1-ccaas-api.ozonetel.com"), "base_url 'in1-ccaas-api.ozonetel.com' is not an http(s) URL"),
         (dict(timeout=0), "timeout must be a positive"),
         (dict(retries=-1), "retries must be 0 or more"),
@@ -128,7 +139,10 @@ def test_url_encoded_password_is_masked_in_both_forms():
     [
         ("/home/u/.cache/tokens.json", {"other"}),
         ("redis://cache.example.test:6379/0", {"other"}),
-        ("redis://:p%40ss@cache.example.test:6379/0", {"other", "redis://:p%40ss@cache.example.test:6379/0", "p%40ss", "p@ss"}),
+        (
+            "redis://:p%40ss@cache.example.test:6379/0",
+            {"other", "redis://:p%40ss@cache.example.test:6379/0", "p%40ss", "p@ss"},
+        ),
     ],
 )
 def test_only_the_secret_parts_of_token_cache_stay_masked(location, left):

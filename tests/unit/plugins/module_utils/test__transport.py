@@ -302,8 +302,12 @@ def transport(session, **overrides):
 
 
 def attempt(session_or_transport, consume=lambda response, deadline: response, **options):
-    sender = session_or_transport if isinstance(session_or_transport, HttpTransport) else transport(session_or_transport)
-    return sender.attempt("GET", "/ca_apis/x", {"userName": USER}, {"apiKey": API_KEY}, "Some request", consume, **options)
+    sender = (
+        session_or_transport if isinstance(session_or_transport, HttpTransport) else transport(session_or_transport)
+    )
+    return sender.attempt(
+        "GET", "/ca_apis/x", {"userName": USER}, {"apiKey": API_KEY}, "Some request", consume, **options
+    )
 
 
 @pytest.mark.parametrize(
@@ -342,7 +346,9 @@ def test_a_tls_failure_is_raised_with_advice_not_returned():
         attempt(Raising(error))
 
 
-@pytest.mark.parametrize("validate_certs, advice", [(True, ", or validate_certs: false for a test gateway."), (False, ".")])
+@pytest.mark.parametrize(
+    "validate_certs, advice", [(True, ", or validate_certs: false for a test gateway."), (False, ".")]
+)
 def test_the_tls_advice_follows_validate_certs_even_with_a_ca_path(validate_certs, advice):
     error = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     with pytest.raises(TransportError) as raised:
