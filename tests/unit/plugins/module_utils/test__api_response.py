@@ -82,14 +82,14 @@ def test_max_limit_exceeded_in_the_body_is_a_slow_down_that_never_landed():
 def test_a_refused_token_is_its_own_error_whatever_the_http_status(message, error):
     with pytest.raises(error) as raised:
         read({"status": "false", "message": message}, 401)
-    assert type(raised.value) is error and raised.value.status == 401 and raised.value.api_message == message
+    assert raised.type is error and raised.value.status == 401 and raised.value.api_message == message
 
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_credentials_are_an_authentication_error_quoting_the_api(status):
     with pytest.raises(AuthenticationError) as raised:
         read({"status": "false", "message": "Unauthorized"}, status)
-    assert type(raised.value) is AuthenticationError
+    assert raised.type is AuthenticationError
     assert str(raised.value).startswith(
         "%s: HTTP %d, the API refused the credentials: 'Unauthorized'." % (WHAT, status)
     )
@@ -102,7 +102,7 @@ def test_refused_credentials_are_an_authentication_error_quoting_the_api(status)
 def test_an_http_error_with_json_quotes_the_api(body, quoted):
     with pytest.raises(ApiError) as raised:
         read(body, 500)
-    assert type(raised.value) is ApiError
+    assert raised.type is ApiError
     assert str(raised.value) == "%s: HTTP 500: %s" % (WHAT, quoted) and raised.value.status == 500
 
 
