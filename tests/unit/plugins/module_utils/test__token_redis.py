@@ -176,7 +176,9 @@ def test_a_redis_error_quoting_the_url_and_the_password_is_masked():
     message = str(caught.value)
     assert "FAKE" not in message and "PW-7" not in message
     assert message.startswith("Cannot read the ledger in the Redis token store redis://user:********@127.0.0.1:1/0: ")
-    assert "cannot connect (Error connecting to redis://user:********@127.0.0.1:1/0: password ******** refused)" in message
+    assert (
+        "cannot connect (Error connecting to redis://user:********@127.0.0.1:1/0: password ******** refused)" in message
+    )
 
 
 def test_a_url_redis_py_refuses_is_named_masked(monkeypatch):
