@@ -192,3 +192,18 @@ def test_a_url_redis_py_refuses_is_named_masked(monkeypatch):
         "token_cache 'redis://user:********@127.0.0.1:1/0' is not a Redis URL redis-py accepts: "
         "cannot use redis://user:********@127.0.0.1:1/0 (password ********)"
     )
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("unix://:FAKE-PW-3@", "token_cache 'unix://:********@' names no socket"),
+        ("redis://:FAKE-PW-3@:6379/0", "token_cache 'redis://:********@:6379/0' names no host"),
+        ("redis://:FAKE-PW-3@h:6379/FAKE-PW-3", "the database '********' is not a number"),
+        ("redis://:FAKE-PW-3@h:0/0", "token_cache 'redis://:********@h:0/0': port 0 is not a Redis port."),
+    ],
+)
+def test_each_refusal_of_a_url_names_it_with_the_password_masked(url, says):
+    with pytest.raises(ConfigurationError) as caught:
+        check_redis_url(url)
+    assert says in str(caught.value) and "FAKE" not in str(caught.value)
