@@ -94,7 +94,7 @@ def _site(source: str, path: Path, node: ast.AST, kind: str, replacement: str, l
 
 
 def without(source: str, site: Site) -> str:
-    """``source`` with the redaction of ``site`` removed (line numbers kept)."""
+    """``source`` with the redaction of ``site`` removed (the lines before it keep their numbers)."""
     lines = source.splitlines(keepends=True)
     offsets = [0]
     for line in lines:
