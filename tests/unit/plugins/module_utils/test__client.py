@@ -21,6 +21,9 @@ from urllib3.exceptions import MaxRetryError, ProtocolError, SSLError as Urllib3
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import Answer, classify_payload
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
+    NEVER_REPEAT,
+    SAFE_TO_REPEAT,
+    UNPROCESSED_ONLY,
     CloudAgentClient,
     ConnectionSettings,
     DELETE_PATH,
@@ -266,6 +269,20 @@ def test_secrets_echoed_by_the_api_are_redacted(make_client):
     with pytest.raises(ApiError) as caught:
         make_client(auth_mode="basic", token=TOKEN_B).delete_scheduled_data("1")
     assert API_KEY not in str(caught.value) and TOKEN_B not in str(caught.value) and "********" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "policy, attempts, after_refusal, after_lost_answer",
+    [(SAFE_TO_REPEAT, 4, True, True), (UNPROCESSED_ONLY, 4, True, False), (NEVER_REPEAT, 1, False, False)],
+)
+def test_each_retry_policy_says_how_often_and_after_what_a_request_is_repeated(
+    policy, attempts, after_refusal, after_lost_answer
+):
+    refused, lost = TransportError("refused"), TransportError("lost")
+    lost.may_have_landed = True
+    assert policy.attempts(3) == attempts
+    assert (policy.may_repeat(refused), policy.may_repeat(lost)) == (after_refusal, after_lost_answer)
+    assert bool(policy.one_attempt_because) is (policy is not SAFE_TO_REPEAT)
 
 
 API_CALLS = {
