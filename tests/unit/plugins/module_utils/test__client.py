@@ -285,6 +285,15 @@ def test_each_retry_policy_says_how_often_and_after_what_a_request_is_repeated(
     assert bool(policy.one_attempt_because) is (policy is not SAFE_TO_REPEAT)
 
 
+@responses.activate
+def test_an_http_library_error_quoting_the_key_is_masked_before_it_is_cut(make_client):
+    error = requests.exceptions.InvalidHeader("x" * 70 + API_KEY + " refused")
+    responses.add(responses.DELETE, BASE + DELETE_PATH, body=error)
+    with pytest.raises(TransportError) as caught:
+        make_client(auth_mode="basic").delete_scheduled_data("1")
+    assert API_KEY[:6] not in str(caught.value) and "x" * 70 + "********" in str(caught.value)
+
+
 API_CALLS = {
     "status read": (responses.GET, STATUS_PATH, lambda client: client.get_scheduled_data()),
     "delete": (responses.DELETE, DELETE_PATH, lambda client: client.delete_scheduled_data("1")),

@@ -19,6 +19,7 @@ import responses
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _transcript
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
     DELETE_PATH,
+    SCHEDULE_PATH,
     STATUS_PATH,
     TOKEN_PATH,
     CloudAgentClient,
@@ -203,3 +204,14 @@ def test_secrets_in_text_finds_cut_and_nested_values():
     text = '{"Response": "{\\"apiKey\\": \\"NESTED-KEY-1\\"}", "token": "CUT-TOKEN-VAL'
     assert {"NESTED-KEY-1", "CUT-TOKEN-VAL"} <= _transcript.secrets_in_text(text)
     assert _transcript.secrets_in_text('{"token": "", "apiKey": "****"}') == set()
+
+
+@responses.activate
+def test_a_request_body_carrying_a_secret_is_masked_too(tmp_path, transcript_file, warnings):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [{"index": "0"}]})
+    bulk = {"map": ["PhoneNumber", "Remarks"], "data": [["9800000001", "key %s token %s" % (API_KEY, TOKEN)]]}
+    make_client(tmp_path, warnings, auth_mode="basic", token=TOKEN).schedule_campaign_data("c", bulk, False)
+
+    (line,) = lines(transcript_file)
+    assert_no_secret(json.dumps(line))
+    assert json.loads(line["request"])["bulkData"]["data"] == [["9800000001", "key ******** token ********"]]
