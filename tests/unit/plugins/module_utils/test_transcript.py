@@ -25,7 +25,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import
     CloudAgentClient,
     ConnectionSettings,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import TransportError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import open_token_store
 
 BASE = "https://cloudagent.example.test"
@@ -215,3 +215,15 @@ def test_a_request_body_carrying_a_secret_is_masked_too(tmp_path, transcript_fil
     (line,) = lines(transcript_file)
     assert_no_secret(json.dumps(line))
     assert json.loads(line["request"])["bulkData"]["data"] == [["9800000001", "key ******** token ********"]]
+
+
+@responses.activate
+def test_answer_headers_quoting_a_secret_are_masked(tmp_path, transcript_file, warnings):
+    target = "https://elsewhere.example.test/login?api_key=%s&token=%s" % (quote(API_KEY, safe=""), TOKEN)
+    responses.add(responses.DELETE, BASE + DELETE_PATH, status=302, headers={"Location": target}, body="")
+    with pytest.raises(ApiError, match="HTTP 302 redirect to elsewhere.example.test refused"):
+        make_client(tmp_path, warnings, auth_mode="basic").delete_scheduled_data("5")
+
+    (line,) = lines(transcript_file)
+    assert_no_secret(json.dumps(line))
+    assert line["answer_headers"]["Location"] == "https://elsewhere.example.test/login?api_key=********&token=********"
