@@ -82,9 +82,9 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import HAS_REQUESTS
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError, MissingLibraryError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import client_from_options
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import HAS_REQUESTS
 
 display = Display()
 

@@ -12,29 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import http.client
-import re
 import time
-import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
-
-try:
-    import requests
-    import urllib3
-    from urllib3.exceptions import InsecureRequestWarning, ProtocolError
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR: Optional[str] = traceback.format_exc()
-else:
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import (
     NO_DATA_MESSAGE,
     SlowDown,
     read_answer,
-    snippet,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
@@ -58,17 +43,12 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport imp
     MAX_ANSWER_BYTES,
     MAX_STATUS_ANSWER_BYTES,
     Deadline,
-    NoNetrc,
-    Urllib3Error,
+    HttpTransport,
     body_text,
     capped_body,
-    cut_answer,
-    exchange,
     normalized_base_url,
-    plain_http_warning,
     read_body,
     refuse_redirect,
-    tls_failure,
     with_requested_path,
 )
 
@@ -76,21 +56,49 @@ TOKEN_PATH = "/ca_apis/CAToken/generateToken"
 DELETE_PATH = "/ca_apis/deleteScheduledData"
 STATUS_PATH = "/ca_apis/getScheduledData"
 SCHEDULE_PATH = "/ca_apis/campaignScheduledData"
-USER_AGENT = "ozonetel.cloudagent/1.0.0"
 HTTP_METHOD_NOT_ALLOWED = 405
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 30.0
 STATUS_CHUNK_BYTES = 256 * 1024  # big reads keep the streamed status parser at C speed
-# Which failed attempts a request may repeat (see _may_repeat).
-RETRY_ALWAYS = "always"  # reads and DELETEs: repeating them is safe
-RETRY_UNPROCESSED = "unprocessed"  # POSTs that create rows: only when the API cannot have acted on them
-RETRY_NEVER = "never"  # token generation: every call spends budget and logs out older tokens
-# Why a request was sent once only, by the first word of its description.
-NOT_RETRIED = {
-    "Generate": " (token generation is never retried: each call spends budget and logs out older tokens)",
-    "Schedule": " (a POST that creates rows is not repeated once it may have reached CloudAgent: it may have created "
-    "them; run the task again, it creates only the rows still missing)",
-}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which failed attempts of a request may be repeated; each API call passes its own.
+
+    ``lost_answers``: also repeat when the request may have reached CloudAgent (its answer was lost,
+    or a gateway that may have forwarded it gave up). ``one_attempt_because`` ends the error of a request
+    that was not repeated, saying why.
+    """
+
+    repeats: bool
+    lost_answers: bool = False
+    one_attempt_because: str = ""
+
+    def attempts(self, retries: int) -> int:
+        return retries + 1 if self.repeats else 1
+
+    def may_repeat(self, outcome) -> bool:
+        """``outcome``: a ``SlowDown`` or the ``TransportError`` of a lost answer."""
+        return self.repeats and (self.lost_answers or not outcome.may_have_landed)
+
+
+# The status read, and a DELETE: repeating them is safe (a DELETE answered "No data found" after a lost
+# attempt is reported as possibly deleted by that attempt: Answer.after_lost_attempt).
+SAFE_TO_REPEAT = RetryPolicy(repeats=True, lost_answers=True)
+# A POST that creates rows: repeated only when the API cannot have acted on it (a refused connection, 429,
+# 503, "Max limit exceeded"), never once it may have created them.
+UNPROCESSED_ONLY = RetryPolicy(
+    repeats=True,
+    one_attempt_because=" (a POST that creates rows is not repeated once it may have reached CloudAgent: it may "
+    "have created them; run the task again, it creates only the rows still missing)",
+)
+# Token generation: every call spends budget and logs out older tokens; one whose answer was lost counts in
+# the token store's ledger (TransportError.may_have_landed).
+NEVER_REPEAT = RetryPolicy(
+    repeats=False,
+    one_attempt_because=" (token generation is never retried: each call spends budget and logs out older tokens)",
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,14 @@ class CloudAgentClient:
         shown = warn or (lambda message: None)
         self._warn = lambda message: shown(self._redact(message))
         self._sleep = sleep
-        self._session = session
+        self._transport = HttpTransport(
+            self.settings.base_url,
+            self.settings.timeout,
+            self.settings.validate_certs,
+            self.settings.ca_path,
+            warn=self._warn,
+            session=session,
+        )
         self._token = settings.token
         self._delete_method = "DELETE"  # POST once a DELETE was answered 405 (see _delete_request)
         self._held_tokens = {settings.token}  # every token of this run is masked, a refused one too
@@ -167,7 +182,7 @@ class CloudAgentClient:
             {"userName": self.settings.user_name},
             {"apiKey": self.settings.api_key},
             what,
-            retry=RETRY_NEVER,
+            retry=NEVER_REPEAT,
         )
         token = answer.payload.get("token") if isinstance(answer.payload, dict) else None
         if isinstance(token, str) and token:
@@ -199,7 +214,12 @@ class CloudAgentClient:
         """
         what = "Scheduled Data Status read (GET %s)" % STATUS_PATH
         answer = self._authorized(
-            "GET", STATUS_PATH, {"userName": self.settings.user_name}, what, read_stream=self._status_reader(collect)
+            "GET",
+            STATUS_PATH,
+            {"userName": self.settings.user_name},
+            what,
+            retry=SAFE_TO_REPEAT,
+            read_stream=self._status_reader(collect),
         )
         if answer.says(NO_DATA_MESSAGE):
             return collect(iter(()))
@@ -232,7 +252,7 @@ class CloudAgentClient:
         if self._delete_method == "POST":
             return self._delete_as_post(body, what)
         try:
-            return self._authorized("DELETE", DELETE_PATH, body, what)
+            return self._authorized("DELETE", DELETE_PATH, body, what, retry=SAFE_TO_REPEAT)
         except ApiError as exc:
             if exc.status != HTTP_METHOD_NOT_ALLOWED or isinstance(exc, AuthenticationError):
                 raise
@@ -245,7 +265,7 @@ class CloudAgentClient:
 
     def _delete_as_post(self, body: dict, what: str):
         try:
-            return self._authorized("POST", DELETE_PATH, body, what.replace("DELETE", "POST", 1))
+            return self._authorized("POST", DELETE_PATH, body, what.replace("DELETE", "POST", 1), retry=SAFE_TO_REPEAT)
         except ApiError as exc:
             if exc.status != HTTP_METHOD_NOT_ALLOWED or isinstance(exc, AuthenticationError):
                 raise
@@ -271,7 +291,7 @@ class CloudAgentClient:
             "bulkData": bulk_data,
         }
         # A lost answer may still have created the rows, so only a POST the API refused unread is repeated.
-        answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=RETRY_UNPROCESSED)
+        answer = self._authorized("POST", SCHEDULE_PATH, body, what, retry=UNPROCESSED_ONLY)
         if answer.ok and isinstance(answer.message, (list, dict)):
             return mask_value(_row_entries(answer.message), self.secrets)
         raise ApiError(
@@ -280,7 +300,7 @@ class CloudAgentClient:
 
     # ---- authentication ------------------------------------------------------------------
 
-    def _authorized(self, method: str, path: str, body: dict, what: str, retry: str = RETRY_ALWAYS, read_stream=None):
+    def _authorized(self, method: str, path: str, body: dict, what: str, retry: RetryPolicy, read_stream=None):
         if self.settings.auth_mode == "basic":
             self._require_api_key("basic authentication")
             return self._send(
@@ -355,8 +375,8 @@ class CloudAgentClient:
 
     # ---- HTTP with bounded retries ---------------------------------------------------------
 
-    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: str, read_stream=None):
-        retries = 0 if retry == RETRY_NEVER else self.settings.retries
+    def _send(self, method: str, path: str, body: dict, headers: dict, what: str, retry: RetryPolicy, read_stream=None):
+        retries = retry.attempts(self.settings.retries) - 1
         waited = 0.0
         lost_attempt = False
         for attempt in range(retries + 1):
@@ -364,12 +384,10 @@ class CloudAgentClient:
             if not isinstance(outcome, (SlowDown, TransportError)):
                 return dataclasses.replace(outcome, after_lost_attempt=lost_attempt)
             lost_attempt = lost_attempt or outcome.may_have_landed
-            if attempt == retries or not _may_repeat(outcome, retry):
-                raise self._gave_up(outcome, what, attempt, waited, _may_repeat(outcome, retry))
+            if attempt == retries or not retry.may_repeat(outcome):
+                raise self._gave_up(outcome, what, attempt, waited, retry)
             delay = _delay(outcome, attempt)
-            self._warn(
-                self._redact("%s: %s; retry %d of %d in %.1f s." % (what, _cause(outcome), attempt + 1, retries, delay))
-            )
+            self._warn("%s: %s; retry %d of %d in %.1f s." % (what, _cause(outcome), attempt + 1, retries, delay))
             self._sleep(delay)
             waited += delay
         raise AssertionError("unreachable")  # pragma: no cover
@@ -379,49 +397,16 @@ class CloudAgentClient:
 
         ``read_stream(response, chunks, what)`` reads a streamed answer (default: read it whole).
         """
-        deadline = Deadline(self.settings.timeout)
-
-        def send():
-            return self._http().request(
-                method,
-                self.settings.base_url.rstrip("/") + path,
-                json=body,
-                headers=dict(headers, **{"Content-Type": "application/json", "Accept": "application/json"}),
-                timeout=(self.settings.timeout, self.settings.timeout),
-                verify=self._verify(),
-                stream=True,
-                allow_redirects=False,
-            )
-
-        try:
-            with record(method, path, body, lambda: self.secrets, self._warn) as recording:
-                return exchange(
-                    send,
-                    lambda response: self._read_answer(recording.tap(response), deadline, what, read_stream),
-                    deadline,
-                    what,
-                )
-        except TransportError as lost:  # the deadline passed
-            lost.args = (self._redact(str(lost)),)
-            return lost
-        except requests.exceptions.SSLError as exc:
-            raise TransportError(
-                self._redact(str(tls_failure(exc, what, self.settings.base_url, self.settings.validate_certs)))
-            ) from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            cause = _transport_cause(exc, self.settings.base_url, self.settings.timeout)
-            lost = TransportError(self._redact("%s: %s" % (what, cause)))
-            lost.may_have_landed = _may_have_landed(exc)
-            return lost
-        except requests.exceptions.RequestException as exc:
-            raise TransportError(self._redact("%s: %s" % (what, _first_line(exc)))) from None
-        except (Urllib3Error, http.client.HTTPException) as exc:  # raised past requests: the answer is lost
-            lost = cut_answer(exc, what)
-            lost.args = (self._redact(str(lost)),)
-            return lost
-        except CloudAgentError as exc:
-            exc.args = (self._redact(str(exc)),)
-            raise
+        return self._transport.attempt(
+            method,
+            path,
+            body,
+            headers,
+            what,
+            lambda response, deadline: self._read_answer(response, deadline, what, read_stream),
+            recording=record(method, path, body, lambda: self.secrets, self._warn),
+            redact=self._redact,
+        )
 
     def _read_answer(self, response, deadline: Deadline, what: str, read_stream=None):
         """Classify an answer, reading its body before ``deadline``; runs in the worker thread of ``exchange``.
@@ -451,45 +436,25 @@ class CloudAgentClient:
 
         return read
 
-    def _gave_up(self, outcome, what: str, attempts: int, waited: float, retry: bool) -> CloudAgentError:
+    def _gave_up(self, outcome, what: str, attempts: int, waited: float, policy: RetryPolicy) -> CloudAgentError:
+        retry = policy.may_repeat(outcome)
         tried = " after %d retries (%.1f s of back-off)" % (attempts, waited) if attempts else ""
         if not retry:
-            tried = NOT_RETRIED.get(what.split(" ", 1)[0], NOT_RETRIED["Generate"])
+            tried = policy.one_attempt_because
         if isinstance(outcome, TransportError):
             error = TransportError("%s%s. Check base_url, the network path and timeout." % (outcome, tried))
             error.may_have_landed = outcome.may_have_landed  # the token store counts such a lost generation
             return error
         advice = "try again later" + (" or raise retries" if retry else "")
         return RateLimitError(
-            self._redact(
-                "%s: %s%s. The API is overloaded or rate-limiting this account; %s."
-                % (what, outcome.reason, tried, advice)
-            ),
+            "%s: %s%s. The API is overloaded or rate-limiting this account; %s."
+            % (what, outcome.reason, tried, advice),
             status=outcome.http_status,
             api_message=outcome.reason,
         )
 
-    def _http(self):
-        if self._session is None:
-            self._session = requests.Session()
-            self._session.headers["User-Agent"] = USER_AGENT
-            self._session.auth = NoNetrc()  # our headers authenticate; ~/.netrc must not replace them
-            unencrypted = plain_http_warning(self.settings.base_url)
-            if unencrypted:
-                self._warn(unencrypted)
-            if self._verify() is False:
-                # validate_certs: false was asked for. urllib3 would warn about it from the request's worker
-                # thread, where the warning blocks a lookup on ansible-core 2.16 until the request times out.
-                urllib3.disable_warnings(InsecureRequestWarning)
-        return self._session
-
-    def _verify(self):
-        if self.settings.ca_path:
-            return self.settings.ca_path
-        return self.settings.validate_certs
-
     def _describe(self, answer) -> str:
-        return "HTTP %d, %s" % (answer.http_status, self._redact(repr(_text(answer.message) or answer.payload)))
+        return "HTTP %d, %r" % (answer.http_status, _text(answer.message) or answer.payload)
 
     @property
     def secrets(self) -> list:
@@ -517,12 +482,6 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _may_repeat(outcome, retry: str) -> bool:
-    if retry == RETRY_UNPROCESSED:
-        return not outcome.may_have_landed  # a refused connection, 429, 503 or "Max limit exceeded"
-    return retry == RETRY_ALWAYS
-
-
 def _delay(outcome, attempt: int) -> float:
     if isinstance(outcome, SlowDown) and outcome.retry_after is not None:
         return outcome.retry_after
@@ -531,25 +490,3 @@ def _delay(outcome, attempt: int) -> float:
 
 def _cause(outcome) -> str:
     return outcome.reason if isinstance(outcome, SlowDown) else str(outcome).split(": ", 1)[-1]
-
-
-def _may_have_landed(exc: Exception) -> bool:
-    """True when the request was sent but its answer was lost (read timeout, connection dropped)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return False
-    return isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(
-        exc.args[0] if exc.args else None, ProtocolError
-    )
-
-
-def _transport_cause(exc: Exception, base_url: str, timeout: float) -> str:
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connecting to %s timed out after %s s" % (base_url, timeout)
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "no answer from %s within %s s (read timeout)" % (base_url, timeout)
-    os_error = re.search(r"\[Errno -?\d+\] [^'\")]+", str(exc))
-    return "cannot connect to %s (%s)" % (base_url, os_error.group(0) if os_error else _first_line(exc))
-
-
-def _first_line(exc: Exception) -> str:
-    return snippet(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

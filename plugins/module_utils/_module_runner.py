@@ -14,7 +14,7 @@ from typing import Callable
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import CloudAgentError, MissingLibraryError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import (
     CONNECTION_ARGUMENT_SPEC,

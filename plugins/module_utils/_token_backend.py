@@ -59,7 +59,8 @@ class TokenBackend:
         raise NotImplementedError
 
     def load_ledger(self, account: str) -> list:
-        """The account's generation times of the last hour (and any dated in the future)."""
+        """The account's recorded generation times; those before the ledger window may be among them
+        (``TokenStore`` keeps only those ``within_ledger_window``)."""
         raise NotImplementedError
 
     def add_generation(self, account: str, at: float) -> None:

@@ -232,7 +232,7 @@ class RedisTokenBackend(TokenBackend):
                 client.connection_pool.disconnect()
 
     def _mask(self, text: str) -> str:
-        return mask_password(text.replace(self.url, mask_url(self.url)), self.url)
+        return mask_password(text, self.url)
 
 
 def _redis_package():

@@ -6,7 +6,8 @@
 # Note: this module_utils file is private to the ozonetel.cloudagent collection. It is not
 # part of the public interface and may change or disappear in any release without notice.
 
-"""One HTTP exchange under a whole-request deadline, for a hostile network.
+"""Everything about ``requests`` and urllib3: one HTTP exchange under a whole-request deadline, for a
+hostile network, with their exceptions turned into the collection's ``TransportError``.
 
 ``requests`` bounds each socket read, not a request: a server sending a byte a second keeps
 a ``timeout: 2`` request alive for as long as it likes. ``exchange`` runs the request and the
@@ -23,17 +24,26 @@ import re
 import ssl
 import threading
 import time
+import traceback
 from typing import Any, Callable, Iterator, Optional
 from urllib.parse import urlsplit
 
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response import snippet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
 
 try:
+    import requests
+    import urllib3
     from requests.auth import AuthBase
-    from urllib3.exceptions import HTTPError as Urllib3Error
-except ImportError:  # the client reports the missing library
+    from urllib3.exceptions import HTTPError as Urllib3Error, InsecureRequestWarning, ProtocolError
+except ImportError:  # the module runner and the lookup report the missing library before any request
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR: Optional[str] = traceback.format_exc()
     AuthBase = object
     Urllib3Error = OSError
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
 
 CHUNK_SIZE = 64 * 1024
 MIB = 1024 * 1024
@@ -41,6 +51,7 @@ MIB = 1024 * 1024
 MAX_ANSWER_BYTES = 8 * MIB
 MAX_STATUS_ANSWER_BYTES = 1024 * MIB
 API_PATH_PREFIX = "/ca_apis"
+USER_AGENT = "ozonetel.cloudagent/1.0.0"
 _SSL_REASON = re.compile(r"\[SSL: ([A-Z0-9_]+)\] ([^(\]'\"]*)")
 _PLAIN_HTTP_REASONS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
 
@@ -74,6 +85,105 @@ class NoNetrc(AuthBase):
 
     def __call__(self, request):
         return request
+
+
+class _NoRecording:
+    """Stands for a transcript recording when none is wanted."""
+
+    def tap(self, response):
+        return response
+
+    def __enter__(self) -> "_NoRecording":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback_) -> bool:
+        return False
+
+
+class HttpTransport:
+    """One ``requests`` session to ``base_url``: sends a request and reads its answer within ``timeout`` as a whole.
+
+    ``attempt`` returns what ``consume`` made of the answer, or a ``TransportError`` for an answer that was lost
+    (a refused or dropped connection, a timeout, an answer that broke off): the caller may repeat the request.
+    Failures that repeating cannot mend (TLS, a malformed request) are raised as ``TransportError``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        validate_certs: bool,
+        ca_path: Optional[str],
+        warn: Callable[[str], None],
+        session=None,
+    ):
+        self.base_url = base_url
+        self.timeout = timeout
+        self.validate_certs = validate_certs
+        self.verify = ca_path or validate_certs  # what requests verifies against: a CA bundle, or True/False
+        self._warn = warn
+        self._session = session
+
+    def attempt(
+        self,
+        method: str,
+        path: str,
+        body: dict,
+        headers: dict,
+        what: str,
+        consume: Callable[[Any, Deadline], Any],
+        recording=None,
+        redact: Callable[[str], str] = str,
+    ):
+        """``consume(response, deadline)`` of one request, or the ``TransportError`` of a lost answer.
+
+        ``recording`` (``_transcript.record``) sees the request, its answer and its failure; ``redact`` masks
+        secrets in an exception's text before it is cut short for a message.
+        """
+        deadline = Deadline(self.timeout)
+        recording = recording or _NoRecording()
+
+        def send():
+            return self._http().request(
+                method,
+                self.base_url.rstrip("/") + path,
+                json=body,
+                headers=dict(headers, **{"Content-Type": "application/json", "Accept": "application/json"}),
+                timeout=(self.timeout, self.timeout),
+                verify=self.verify,
+                stream=True,
+                allow_redirects=False,
+            )
+
+        try:
+            with recording:
+                return exchange(send, lambda response: consume(recording.tap(response), deadline), deadline, what)
+        except TransportError as lost:  # the deadline passed, or the answer broke off
+            return lost
+        except requests.exceptions.SSLError as exc:
+            raise tls_failure(exc, what, self.base_url, self.validate_certs) from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            lost = TransportError("%s: %s" % (what, _connection_cause(exc, self.base_url, self.timeout, redact)))
+            lost.may_have_landed = _may_have_landed(exc)
+            return lost
+        except requests.exceptions.RequestException as exc:
+            raise TransportError("%s: %s" % (what, _first_line(exc, redact))) from None
+        except (Urllib3Error, http.client.HTTPException) as exc:  # raised past requests: the answer is lost
+            return cut_answer(exc, what)
+
+    def _http(self):
+        if self._session is None:
+            self._session = requests.Session()
+            self._session.headers["User-Agent"] = USER_AGENT
+            self._session.auth = NoNetrc()  # our headers authenticate; ~/.netrc must not replace them
+            unencrypted = plain_http_warning(self.base_url)
+            if unencrypted:
+                self._warn(unencrypted)
+            if self.verify is False:
+                # validate_certs: false was asked for. urllib3 would warn about it from the request's worker
+                # thread, where the warning blocks a lookup on ansible-core 2.16 until the request times out.
+                urllib3.disable_warnings(InsecureRequestWarning)
+        return self._session
 
 
 def exchange(send: Callable[[], Any], consume: Callable[[Any], Any], deadline: Deadline, what: str) -> Any:
@@ -296,3 +406,27 @@ def _close(response) -> None:
             response.close()
         except Exception:  # pylint: disable=broad-except  # closing a broken connection may fail too
             pass
+
+
+def _may_have_landed(exc: Exception) -> bool:
+    """True when the request was sent but its answer was lost (read timeout, connection dropped)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    return isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(
+        exc.args[0] if exc.args else None, ProtocolError
+    )
+
+
+def _connection_cause(exc: Exception, base_url: str, timeout: float, redact: Callable[[str], str]) -> str:
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connecting to %s timed out after %s s" % (base_url, timeout)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer from %s within %s s (read timeout)" % (base_url, timeout)
+    os_error = re.search(r"\[Errno -?\d+\] [^'\")]+", str(exc))
+    return "cannot connect to %s (%s)" % (base_url, os_error.group(0) if os_error else _first_line(exc, redact))
+
+
+def _first_line(exc: Exception, redact: Callable[[str], str]) -> str:
+    """The first line of the exception's text, masked before it is cut short (a cut secret is not recognised)."""
+    text = str(exc)
+    return snippet(redact(text.splitlines()[0]) if text else type(exc).__name__)

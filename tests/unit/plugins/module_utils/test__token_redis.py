@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+import redis
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError, TokenCacheError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import token_cache_secrets
@@ -153,3 +154,56 @@ def test_an_operation_that_trickles_ends_at_its_deadline_naming_the_store_masked
 
 def test_the_deadline_of_each_operation_is_five_seconds():
     assert OPERATION_DEADLINE == 5.0
+
+
+# ---- errors name the store, never its password -------------------------------------------------------------------
+
+ECHOING_URL = "redis://user:FAKE%2FPW-7@127.0.0.1:1/0"
+
+
+class FailingRedis:
+    """A redis-py client whose every command fails with an error quoting the URL and the decoded password."""
+
+    def zrangebyscore(self, *args, **kwargs):
+        raise redis.exceptions.ConnectionError("Error connecting to %s: password FAKE/PW-7 refused" % ECHOING_URL)
+
+
+def test_a_redis_error_quoting_the_url_and_the_password_is_masked():
+    backend = RedisTokenBackend(ECHOING_URL)
+    backend._connection = FailingRedis()
+    with pytest.raises(TokenCacheError) as caught:
+        backend.load_ledger("https://cloudagent.example.test|unit_user")
+    message = str(caught.value)
+    assert "FAKE" not in message and "PW-7" not in message
+    assert message.startswith("Cannot read the ledger in the Redis token store redis://user:********@127.0.0.1:1/0: ")
+    assert (
+        "cannot connect (Error connecting to redis://user:********@127.0.0.1:1/0: password ******** refused)" in message
+    )
+
+
+def test_a_url_redis_py_refuses_is_named_masked(monkeypatch):
+    def refuse(url, **options):
+        raise ValueError("cannot use %s (password FAKE/PW-7)" % url)
+
+    monkeypatch.setattr(redis.Redis, "from_url", refuse)
+    with pytest.raises(ConfigurationError) as caught:
+        RedisTokenBackend(ECHOING_URL).load_ledger("https://cloudagent.example.test|unit_user")
+    assert str(caught.value) == (
+        "token_cache 'redis://user:********@127.0.0.1:1/0' is not a Redis URL redis-py accepts: "
+        "cannot use redis://user:********@127.0.0.1:1/0 (password ********)"
+    )
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("unix://:FAKE-PW-3@", "token_cache 'unix://:********@' names no socket"),
+        ("redis://:FAKE-PW-3@:6379/0", "token_cache 'redis://:********@:6379/0' names no host"),
+        ("redis://:FAKE-PW-3@h:6379/FAKE-PW-3", "the database '********' is not a number"),
+        ("redis://:FAKE-PW-3@h:0/0", "token_cache 'redis://:********@h:0/0': port 0 is not a Redis port."),
+    ],
+)
+def test_each_refusal_of_a_url_names_it_with_the_password_masked(url, says):
+    with pytest.raises(ConfigurationError) as caught:
+        check_redis_url(url)
+    assert says in str(caught.value) and "FAKE" not in str(caught.value)

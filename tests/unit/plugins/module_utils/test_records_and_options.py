@@ -10,8 +10,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import settings_from_options
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import filter_records, normalize_records
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids
@@ -82,41 +80,3 @@ def test_filters_combine(rows, campaign, pending, expected):
     selection = Selection(rows=None if rows is None else parse_row_ids(rows), campaign_name=campaign, pending=pending)
     selected = filter_records(records, selection)
     assert [r["id"] for r in selected] == expected
-
-
-def options(**overrides):
-    values = dict(
-        base_url="https://api.example.test/",
-        user_name="u",
-        api_key="FAKE-KEY",
-        token=None,
-        auth_mode="token",
-        validate_certs=True,
-        ca_path=None,
-        timeout=30.0,
-        retries=3,
-    )
-    values.update(overrides)
-    return values.get
-
-
-def test_settings_strip_the_trailing_slash():
-    assert settings_from_options(options()).base_url == "https://api.example.test"
-
-
-@pytest.mark.parametrize(
-    "overrides, expected",
-    [
-        (dict(user_name=None), "user_name is required"),
-        (dict(user_name="  "), "OZONETEL_USERNAME"),
-        (dict(base_url="in1-ccaas-api.ozonetel.com"), "base_url 'in1-ccaas-api.ozonetel.com' is not an http(s) URL"),
-        (dict(timeout=0), "timeout must be a positive"),
-        (dict(retries=-1), "retries must be 0 or more"),
-        (dict(auth_mode="basic", api_key=None), "auth_mode=basic needs api_key"),
-        (dict(api_key=None), "auth_mode=token needs api_key or token"),
-    ],
-)
-def test_bad_connection_options_are_named(overrides, expected):
-    with pytest.raises(ConfigurationError) as caught:
-        settings_from_options(options(**overrides))
-    assert expected in str(caught.value)

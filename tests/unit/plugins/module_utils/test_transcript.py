@@ -19,12 +19,13 @@ import responses
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _transcript
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
     DELETE_PATH,
+    SCHEDULE_PATH,
     STATUS_PATH,
     TOKEN_PATH,
     CloudAgentClient,
     ConnectionSettings,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import TransportError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import open_token_store
 
 BASE = "https://cloudagent.example.test"
@@ -203,3 +204,26 @@ def test_secrets_in_text_finds_cut_and_nested_values():
     text = '{"Response": "{\\"apiKey\\": \\"NESTED-KEY-1\\"}", "token": "CUT-TOKEN-VAL'
     assert {"NESTED-KEY-1", "CUT-TOKEN-VAL"} <= _transcript.secrets_in_text(text)
     assert _transcript.secrets_in_text('{"token": "", "apiKey": "****"}') == set()
+
+
+@responses.activate
+def test_a_request_body_carrying_a_secret_is_masked_too(tmp_path, transcript_file, warnings):
+    responses.add(responses.POST, BASE + SCHEDULE_PATH, json={"status": "success", "message": [{"index": "0"}]})
+    bulk = {"map": ["PhoneNumber", "Remarks"], "data": [["9800000001", "key %s token %s" % (API_KEY, TOKEN)]]}
+    make_client(tmp_path, warnings, auth_mode="basic", token=TOKEN).schedule_campaign_data("c", bulk, False)
+
+    (line,) = lines(transcript_file)
+    assert_no_secret(json.dumps(line))
+    assert json.loads(line["request"])["bulkData"]["data"] == [["9800000001", "key ******** token ********"]]
+
+
+@responses.activate
+def test_answer_headers_quoting_a_secret_are_masked(tmp_path, transcript_file, warnings):
+    target = "https://elsewhere.example.test/login?api_key=%s&token=%s" % (quote(API_KEY, safe=""), TOKEN)
+    responses.add(responses.DELETE, BASE + DELETE_PATH, status=302, headers={"Location": target}, body="")
+    with pytest.raises(ApiError, match="HTTP 302 redirect to elsewhere.example.test refused"):
+        make_client(tmp_path, warnings, auth_mode="basic").delete_scheduled_data("5")
+
+    (line,) = lines(transcript_file)
+    assert_no_secret(json.dumps(line))
+    assert line["answer_headers"]["Location"] == "https://elsewhere.example.test/login?api_key=********&token=********"

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 import zlib
+from http.client import RemoteDisconnected
 
 import pytest
+import requests
 from urllib3.exceptions import DecodeError, IncompleteRead, ProtocolError
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import (
@@ -22,6 +25,8 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import account_key, open_token_store
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._transport import (
     Deadline,
+    HttpTransport,
+    NoNetrc,
     iter_body,
     normalized_base_url,
     plain_http_warning,
@@ -254,3 +259,216 @@ def test_a_404_names_the_url_path_requested(store):
 
     assert raised.value.status == 404
     assert "The URL path requested was /partner/ca_apis/deleteScheduledData" in str(raised.value)
+
+
+# ---- HttpTransport: requests' exceptions become the collection's errors -------------------------------------
+
+
+class Raising:
+    """A session whose request raises ``error``."""
+
+    def __init__(self, error):
+        self.error = error
+        self.calls = 0
+
+    def request(self, method, url, **kwargs):
+        self.calls += 1
+        raise self.error
+
+
+class Recording:
+    """Stands for a transcript recording: keeps the responses tapped and the exception seen."""
+
+    def __init__(self):
+        self.tapped = []
+        self.seen = "not left"
+
+    def tap(self, response):
+        self.tapped.append(response)
+        return response
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        self.seen = exc_type
+        return False
+
+
+def transport(session, **overrides):
+    settings = dict(base_url=BASE, timeout=5.0, validate_certs=True, ca_path=None, warn=lambda message: None)
+    settings.update(overrides)
+    return HttpTransport(session=session, **settings)
+
+
+def attempt(session_or_transport, consume=lambda response, deadline: response, **options):
+    sender = (
+        session_or_transport if isinstance(session_or_transport, HttpTransport) else transport(session_or_transport)
+    )
+    return sender.attempt(
+        "GET", "/ca_apis/x", {"userName": USER}, {"apiKey": API_KEY}, "Some request", consume, **options
+    )
+
+
+@pytest.mark.parametrize(
+    "error, cause, landed",
+    [
+        (requests.exceptions.ConnectTimeout("slow"), "connecting to %s timed out after 5.0 s" % BASE, False),
+        (requests.exceptions.ReadTimeout("slow"), "no answer from %s within 5.0 s (read timeout)" % BASE, True),
+        (
+            requests.exceptions.ConnectionError("Failed: [Errno 111] Connection refused')"),
+            "cannot connect to %s ([Errno 111] Connection refused)" % BASE,
+            False,
+        ),
+        (
+            requests.exceptions.ConnectionError(ProtocolError("Connection aborted.", RemoteDisconnected("gone"))),
+            "cannot connect to %s (('Connection aborted.', RemoteDisconnected('gone')))" % BASE,
+            True,
+        ),
+    ],
+)
+def test_a_connection_failure_is_returned_as_a_lost_answer_saying_whether_it_may_have_landed(error, cause, landed):
+    lost = attempt(Raising(error))
+    assert isinstance(lost, TransportError)
+    assert str(lost) == "Some request: " + cause
+    assert lost.may_have_landed is landed
+
+
+def test_an_http_library_error_past_requests_is_returned_as_a_cut_answer():
+    lost = attempt(Raising(cut_errors()["reset"]))
+    assert isinstance(lost, TransportError) and lost.may_have_landed is True
+    assert str(lost).startswith("Some request: the answer broke off before its end (Connection broken")
+
+
+def test_a_tls_failure_is_raised_with_advice_not_returned():
+    error = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed (_ssl.c:1000)")
+    with pytest.raises(TransportError, match=r"TLS certificate verification failed .*Set ca_path"):
+        attempt(Raising(error))
+
+
+@pytest.mark.parametrize(
+    "validate_certs, advice", [(True, ", or validate_certs: false for a test gateway."), (False, ".")]
+)
+def test_the_tls_advice_follows_validate_certs_even_with_a_ca_path(validate_certs, advice):
+    error = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    with pytest.raises(TransportError) as raised:
+        attempt(transport(Raising(error), validate_certs=validate_certs, ca_path="/etc/ca.pem"))
+    assert str(raised.value).endswith("Set ca_path to the CA bundle that signed the server's certificate" + advice)
+
+
+def test_a_request_requests_refuses_is_raised_with_its_first_line():
+    error = requests.exceptions.InvalidHeader("Invalid leading whitespace in header value\nsecond line")
+    with pytest.raises(TransportError) as raised:
+        attempt(Raising(error))
+    assert str(raised.value) == "Some request: Invalid leading whitespace in header value"
+
+
+def test_an_error_text_is_masked_before_it_is_cut_to_a_snippet():
+    secret = "FAKE-SECRET-0123456789-abcdefghij"
+    error = requests.exceptions.InvalidHeader("x" * 75 + secret)
+    with pytest.raises(TransportError) as raised:
+        attempt(Raising(error), redact=lambda text: text.replace(secret, "********"))
+    assert secret[:5] not in str(raised.value) and str(raised.value).endswith("x" * 75 + "*****...")
+
+
+def test_an_answer_read_past_the_deadline_is_returned_as_lost():
+    session = FakeSession(FakeResponse({"status": "success"}))
+    lost = attempt(transport(session, timeout=0.2), consume=lambda response, deadline: time.sleep(2))
+    assert isinstance(lost, TransportError) and lost.may_have_landed is True
+    assert str(lost) == "Some request: no complete answer within 0.2 s (timeout bounds the whole request)"
+
+
+def test_the_answer_goes_to_consume_through_the_recording_with_the_deadline():
+    response = FakeResponse({"status": "success"})
+    recording = Recording()
+    seen = attempt(FakeSession(response), lambda answer, deadline: (answer, deadline.seconds), recording=recording)
+    assert seen == (response, 5.0)
+    assert recording.tapped == [response] and recording.seen is None
+
+
+def test_the_recording_sees_a_lost_answer_and_an_error_of_consume_is_raised():
+    recording = Recording()
+    assert isinstance(attempt(Raising(requests.exceptions.ReadTimeout("slow")), recording=recording), TransportError)
+    assert recording.seen is requests.exceptions.ReadTimeout
+
+    def refuse(response, deadline):
+        raise ApiError("refused", status=400)
+
+    with pytest.raises(ApiError, match="refused"):
+        attempt(FakeSession(FakeResponse({})), refuse)
+
+
+def test_the_request_is_json_with_no_redirects_streamed_and_verified_against_ca_path():
+    class Capturing(FakeSession):
+        def request(self, method, url, **kwargs):
+            self.kwargs = kwargs
+            return super().request(method, url, **kwargs)
+
+    session = Capturing(FakeResponse({}))
+    attempt(transport(session, ca_path="/etc/ca.pem", timeout=7.0))
+    assert session.calls == [("GET", BASE + "/ca_apis/x")]
+    assert session.kwargs == dict(
+        json={"userName": USER},
+        headers={"apiKey": API_KEY, "Content-Type": "application/json", "Accept": "application/json"},
+        timeout=(7.0, 7.0),
+        verify="/etc/ca.pem",
+        stream=True,
+        allow_redirects=False,
+    )
+
+
+@pytest.mark.parametrize("base_url, warnings", [("http://api.example.test", 1), ("https://api.example.test", 0)])
+def test_the_session_is_made_once_without_netrc_and_warns_of_plain_http_once(monkeypatch, base_url, warnings):
+    seen = []
+    made = []
+
+    def new_session():
+        made.append(FakeSession(FakeResponse({}), FakeResponse({})))
+        made[-1].headers = {}
+        return made[-1]
+
+    monkeypatch.setattr(requests, "Session", new_session)
+    sender = transport(None, base_url=base_url, warn=seen.append)
+    attempt(sender)
+    attempt(sender)
+    assert len(made) == 1 and isinstance(made[0].auth, NoNetrc)
+    assert made[0].headers["User-Agent"].startswith("ozonetel.cloudagent/")
+    assert len(seen) == warnings
+
+
+# ---- the whole-request deadline --------------------------------------------------------------------------------
+
+
+class DrippingRaw:
+    """A response body that yields one byte per read, the clock moving one second each time."""
+
+    def __init__(self, clock, size):
+        self.clock = clock
+        self.left = size
+
+    def read1(self, amount=None, decode_content=None):
+        self.clock.now += 1.0
+        if not self.left:
+            return b""
+        self.left -= 1
+        return b"x"
+
+
+class FakeClock:
+    now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_iter_body_enforces_the_deadline_on_a_slow_drip():
+    clock = FakeClock()
+    response = requests.Response()
+    response.raw = DrippingRaw(clock, 1000)
+    deadline = Deadline(2.0, clock=clock)
+    received = []
+    with pytest.raises(TransportError) as caught:
+        for chunk in iter_body(response, deadline):
+            received.append(chunk)
+    assert len(received) <= 2 and "2 s" in str(caught.value)
+    assert caught.value.may_have_landed is True
