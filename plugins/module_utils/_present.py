@@ -40,7 +40,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors imp
     closest_campaigns,
     unknown_campaign_warning,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._absent import (
     PartialDeleteError,
     delete_scheduled_data,
 )

@@ -386,7 +386,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._present impor
     present_request_from_options,
     schedule_present,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import delete_rows
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._absent import delete_rows
 
 
 def manage_rows(module, client):

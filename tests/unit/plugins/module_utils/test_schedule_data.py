@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import ConnectionSettings, DeleteOutcome
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids, request_ids
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._absent import (
     PartialDeleteError,
     delete_scheduled_data,
 )
