@@ -12,7 +12,7 @@ A status read holds every record of the account, so callers choose records while
 streams in (``matching_records``, ``existing_ids_in``: a ``collect`` for
 ``CloudAgentClient.get_scheduled_data``, looking at each record through ``RecordView``) and
 normalise only the chosen ones (``read_matching_records``). The info module's workflow, which
-also summarises and pages what it reads, is in _schedule_info.py.
+also summarises and pages what it reads, is in _info.py.
 """
 
 from __future__ import annotations

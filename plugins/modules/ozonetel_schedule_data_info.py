@@ -215,7 +215,7 @@ summary:
 """
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._module_runner import build_module, run_module
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._info import (
     parse_fields,
     parse_limit,
     scheduled_data_info,

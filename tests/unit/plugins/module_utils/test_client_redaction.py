@@ -26,7 +26,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     RateLimitError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import scheduled_data_info
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._info import scheduled_data_info
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 
 BASE = "https://cloudagent.example.test"

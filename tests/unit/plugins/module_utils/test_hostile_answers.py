@@ -30,7 +30,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     AuthenticationError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import scheduled_data_info
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._info import scheduled_data_info
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import open_token_store
 

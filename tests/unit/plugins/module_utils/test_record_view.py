@@ -27,7 +27,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records impor
     matching_records,
     normalize_records,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import scheduled_data_info
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._info import scheduled_data_info
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection, unknown_campaign_warning
 

@@ -23,7 +23,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records impor
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import secret_values
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._info import (
     RECORD_FIELDS,
     IdRuns,
     parse_fields,
