@@ -380,13 +380,12 @@ msg:
   sample: Deleted rows 2-3,9-12 with 2 request(s).
 """
 
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._absent import delete_rows
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._module_runner import build_module, run_module
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._present import (
-    check_absent_options,
     present_request_from_options,
     schedule_present,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._absent import delete_rows
 
 
 def manage_rows(module, client):
@@ -394,7 +393,6 @@ def manage_rows(module, client):
     if params["state"] == "present":
         request = present_request_from_options(params.get)
         return schedule_present(client, request, module.check_mode, module._diff, module.warn)
-    check_absent_options(params.get)
     return delete_rows(client, params.get, module.check_mode, module._diff, module.warn)
 
 

@@ -98,6 +98,6 @@ def test_the_warning_about_a_record_id_quoting_the_key_masks_it(client):
     record = {"Id": "id-%s" % API_KEY, "ScheduleParams": "campaign_name=c", "IsRequestSent": "0"}
     responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": [record]})
     shown = []
-    result = scheduled_data_info(client, Selection(), shown.append)
+    result = scheduled_data_info(client, Selection(), shown.append).result()
     assert result["scheduled_data"] == [] and len(shown) == 1 and "not an integer" in shown[0]
     assert API_KEY[:5] not in shown[0] and "********" in shown[0]

@@ -255,7 +255,7 @@ def test_records_echoing_the_client_secrets_are_masked_in_the_info_result(make_c
         },
     )
     client = make_client(api_key=ODD_API_KEY, auth_mode="token", token=TOKEN)
-    result = scheduled_data_info(client, Selection(), warnings.append)
+    result = scheduled_data_info(client, Selection(), warnings.append).result()
     dumped = json.dumps(result)
     assert TOKEN not in dumped and quote_plus(ODD_API_KEY) not in dumped and result["scheduled_data"]
 
@@ -317,7 +317,7 @@ def test_tls_verification_failure_keeps_its_advice_and_its_cause(make_client):
 
 
 def test_apikey_named_keys_are_masked_at_any_depth_and_their_values_everywhere():
-    from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import normalize_records
+    from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.record_oracle import normalize_records
 
     response = {
         "data": {"api-key": "NESTED-SECRET-1", "apiKey ": "NESTED-SECRET-2", "list": [{"API_KEY": "NESTED-3"}]},
@@ -339,17 +339,19 @@ def test_apikey_named_keys_are_masked_at_any_depth_and_their_values_everywhere()
 
 
 def test_record_id_of_5000_digits_is_skipped_with_a_short_warning():
-    from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_row_ids
+    from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_ids_in
+    from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 
     warnings = []
-    ids = existing_row_ids([{"Id": "9" * 5000}, {"Id": "3"}], warnings.append)
-    assert ids.to_list() == [3]
+    found = existing_ids_in(RowSet([(1, 10)]))(iter([{"Id": "9" * 5000}, {"Id": "3"}]))
+    found.warn_skipped(warnings.append)
+    assert found.kept.to_list() == [3]
     assert len(warnings) == 1 and "not an integer" in warnings[0] and len(warnings[0]) < 300
 
 
 @pytest.mark.parametrize("depth", [200, 100000])
 def test_deeply_nested_record_response_is_returned_shallow(depth):
-    from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import normalize_records
+    from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.record_oracle import normalize_records
 
     raw = {"Id": "1", "Response": "[" * depth + "]" * depth}
     records = normalize_records([raw], [].append)

@@ -12,7 +12,8 @@ import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import settings_from_options
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import filter_records, normalize_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import matching_records
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.record_oracle import normalize_records
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids
 
@@ -78,10 +79,9 @@ def test_records_are_snake_case_int_ids_sorted_without_the_api_key():
 )
 def test_filters_combine(rows, campaign, pending, expected):
     raw = [vendor_record(1), vendor_record(2, sent="1"), vendor_record(3, "autumn"), vendor_record(4, "autumn", "1")]
-    records = normalize_records(raw, lambda message: None)
     selection = Selection(rows=None if rows is None else parse_row_ids(rows), campaign_name=campaign, pending=pending)
-    selected = filter_records(records, selection)
-    assert [r["id"] for r in selected] == expected
+    selected = matching_records(selection.matches_view)(iter(raw)).kept
+    assert [int(r["Id"]) for r in selected] == expected
 
 
 def options(**overrides):
