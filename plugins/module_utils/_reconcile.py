@@ -195,11 +195,6 @@ class PresentPlan:
     differing: List[dict] = field(default_factory=list)
     kept: Dict[int, int] = field(default_factory=dict)  # wanted index -> id of the row that stands for it
 
-    @property
-    def replaced(self) -> List[int]:
-        """Indexes of the wanted rows re-created by replace_changed."""
-        return sorted(self.replaces)
-
     def all_deletes(self) -> List[ExistingRow]:
         """Every row the plan may delete: the unconditional ones and the old rows of every replacement."""
         return sorted(self.delete + list(self.replaces.values()), key=lambda row: row.row_id)
