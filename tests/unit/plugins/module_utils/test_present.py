@@ -176,6 +176,7 @@ def options(**values):
         ),
         (dict(campaign_name="c1", rows="nope"), "rows must be a list of dicts"),
         (dict(campaign_name="c1", rows=[], batch_size=-1), "batch_size must be 1 or more"),
+        (dict(campaign_name="c1", rows=[], batch_size=0), "batch_size must be 1 or more, got 0"),
     ],
 )
 def test_present_options_are_checked_before_any_request(values, expected):
