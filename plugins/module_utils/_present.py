@@ -47,6 +47,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records impor
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_value
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    SELECTOR_ARGUMENT_SPEC,
     Selection,
     closest_campaigns,
     unknown_campaign_warning,
@@ -73,7 +74,8 @@ class PresentRequest:
     max_rows: int = 10000
 
 
-ABSENT_ONLY_OPTIONS = ("row_id", "phone_number", "scheduled_after", "scheduled_before", "pending")
+# campaign_name names the campaign to schedule for; the other selectors and row_id only choose rows to delete.
+ABSENT_ONLY_OPTIONS = tuple(name for name in SELECTOR_ARGUMENT_SPEC if name != "campaign_name")
 
 
 def present_request_from_options(get_option: Callable[[str], object]) -> PresentRequest:

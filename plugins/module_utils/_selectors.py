@@ -23,7 +23,17 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import
     parse_local_time,
 )
 
-SELECTOR_OPTIONS = ("campaign_name", "phone_number", "scheduled_after", "scheduled_before", "pending")
+# row_id and the selectors, as both modules take them (documented in doc_fragments/selectors.py, except row_id
+# and campaign_name, which each module documents for what they mean there).
+SELECTOR_ARGUMENT_SPEC = dict(
+    row_id=dict(type="raw", aliases=["row_ids"]),
+    campaign_name=dict(type="str"),
+    phone_number=dict(type="list", elements="str"),
+    scheduled_after=dict(type="str"),
+    scheduled_before=dict(type="str"),
+    pending=dict(type="bool"),
+)
+SELECTOR_OPTIONS = tuple(name for name in SELECTOR_ARGUMENT_SPEC if name != "row_id")
 SHOWN_CAMPAIGNS = 5
 
 
