@@ -8,7 +8,7 @@
 
 """A cheap look at a raw Scheduled Data Status record, for choosing records before normalising them.
 
-A status read returns every record of the account; normalising one (``_records.normalize_records``:
+A status read returns every record of the account; normalising one (``_records.normalize_record``:
 a full ``parse_qsl`` of ScheduleParams, masking, JSON-decoding the Response) costs tens of
 microseconds, so a large account is chosen from through ``RecordView`` and only the chosen
 records are normalised. The view reads what a filter or selector asks for, and nothing else:
@@ -24,7 +24,6 @@ view attribute    read from the raw record                       same value as t
 ``scheduled_time`` ``ScheduledTime`` in ScheduleParams           ``params["ScheduledTime"]``
 ``scheduled_text`` ``scheduled_time``, else ``schedule_time``    (the time filters compare)
 ``identity``      comparable (phone, time), or None              (the present planner's key)
-``param(name)``   any one ScheduleParams field                   ``params[name]``
 ================  =============================================  ==============================
 
 A ScheduleParams field is found with a few substring searches of the query string (``str.find``,
@@ -80,14 +79,6 @@ def is_request_sent(raw: dict) -> bool:
     return text_of(value).strip().lower() in TRUE_WORDS
 
 
-def schedule_param(query: str, name: str) -> Optional[str]:
-    """``dict(parse_qsl(query, keep_blank_values=True)).get(name)``, without decoding the other fields."""
-    field = _FIELDS.get(name)
-    if field is None:
-        field = _FIELDS[name] = _Field(name)
-    return field.read(query)
-
-
 class _Field:
     """Finds one ScheduleParams field by name; the search strings are built once per name."""
 
@@ -140,9 +131,6 @@ class _Field:
         return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
 
 
-_FIELDS: Dict[str, _Field] = {}
-
-
 def _decoded(value: str) -> str:
     """``unquote(value)``; a time's only escape, ``%3A`` (":"), is replaced without unquote's general work."""
     plain = value.replace("%3A", ":")
@@ -182,9 +170,6 @@ class RecordView:
     @property
     def schedule_time(self) -> Any:
         return self.raw.get("ScheduleTime")
-
-    def param(self, name: str) -> Optional[str]:
-        return schedule_param(self._params(), name)
 
     def params(self) -> Dict[str, str]:
         """Every ScheduleParams field, decoded (the last of each name wins), as the normalised record holds them."""

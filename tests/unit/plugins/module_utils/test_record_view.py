@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
     RecordView,
-    schedule_param,
+    _Field,
     text_of,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
@@ -58,6 +58,11 @@ QUERY_PIECES = st.lists(
     ),
     max_size=6,
 )
+
+
+def schedule_param(query, name):
+    """What the view reads for a ScheduleParams field ``name`` (it reads campaign_name, PhoneNumber and ScheduledTime)."""
+    return _Field(name).read(query)
 
 
 def full_parse(query, name):
