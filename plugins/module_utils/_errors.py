@@ -20,6 +20,22 @@ class CloudAgentError(Exception):
     """Base class of every error this collection raises on purpose."""
 
 
+class PartialResultError(CloudAgentError):
+    """A workflow stopped after part of its work was done; ``report`` says what was done.
+
+    ``report.result()`` is the module result of that part; ``result`` is the same without ``msg``,
+    since the error's own message is the failure's ``msg``.
+    """
+
+    def __init__(self, message: str, report):
+        super().__init__(message)
+        self.report = report
+
+    @property
+    def result(self) -> dict:
+        return {key: value for key, value in self.report.result().items() if key != "msg"}
+
+
 class ConfigurationError(CloudAgentError):
     """Options are missing or invalid; raised before any HTTP request."""
 

@@ -10,14 +10,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Set
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import CloudAgentClient
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._delete_engine import (
+    PartialDeleteError,
+    batch_size_option,
+    send_deletes,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import (
     ApiError,
     CloudAgentError,
     ConfigurationError,
+    PartialResultError,
     TransportError,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import (
@@ -32,17 +39,18 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile imp
     plan_present,
     row_verdicts,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import read_matching_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
+    normalize_record,
+    read_matching_records,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_value
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    SELECTOR_ARGUMENT_SPEC,
     Selection,
     closest_campaigns,
     unknown_campaign_warning,
-)
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import (
-    PartialDeleteError,
-    delete_scheduled_data,
 )
 
 SHOWN_REJECTIONS = 5
@@ -51,12 +59,8 @@ SHOWN_MISSING_IDS = 5
 INVALID_CAMPAIGN_WORDS = "campaign_name is invalid"
 
 
-class PresentError(CloudAgentError):
-    """state=present stopped or ended with rejected rows; ``result`` tells what was done."""
-
-    def __init__(self, message: str, result: dict):
-        super().__init__(message)
-        self.result = {key: value for key, value in result.items() if key != "msg"}  # the message is the msg
+class PresentError(PartialResultError):
+    """state=present stopped or ended with rejected rows; ``report`` tells what was done."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,8 @@ class PresentRequest:
     max_rows: int = 10000
 
 
-ABSENT_ONLY_OPTIONS = ("row_id", "phone_number", "scheduled_after", "scheduled_before", "pending")
-PRESENT_ONLY_FLAGS = ("replace_changed", "exclusive", "check_duplicate")
+# campaign_name names the campaign to schedule for; the other selectors and row_id only choose rows to delete.
+ABSENT_ONLY_OPTIONS = tuple(name for name in SELECTOR_ARGUMENT_SPEC if name != "campaign_name")
 
 
 def present_request_from_options(get_option: Callable[[str], object]) -> PresentRequest:
@@ -95,9 +99,7 @@ def present_request_from_options(get_option: Callable[[str], object]) -> Present
             "state=present needs rows: a list of dicts with phone_number and scheduled_time "
             "(rows: [] with exclusive: true clears the campaign's pending rows)."
         )
-    batch_size = get_option("batch_size") or 100
-    if batch_size < 1:
-        raise ConfigurationError("batch_size must be 1 or more, got %d." % batch_size)
+    batch_size = batch_size_option(get_option)
     max_rows = get_option("max_rows")
     max_rows = 10000 if max_rows is None else max_rows
     if max_rows < 0:
@@ -113,18 +115,6 @@ def present_request_from_options(get_option: Callable[[str], object]) -> Present
     )
 
 
-def check_absent_options(get_option: Callable[[str], object]) -> None:
-    """state=absent takes none of the options that only state=present understands."""
-    given = [name for name in PRESENT_ONLY_FLAGS if get_option(name)]
-    if get_option("rows") is not None:
-        given.insert(0, "rows")
-    if given:
-        raise ConfigurationError(
-            "%s apply to state=present only; state=absent deletes the rows that row_id and "
-            "the selectors name." % ", ".join(given)
-        )
-
-
 @dataclass
 class _Progress:
     batches: list
@@ -134,9 +124,29 @@ class _Progress:
     campaigns: Set[str] = field(default_factory=set)  # campaign names of every status record (for messages)
 
 
+@dataclass(frozen=True)
+class PresentReport:
+    """What state=present did (or, in check mode, would do); ``result()`` is the module result, masked."""
+
+    request: PresentRequest
+    plan: PresentPlan
+    progress: _Progress
+    predicted: bool
+    want_diff: bool = False
+    before: Sequence[ExistingRow] = ()
+    ids: Optional[dict] = None  # wanted index -> the id of the row created for it
+    secrets: Tuple[str, ...] = ()  # masked in every text of the result
+
+    def result(self) -> dict:
+        return mask_value(
+            _result(self.request, self.plan, self.progress, self.predicted, self.want_diff, self.before, self.ids),
+            self.secrets,
+        )
+
+
 def schedule_present(
     client: CloudAgentClient, request: PresentRequest, check_mode: bool, want_diff: bool, warn: Callable[[str], None]
-) -> dict:
+) -> PresentReport:
     """Make the campaign's schedule hold ``request.rows``; in check mode only predict, from the one status read.
 
     Rows are created first; then the deletes of ``exclusive`` and the old rows of the replacements the API
@@ -144,14 +154,16 @@ def schedule_present(
     with every secret the client held, in the result and in the failure message.
     """
     try:
-        return mask_value(_schedule(client, request, check_mode, want_diff, warn), client.secrets)
+        report = _schedule(client, request, check_mode, want_diff, warn)
     except PresentError as error:
-        error.args = (mask_value(str(error), client.secrets),)
-        error.result = mask_value(error.result, client.secrets)
+        secrets = tuple(client.secrets)
+        error.args = (mask_value(str(error), secrets),)
+        error.report = dataclasses.replace(error.report, secrets=secrets)
         raise
+    return dataclasses.replace(report, secrets=tuple(client.secrets))
 
 
-def _schedule(client, request: PresentRequest, check_mode: bool, want_diff: bool, warn) -> dict:
+def _schedule(client, request: PresentRequest, check_mode: bool, want_diff: bool, warn) -> PresentReport:
     progress = _Progress(batches=[])
     before = _campaign_rows(client, request.campaign_name, warn, progress.campaigns)
     progress.batches.append(dict(kind="read", records=len(before)))
@@ -160,14 +172,14 @@ def _schedule(client, request: PresentRequest, check_mode: bool, want_diff: bool
     plan = plan_present(request.rows, before, request.replace_changed, request.exclusive)
     _check_max_rows(request, plan, progress)
     if check_mode:
-        return _result(request, plan, progress, predicted=True, want_diff=want_diff, before=before)
+        return PresentReport(request, plan, progress, predicted=True, want_diff=want_diff, before=before)
     _create(client, request, plan, progress)
     _delete(client, request, plan, progress, warn)
     ids = _find_new_ids(client, request, progress, before, warn)
-    result = _result(request, plan, progress, predicted=False, want_diff=want_diff, before=before, ids=ids)
+    report = PresentReport(request, plan, progress, predicted=False, want_diff=want_diff, before=before, ids=ids)
     if progress.rejected:
-        raise PresentError(_rejection_message(progress.rejected, sum(len(b) for b in batches_of(plan.create))), result)
-    return result
+        raise PresentError(_rejection_message(progress.rejected, sum(len(b) for b in batches_of(plan.create))), report)
+    return report
 
 
 def _warn_unknown_campaign(campaign_name: str, campaigns: Set[str], warn) -> None:
@@ -188,7 +200,7 @@ def _check_max_rows(request: PresentRequest, plan: PresentPlan, progress: _Progr
         "max_rows (%d); nothing was created or deleted. Check rows (an empty rows with exclusive: true deletes every "
         "pending row of the campaign), raise max_rows, or set max_rows: 0 to lift the guard."
         % (doomed, request.campaign_name, doomed - replaced, replaced, request.max_rows),
-        dict(changed=False, created=[], deleted="", differing=plan.differing, rejected=[], batches=progress.batches),
+        _partial(request, plan, progress),  # nothing created or deleted yet
     )
 
 
@@ -204,17 +216,17 @@ def _delete(client, request: PresentRequest, plan: PresentPlan, progress: _Progr
     if not doomed:
         return
     try:
-        outcome = delete_scheduled_data(client, doomed, request.delete_batch_size, False, False, warn, existing=doomed)
+        deletes = send_deletes(client, doomed, batch_size=request.delete_batch_size, existing=doomed, warn=warn)
     except PartialDeleteError as error:
-        progress.batches.extend(dict(batch, kind="delete") for batch in error.result["batches"])
-        progress.deleted = _ids(error.result["deleted"])
+        progress.batches.extend(dict(batch, kind="delete") for batch in error.report.batches())
+        progress.deleted = error.report.deleted
         raise PresentError(
             "%s The rows to create were sent before the deletes (see created); run the task again to finish the "
             "deletes." % error,
             _partial(request, plan, progress),
         ) from None
-    progress.batches.extend(dict(batch, kind="delete") for batch in outcome["batches"])
-    progress.deleted = _ids(outcome["deleted"])
+    progress.batches.extend(dict(batch, kind="delete") for batch in deletes.batches())
+    progress.deleted = deletes.deleted
 
 
 def _create(client, request: PresentRequest, plan: PresentPlan, progress: _Progress) -> None:
@@ -304,10 +316,6 @@ def _count(number: int, noun: str) -> str:
     return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
-def _ids(compact: str) -> RowSet:
-    return parse_row_ids(compact) if compact else RowSet()
-
-
 # ---------------------------------------------------------------- results
 
 
@@ -317,8 +325,8 @@ def _result(
     progress: _Progress,
     predicted: bool,
     want_diff: bool,
-    before: List[ExistingRow],
-    ids: Optional[dict] = None,
+    before: Sequence[ExistingRow],
+    ids: Optional[dict],
 ) -> dict:
     created_rows = plan.create if predicted else progress.created
     deleted = RowSet.from_ids(row.row_id for row in plan.all_deletes()) if predicted else progress.deleted
@@ -336,8 +344,8 @@ def _result(
     return result
 
 
-def _partial(request: PresentRequest, plan: PresentPlan, progress: _Progress) -> dict:
-    return _result(request, plan, progress, predicted=False, want_diff=False, before=[])
+def _partial(request: PresentRequest, plan: PresentPlan, progress: _Progress) -> PresentReport:
+    return PresentReport(request, plan, progress, predicted=False)
 
 
 def _created_entry(row: WantedRow, row_id: Optional[int]) -> dict:
@@ -488,7 +496,12 @@ def _wanted_line(row: WantedRow, row_id: Optional[int]) -> str:
     ).rstrip()
 
 
-def _campaign_rows(client: CloudAgentClient, campaign_name: str, warn: Callable[[str], None], campaigns: set) -> list:
-    """One status read: the campaign's rows (only its records are normalised); ``campaigns`` gets every name seen."""
-    records = read_matching_records(client, Selection(campaign_name=campaign_name), warn, campaigns=campaigns)
-    return campaign_rows(records, campaign_name)
+def _campaign_rows(
+    client: CloudAgentClient, campaign_name: str, warn: Callable[[str], None], campaigns: set
+) -> List[ExistingRow]:
+    """One status read: the campaign's rows, their params as a normalised record shows them (masked);
+    ``campaigns`` gets every name seen."""
+    raw_records = read_matching_records(client, Selection(campaign_name=campaign_name), warn, campaigns=campaigns)
+    secrets = list(client.secrets)
+    views = [RecordView(raw) for raw in raw_records]
+    return campaign_rows(((view, normalize_record(view, secrets)["params"]) for view in views), campaign_name)

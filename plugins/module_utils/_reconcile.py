@@ -8,22 +8,26 @@
 
 """Declarative scheduling (state=present), as pure functions: rows in, identity, the plan out.
 
-A row's identity is (campaign, phone number, scheduled time). Phone numbers compare without
-spaces, ``-``, ``(`` and ``)``; times are the account's local time, ``YYYY-MM-DD HH:MM:SS``.
+A row's identity is (campaign, phone number, scheduled time), compared in the forms of _values.py.
 """
 
 from __future__ import annotations
 
-import datetime
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import (
+    cell_text,
+    format_time,
+    kind_of,
+    normalize_phone,
+    parse_local_time,
+)
 
 MAX_ROWS_PER_REQUEST = 100
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SUCCESS_WORDS = ("success", "data updated successfully")
 
 # Row keys of the `rows` option and the vendor's bulkData column each one fills.
@@ -44,96 +48,6 @@ NOT_A_COLUMN = {
     "action": "the request",
     "format": "the request",
 }
-
-_PHONE_PUNCTUATION = re.compile(r"[ \t\-()]")
-_PHONE = re.compile(r"\+?[0-9]+", re.ASCII)
-_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2})(:[0-9]{2})?", re.ASCII)
-_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-_ZONE = re.compile(r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$", re.IGNORECASE)
-
-
-# ---------------------------------------------------------------- normalisation
-
-
-def normalize_phone(value: Any, where: str = "phone_number") -> str:
-    """The comparable form of a phone number: no spaces, ``-``, ``(``, ``)``; a leading ``+`` kept."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ConfigurationError("%s must be a phone number (a string of digits), got %s." % (where, _kind(value)))
-    phone = _PHONE_PUNCTUATION.sub("", str(value).strip())
-    if not _PHONE.fullmatch(phone):
-        raise ConfigurationError(
-            "%s %r is not a phone number: use digits, optionally a leading + "
-            "(spaces, '-', '(' and ')' are ignored)." % (where, value)
-        )
-    return phone
-
-
-def comparable_phone(value: Any) -> Optional[str]:
-    """``normalize_phone`` for text read from the API: None instead of an error."""
-    try:
-        return normalize_phone(value)
-    except ConfigurationError:
-        return None
-
-
-def parse_local_time(value: Any, where: str = "scheduled_time", date_only: bool = False) -> datetime.datetime:
-    """``YYYY-MM-DD HH:MM[:SS]`` (or with ``T``) in the account's local time; a zone is refused.
-
-    ``date_only`` also accepts ``YYYY-MM-DD`` (midnight), for the selectors.
-    """
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            raise ConfigurationError(_zone_message(where, value.isoformat()))
-        return value.replace(microsecond=0)
-    if not isinstance(value, str):
-        raise ConfigurationError(
-            "%s must be a date and time like '2026-12-01 09:30:00', got %s." % (where, _kind(value))
-        )
-    text = value.strip()
-    if _ZONE.search(text) and ("T" in text.upper() or " " in text):
-        raise ConfigurationError(_zone_message(where, value))
-    return _parse_time_text(text, value, where, date_only)
-
-
-def _parse_time_text(text: str, original: str, where: str, date_only: bool) -> datetime.datetime:
-    found = _TIME.fullmatch(text.replace("t", "T"))
-    try:
-        if found:
-            return datetime.datetime.strptime(
-                "%s %s%s" % (found.group(1), found.group(2), found.group(3) or ":00"), TIME_FORMAT
-            )
-        if date_only and _DATE_ONLY.fullmatch(text):
-            return datetime.datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
-        pass
-    expected = "'YYYY-MM-DD HH:MM:SS'" + (" or 'YYYY-MM-DD'" if date_only else "")
-    raise ConfigurationError(
-        "%s %r is not a date and time: use %s in the account's local time." % (where, original, expected)
-    )
-
-
-def comparable_time(value: Any) -> Optional[str]:
-    """A time read from the API in the form rows are compared in; None when it cannot be read."""
-    try:
-        return format_time(parse_local_time(value))
-    except ConfigurationError:
-        return None
-
-
-def format_time(moment: datetime.datetime) -> str:
-    return moment.strftime(TIME_FORMAT)
-
-
-def _zone_message(where: str, value: str) -> str:
-    return (
-        "%s %r carries a time zone: give the account's local time without one "
-        "(the API takes the CloudAgent account's local time)." % (where, value)
-    )
-
-
-def _kind(value: Any) -> str:
-    return "nothing" if value is None else "a %s (%r)" % (type(value).__name__, value)
-
 
 # ---------------------------------------------------------------- wanted rows
 
@@ -158,7 +72,7 @@ class WantedRow:
 def parse_wanted_rows(rows: Any) -> List[WantedRow]:
     """Validate ``rows``; every error names the row by its index, and two rows may not share an identity."""
     if not isinstance(rows, (list, tuple)):
-        raise ConfigurationError("rows must be a list of dicts, got %s." % _kind(rows))
+        raise ConfigurationError("rows must be a list of dicts, got %s." % kind_of(rows))
     wanted: List[WantedRow] = []
     first_index: Dict[Tuple[str, str], int] = {}
     for index, row in enumerate(rows):
@@ -178,7 +92,7 @@ def _parse_row(index: int, row: Any) -> WantedRow:
     where = "rows[%d]" % index
     if not isinstance(row, dict):
         raise ConfigurationError(
-            "%s must be a dict with phone_number and scheduled_time, got %s." % (where, _kind(row))
+            "%s must be a dict with phone_number and scheduled_time, got %s." % (where, kind_of(row))
         )
     unknown = sorted(str(key) for key in row if key not in ROW_KEYS)
     if unknown:
@@ -202,7 +116,7 @@ def _declared_columns(row: dict, where: str) -> Iterable[Tuple[str, Any]]:
         if key == "priority":
             value = _priority(value, where)
         elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ConfigurationError("%s.%s must be text, got %s." % (where, key, _kind(value)))
+            raise ConfigurationError("%s.%s must be text, got %s." % (where, key, kind_of(value)))
         yield column, cell_text(value)
     yield from _extra_fields(row.get("fields"), where)
 
@@ -210,7 +124,7 @@ def _declared_columns(row: dict, where: str) -> Iterable[Tuple[str, Any]]:
 def _priority(value: Any, where: str) -> int:
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     if text is None or not re.fullmatch(r"-?[0-9]+", text, re.ASCII):
-        raise ConfigurationError("%s.priority must be an integer, got %s." % (where, _kind(value)))
+        raise ConfigurationError("%s.priority must be an integer, got %s." % (where, kind_of(value)))
     return int(text)
 
 
@@ -218,7 +132,7 @@ def _extra_fields(fields: Any, where: str) -> Iterable[Tuple[str, Any]]:
     if fields is None:
         return
     if not isinstance(fields, dict):
-        raise ConfigurationError("%s.fields must be a dict of mapping columns, got %s." % (where, _kind(fields)))
+        raise ConfigurationError("%s.fields must be a dict of mapping columns, got %s." % (where, kind_of(fields)))
     for name in sorted(fields, key=str):
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError("%s.fields has a column name that is not text: %r." % (where, name))
@@ -238,19 +152,8 @@ def _extra_fields(fields: Any, where: str) -> Iterable[Tuple[str, Any]]:
 
 def _field_cell(value: Any, where: str) -> str:
     if value is not None and not isinstance(value, (str, int, float)):
-        raise ConfigurationError("%s must be text, a number or a boolean, got %s." % (where, _kind(value)))
+        raise ConfigurationError("%s must be text, a number or a boolean, got %s." % (where, kind_of(value)))
     return cell_text(value)
-
-
-def cell_text(value: Any) -> str:
-    """A cell as it is sent and compared: booleans ``true``/``false``, numbers as JSON writes them, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return json.dumps(value)
-    return str(value)
 
 
 # ---------------------------------------------------------------- existing rows
@@ -266,17 +169,14 @@ class ExistingRow:
     params: Dict[str, str] = field(default_factory=dict)
 
 
-def campaign_rows(records: Iterable[dict], campaign_name: str) -> List[ExistingRow]:
-    """The normalised status records of one campaign, ascending by id."""
+def campaign_rows(records: Iterable[Tuple[RecordView, Dict[str, str]]], campaign_name: str) -> List[ExistingRow]:
+    """The status records of one campaign, ascending by id: each given as its view and its ScheduleParams as
+    shown to the user (``ExistingRow.params``)."""
     rows = []
-    for record in records:
-        if record.get("campaign_name") != campaign_name:
+    for view, params in records:
+        if view.campaign_name != campaign_name:
             continue
-        params = record.get("params") or {}
-        phone = comparable_phone(params.get("PhoneNumber", record.get("phone_number")))
-        moment = comparable_time(params.get("ScheduledTime") or record.get("schedule_time"))
-        identity = (phone, moment) if phone and moment else None
-        rows.append(ExistingRow(record["id"], identity, bool(record.get("is_request_sent")), dict(params)))
+        rows.append(ExistingRow(view.row_id, view.identity, view.is_request_sent, dict(params)))
     return sorted(rows, key=lambda row: row.row_id)
 
 
@@ -294,11 +194,6 @@ class PresentPlan:
     replaces: Dict[int, ExistingRow] = field(default_factory=dict)
     differing: List[dict] = field(default_factory=list)
     kept: Dict[int, int] = field(default_factory=dict)  # wanted index -> id of the row that stands for it
-
-    @property
-    def replaced(self) -> List[int]:
-        """Indexes of the wanted rows re-created by replace_changed."""
-        return sorted(self.replaces)
 
     def all_deletes(self) -> List[ExistingRow]:
         """Every row the plan may delete: the unconditional ones and the old rows of every replacement."""

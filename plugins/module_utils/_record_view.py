@@ -8,7 +8,7 @@
 
 """A cheap look at a raw Scheduled Data Status record, for choosing records before normalising them.
 
-A status read returns every record of the account; normalising one (``_records.normalize_records``:
+A status read returns every record of the account; normalising one (``_records.normalize_record``:
 a full ``parse_qsl`` of ScheduleParams, masking, JSON-decoding the Response) costs tens of
 microseconds, so a large account is chosen from through ``RecordView`` and only the chosen
 records are normalised. The view reads what a filter or selector asks for, and nothing else:
@@ -22,7 +22,8 @@ view attribute    read from the raw record                       same value as t
 ``campaign_name`` ``campaign_name`` in ScheduleParams            ``campaign_name``
 ``phone_number``  ``PhoneNumber`` in ScheduleParams              ``phone_number``
 ``scheduled_time`` ``ScheduledTime`` in ScheduleParams           ``params["ScheduledTime"]``
-``param(name)``   any one ScheduleParams field                   ``params[name]``
+``scheduled_text`` ``scheduled_time``, else ``schedule_time``    (the time filters compare)
+``identity``      comparable (phone, time), or None              (the present planner's key)
 ================  =============================================  ==============================
 
 A ScheduleParams field is found with a few substring searches of the query string (``str.find``,
@@ -34,15 +35,20 @@ string cannot carry as written (space, ``%``, ``+``, ``=``, ``&``), the view fal
 ``parse_qsl``, so no encoding trick can make the two disagree (a property test checks this on random
 query strings and names). Values are returned as the vendor
 sent them: the account api key is masked only in normalised records, which are the only ones a
-user sees. ``field_reader(name)`` gives the same value straight from a raw record, for loops over
-every record of an account.
+user sees.
+
+The view is the one way a record is read: the selectors match views, the present planner takes a
+row's identity from ``identity`` and the normaliser (``_records.normalize_record``) builds the
+returned record from a view.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import parse_qsl, unquote
+
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import comparable_phone, comparable_time
 
 TRUE_WORDS = frozenset(("1", "true", "yes"))
 _NEEDS_FULL_PARSE = frozenset(" %+=&")
@@ -71,25 +77,6 @@ def is_request_sent(raw: dict) -> bool:
     if value == "0" or value == "1":
         return value == "1"  # the usual case, first
     return text_of(value).strip().lower() in TRUE_WORDS
-
-
-def schedule_param(query: str, name: str) -> Optional[str]:
-    """``dict(parse_qsl(query, keep_blank_values=True)).get(name)``, without decoding the other fields."""
-    field = _FIELDS.get(name)
-    if field is None:
-        field = _FIELDS[name] = _Field(name)
-    return field.read(query)
-
-
-def field_reader(name: str) -> Callable[[dict], Optional[str]]:
-    """A function giving one ScheduleParams field of a raw record: ``RecordView(raw).param(name)``, in one call."""
-    read = _Field(name).read
-
-    def read_field(raw: dict) -> Optional[str]:
-        query = raw.get("ScheduleParams")
-        return read(query if query.__class__ is str else text_of(query))
-
-    return read_field
 
 
 class _Field:
@@ -144,9 +131,6 @@ class _Field:
         return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
 
 
-_FIELDS: Dict[str, _Field] = {}
-
-
 def _decoded(value: str) -> str:
     """``unquote(value)``; a time's only escape, ``%3A`` (":"), is replaced without unquote's general work."""
     plain = value.replace("%3A", ":")
@@ -187,8 +171,9 @@ class RecordView:
     def schedule_time(self) -> Any:
         return self.raw.get("ScheduleTime")
 
-    def param(self, name: str) -> Optional[str]:
-        return schedule_param(self._params(), name)
+    def params(self) -> Dict[str, str]:
+        """Every ScheduleParams field, decoded (the last of each name wins), as the normalised record holds them."""
+        return dict(parse_qsl(self._params(), keep_blank_values=True))
 
     @property
     def query(self) -> str:
@@ -213,6 +198,18 @@ class RecordView:
     @property
     def scheduled_time(self) -> Optional[str]:
         return _SCHEDULED_TIME.read(self._params())
+
+    @property
+    def scheduled_text(self) -> Any:
+        """The time the record is scheduled for, as sent: ScheduledTime in ScheduleParams, else ScheduleTime."""
+        return self.scheduled_time or self.schedule_time
+
+    @property
+    def identity(self) -> Optional[Tuple[str, str]]:
+        """(phone number, scheduled time) in the forms rows compare in; None when either cannot be read."""
+        phone = comparable_phone(self.phone_number)
+        moment = comparable_time(self.scheduled_text)
+        return (phone, moment) if phone and moment else None
 
 
 _CAMPAIGN_NAME, _PHONE_NUMBER, _SCHEDULED_TIME = (

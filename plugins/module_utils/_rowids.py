@@ -81,9 +81,6 @@ class RowSet:
     def __repr__(self) -> str:
         return "RowSet(%r)" % _truncate(self.compact())
 
-    def union(self, other: RowSet) -> RowSet:
-        return RowSet(self._intervals + other._intervals)
-
     def intersection(self, other: RowSet) -> RowSet:
         common = []
         mine, theirs = self._intervals, other._intervals

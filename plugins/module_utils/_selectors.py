@@ -16,14 +16,24 @@ from dataclasses import dataclass
 from typing import Any, Callable, FrozenSet, Iterable, List, Optional, Set
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import (
     comparable_phone,
     normalize_phone,
     parse_local_time,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
 
-SELECTOR_OPTIONS = ("campaign_name", "phone_number", "scheduled_after", "scheduled_before", "pending")
+# row_id and the selectors, as both modules take them (documented in doc_fragments/selectors.py, except row_id
+# and campaign_name, which each module documents for what they mean there).
+SELECTOR_ARGUMENT_SPEC = dict(
+    row_id=dict(type="raw", aliases=["row_ids"]),
+    campaign_name=dict(type="str"),
+    phone_number=dict(type="list", elements="str"),
+    scheduled_after=dict(type="str"),
+    scheduled_before=dict(type="str"),
+    pending=dict(type="bool"),
+)
+SELECTOR_OPTIONS = tuple(name for name in SELECTOR_ARGUMENT_SPEC if name != "row_id")
 SHOWN_CAMPAIGNS = 5
 
 
@@ -52,13 +62,8 @@ class Selection:
             )
         )
 
-    def matches(self, record: dict) -> bool:
-        """For a normalised record (see _records.py)."""
-        return self.matches_view(record["id"], _NormalizedRecord(record))
-
     def matches_view(self, row_id: int, view) -> bool:
-        """For any record view with ``campaign_name``, ``is_request_sent``, ``phone_number``,
-        ``scheduled_time`` and ``schedule_time`` (a raw record's RecordView, or a normalised record's)."""
+        """Whether the record ``row_id``, seen through its ``RecordView``, passes every filter."""
         if self.rows is not None and row_id not in self.rows:
             return False
         if self.pending is not None and bool(view.is_request_sent) is self.pending:
@@ -78,35 +83,6 @@ class Selection:
         if self.scheduled_after is not None and moment < self.scheduled_after:
             return False
         return self.scheduled_before is None or moment < self.scheduled_before
-
-
-class _NormalizedRecord:
-    """A normalised record seen through the attributes of a RecordView."""
-
-    __slots__ = ("_record",)
-
-    def __init__(self, record: dict):
-        self._record = record
-
-    @property
-    def campaign_name(self) -> Any:
-        return self._record.get("campaign_name")
-
-    @property
-    def is_request_sent(self) -> bool:
-        return bool(self._record.get("is_request_sent"))
-
-    @property
-    def phone_number(self) -> Any:
-        return (self._record.get("params") or {}).get("PhoneNumber", self._record.get("phone_number"))
-
-    @property
-    def scheduled_time(self) -> Any:
-        return (self._record.get("params") or {}).get("ScheduledTime")
-
-    @property
-    def schedule_time(self) -> Any:
-        return self._record.get("schedule_time")
 
 
 def selection_from_options(get_option: Callable[[str], Any]) -> Selection:
@@ -132,15 +108,6 @@ def selection_from_options(get_option: Callable[[str], Any]) -> Selection:
     return selection
 
 
-def select_records(records: Iterable[dict], selection: Selection) -> List[dict]:
-    """The normalised records matching every filter of ``selection``, in their order."""
-    return [record for record in records if selection.matches(record)]
-
-
-def selected_ids(records: Iterable[dict]) -> RowSet:
-    return RowSet.from_ids(record["id"] for record in records)
-
-
 def _campaign(value: Any) -> Optional[str]:
     if value is None:
         return None
@@ -163,9 +130,8 @@ def _moment(value: Any, name: str) -> Optional[datetime.datetime]:
 
 
 def _record_time(view) -> Optional[datetime.datetime]:
-    value = view.scheduled_time or view.schedule_time
     try:
-        return parse_local_time(value)
+        return parse_local_time(view.scheduled_text)
     except ConfigurationError:
         return None
 

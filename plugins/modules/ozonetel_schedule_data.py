@@ -16,7 +16,7 @@ description:
     identity is (campaign, phone number, scheduled time).
   - With O(state=absent), deletes rows queued to be dialled later (scheduled campaign data) through the Delete
     Scheduled Data API, named by O(row_id), by selectors (O(campaign_name), O(phone_number), O(scheduled_after),
-    O(scheduled_before), O(pending)), or by both.
+    O(scheduled_before), O(pending)), or by both. The selectors apply to O(state=absent) only.
   - Deletes go out as the fewest DELETE requests that cover the ids, each request being one id, one comma
     list of at most O(batch_size) ids, or one range C(a-b), in ascending id order.
   - A request answered C(No data found) is not a change, so a second identical run reports no change.
@@ -27,6 +27,7 @@ extends_documentation_fragment:
   - ozonetel.cloudagent.connection.module
   - ozonetel.cloudagent.attributes
   - ozonetel.cloudagent.attributes.actiongroup
+  - ozonetel.cloudagent.selectors
 attributes:
   check_mode:
     support: full
@@ -111,27 +112,6 @@ options:
         RV(rejected).
     type: bool
     default: false
-  phone_number:
-    description:
-      - With O(state=absent), a selector - only rows for this number, or one of these numbers, are deleted.
-      - Numbers compare as in O(rows) (spaces, C(-), C(\(), C(\)) ignored).
-    type: list
-    elements: str
-  scheduled_after:
-    description:
-      - With O(state=absent), a selector - only rows scheduled at or after this time (inclusive).
-      - C(YYYY-MM-DD HH:MM[:SS]) or C(YYYY-MM-DD) (midnight), in the account's local time.
-    type: str
-  scheduled_before:
-    description:
-      - With O(state=absent), a selector - only rows scheduled before this time (exclusive).
-      - Same format as O(scheduled_after).
-    type: str
-  pending:
-    description:
-      - With O(state=absent), a selector - V(true) only rows not yet sent to the dialer, V(false) only rows
-        already sent.
-    type: bool
   max_rows:
     description:
       - With O(state=absent), fail before any DELETE when the request covers more row ids than this - O(row_id)
@@ -380,13 +360,13 @@ msg:
   sample: Deleted rows 2-3,9-12 with 2 request(s).
 """
 
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._absent import delete_rows
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._module_runner import build_module, run_module
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._present import (
-    check_absent_options,
     present_request_from_options,
     schedule_present,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import delete_rows
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import SELECTOR_ARGUMENT_SPEC
 
 
 def manage_rows(module, client):
@@ -394,24 +374,18 @@ def manage_rows(module, client):
     if params["state"] == "present":
         request = present_request_from_options(params.get)
         return schedule_present(client, request, module.check_mode, module._diff, module.warn)
-    check_absent_options(params.get)
     return delete_rows(client, params.get, module.check_mode, module._diff, module.warn)
 
 
 def main():
     module = build_module(
         dict(
+            SELECTOR_ARGUMENT_SPEC,
             state=dict(type="str", default="absent", choices=["absent", "present"]),
-            row_id=dict(type="raw", aliases=["row_ids"]),
-            campaign_name=dict(type="str"),
             rows=dict(type="list", elements="raw"),
             replace_changed=dict(type="bool", default=False),
             exclusive=dict(type="bool", default=False),
             check_duplicate=dict(type="bool", default=False),
-            phone_number=dict(type="list", elements="str"),
-            scheduled_after=dict(type="str"),
-            scheduled_before=dict(type="str"),
-            pending=dict(type="bool"),
             max_rows=dict(type="int", default=10000),
             batch_size=dict(type="int", default=100),
         ),

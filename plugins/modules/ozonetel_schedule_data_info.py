@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - ozonetel.cloudagent.attributes
   - ozonetel.cloudagent.attributes.actiongroup
   - ozonetel.cloudagent.attributes.info_module
+  - ozonetel.cloudagent.selectors
 options:
   row_id:
     description:
@@ -33,26 +34,6 @@ options:
     description:
       - Only return rows of this campaign.
     type: str
-  phone_number:
-    description:
-      - Only return rows for this number, or one of these numbers.
-      - Numbers compare without spaces, C(-), C(\() and C(\)); a leading C(+) is kept.
-    type: list
-    elements: str
-  scheduled_after:
-    description:
-      - Only return rows scheduled at or after this time (inclusive), compared with the record's scheduled time.
-      - C(YYYY-MM-DD HH:MM[:SS]) or C(YYYY-MM-DD) (midnight), in the account's local time, without a time zone.
-    type: str
-  scheduled_before:
-    description:
-      - Only return rows scheduled before this time (exclusive). Same format as O(scheduled_after).
-    type: str
-  pending:
-    description:
-      - V(true) returns only rows not yet sent to the dialer, V(false) only rows already sent.
-      - Unset returns all rows.
-    type: bool
   limit:
     description:
       - Return at most this many of the matching records in RV(scheduled_data), the lowest ids first.
@@ -215,12 +196,15 @@ summary:
 """
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._module_runner import build_module, run_module
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._info import (
     parse_fields,
     parse_limit,
     scheduled_data_info,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import selection_from_options
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    SELECTOR_ARGUMENT_SPEC,
+    selection_from_options,
+)
 
 
 def read_records(module, client):
@@ -236,12 +220,7 @@ def read_records(module, client):
 def main():
     module = build_module(
         dict(
-            row_id=dict(type="raw", aliases=["row_ids"]),
-            campaign_name=dict(type="str"),
-            phone_number=dict(type="list", elements="str"),
-            scheduled_after=dict(type="str"),
-            scheduled_before=dict(type="str"),
-            pending=dict(type="bool"),
+            SELECTOR_ARGUMENT_SPEC,
             limit=dict(type="int"),
             fields=dict(type="list", elements="str"),
         ),

@@ -40,7 +40,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     TokenInvalidError,
     TransportError,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import scheduled_data_info
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._info import scheduled_data_info
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import account_key, open_token_store
 
@@ -880,7 +880,7 @@ def test_the_warning_about_a_record_id_quoting_the_key_masks_it(redaction_client
     record = {"Id": "id-%s" % REDACTION_API_KEY, "ScheduleParams": "campaign_name=c", "IsRequestSent": "0"}
     responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": [record]})
     shown = []
-    result = scheduled_data_info(redaction_client, Selection(), shown.append)
+    result = scheduled_data_info(redaction_client, Selection(), shown.append).result()
     assert result["scheduled_data"] == [] and len(shown) == 1 and "not an integer" in shown[0]
     assert REDACTION_API_KEY[:5] not in shown[0] and "********" in shown[0]
 
@@ -1110,7 +1110,7 @@ def test_records_echoing_the_client_secrets_are_masked_in_the_info_result(hostil
         },
     )
     client = hostile_make_client(api_key=ODD_API_KEY, auth_mode="token", token=HOSTILE_TOKEN)
-    result = scheduled_data_info(client, Selection(), hostile_warnings.append)
+    result = scheduled_data_info(client, Selection(), hostile_warnings.append).result()
     dumped = json.dumps(result)
     assert HOSTILE_TOKEN not in dumped and quote_plus(ODD_API_KEY) not in dumped and result["scheduled_data"]
 

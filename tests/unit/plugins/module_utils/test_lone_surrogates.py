@@ -19,7 +19,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._api_response 
     read_answer,
     without_lone_surrogates,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import normalize_records
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.record_oracle import normalize_records
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._status_stream import read_status_answer
 
 JSON_HEADERS = {"Content-Type": "application/json"}

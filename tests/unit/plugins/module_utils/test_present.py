@@ -15,10 +15,10 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
     ConfigurationError,
     TransportError,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._absent import check_absent_options
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._present import (
     PresentError,
     PresentRequest,
-    check_absent_options,
     present_request_from_options,
     schedule_present,
 )
@@ -93,8 +93,8 @@ def wanted(count, first=9800000000):
 
 def run(api, rows, check_mode=False, diff=False, **flags):
     warnings = []
-    result = schedule_present(api, PresentRequest("c1", rows, **flags), check_mode, diff, warnings.append)
-    return result, warnings
+    report = schedule_present(api, PresentRequest("c1", rows, **flags), check_mode, diff, warnings.append)
+    return report.result(), warnings
 
 
 def test_only_missing_rows_are_posted_and_the_rerun_only_reads():
@@ -176,6 +176,7 @@ def options(**values):
         ),
         (dict(campaign_name="c1", rows="nope"), "rows must be a list of dicts"),
         (dict(campaign_name="c1", rows=[], batch_size=-1), "batch_size must be 1 or more"),
+        (dict(campaign_name="c1", rows=[], batch_size=0), "batch_size must be 1 or more, got 0"),
     ],
 )
 def test_present_options_are_checked_before_any_request(values, expected):

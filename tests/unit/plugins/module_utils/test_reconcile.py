@@ -20,12 +20,12 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile imp
     campaign_rows,
     differences,
     new_row_ids,
-    normalize_phone,
-    parse_local_time,
     parse_wanted_rows,
     plan_present,
     row_verdicts,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import normalize_phone, parse_local_time
 
 # ---------------------------------------------------------------- normalisation
 
@@ -225,20 +225,27 @@ def test_unreadable_pending_rows_of_the_campaign_go_with_exclusive():
 
 
 def test_campaign_rows_read_identity_from_the_schedule_params():
-    records = [
+    raw_records = [
         {
-            "id": 2,
-            "campaign_name": "c1",
-            "is_request_sent": False,
-            "params": {"PhoneNumber": "+91 98765 43210", "ScheduledTime": "2026-12-02 09:30:00"},
+            "Id": "2",
+            "IsRequestSent": "0",
+            "ScheduleParams": "campaign_name=c1&PhoneNumber=%2B91+98765+43210&ScheduledTime=2026-12-02+09%3A30%3A00",
         },
-        {"id": 1, "campaign_name": "c2", "is_request_sent": False, "params": {}},
-        {"id": 3, "campaign_name": "c1", "is_request_sent": True, "params": {}, "schedule_time": "garbage"},
+        {"Id": "1", "IsRequestSent": "0", "ScheduleParams": "campaign_name=c2"},
+        {"Id": "3", "IsRequestSent": "1", "ScheduleParams": "campaign_name=c1", "ScheduleTime": "garbage"},
+        {
+            "Id": "4",
+            "IsRequestSent": "0",
+            "ScheduleParams": "campaign_name=c1&PhoneNumber=1",
+            "ScheduleTime": "2026-12-02 9:00",
+        },
     ]
-    rows = campaign_rows(records, "c1")
-    assert [(row.row_id, row.identity, row.is_request_sent) for row in rows] == [
-        (2, ("+919876543210", "2026-12-02 09:30:00"), False),
-        (3, None, True),
+    shown = [(RecordView(raw), {"Name": "n%s" % raw["Id"]}) for raw in raw_records]
+    rows = campaign_rows(shown, "c1")
+    assert [(row.row_id, row.identity, row.is_request_sent, row.params) for row in rows] == [
+        (2, ("+919876543210", "2026-12-02 09:30:00"), False, {"Name": "n2"}),
+        (3, None, True, {"Name": "n3"}),
+        (4, None, False, {"Name": "n4"}),
     ]
 
 

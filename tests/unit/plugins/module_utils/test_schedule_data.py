@@ -10,10 +10,8 @@ import pytest
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import ConnectionSettings, DeleteOutcome
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ApiError, TransportError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids, request_ids
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_data import (
-    PartialDeleteError,
-    delete_scheduled_data,
-)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._absent import delete_row_set
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._delete_engine import PartialDeleteError
 
 
 class FakeClient:
@@ -46,8 +44,10 @@ class FakeClient:
 
 def run(client, spec, check_mode=False, diff=False, batch_size=100):
     warnings = []
-    result = delete_scheduled_data(client, parse_row_ids(spec), batch_size, check_mode, diff, warnings.append)
-    return result, warnings
+    report = delete_row_set(
+        client, parse_row_ids(spec), batch_size=batch_size, check_mode=check_mode, want_diff=diff, warn=warnings.append
+    )
+    return report.result(), warnings
 
 
 def test_delete_reports_batches_and_is_idempotent():

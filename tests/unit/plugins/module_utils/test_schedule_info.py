@@ -15,23 +15,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import parse_local_time
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
-    _param_secrets,
-    filter_records,
-    normalize_records,
-)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import parse_local_time
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.record_oracle import normalize_records
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import secret_values
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._schedule_info import (
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._info import (
     RECORD_FIELDS,
     IdRuns,
+    _param_secrets,
     parse_fields,
     parse_limit,
     record_moment,
     scheduled_data_info,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection, unknown_campaign_warning
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.record_oracle import expected_matches
 
 TIMES = [
     "2026-12-01 09:30:00",
@@ -137,7 +136,7 @@ def expected_summary(records):
 def test_summary_limit_and_fields_equal_normalise_filter_then_slice(raw_records, selection, limit, fields):
     expected_warnings, warnings = [], []
     every_record = normalize_records(raw_records, expected_warnings.append)
-    matching = filter_records(every_record, selection)
+    matching = expected_matches(every_record, selection)
     campaigns = {record["campaign_name"] for record in every_record if isinstance(record["campaign_name"], str)}
     hint = unknown_campaign_warning(selection.campaign_name, campaigns)
     expected_warnings += [hint] if hint else []
@@ -148,7 +147,7 @@ def test_summary_limit_and_fields_equal_normalise_filter_then_slice(raw_records,
 
     result = scheduled_data_info(
         StatusClient(raw_records), selection, warnings.append, limit=limit, fields=parse_fields(fields)
-    )
+    ).result()
 
     assert result["scheduled_data"] == kept
     assert result["truncated"] is (len(kept) < len(matching))
@@ -163,7 +162,7 @@ def test_limit_keeps_the_lowest_ids_whatever_order_the_records_come_in():
     random.Random(7).shuffle(ids)
     client = StatusClient([vendor_record(row_id) for row_id in ids])
 
-    result = scheduled_data_info(client, Selection(), [].append, limit=5)
+    result = scheduled_data_info(client, Selection(), [].append, limit=5).result()
 
     assert [record["id"] for record in result["scheduled_data"]] == [1, 2, 3, 4, 5]
     assert result["truncated"] is True
@@ -175,7 +174,7 @@ def test_limit_keeps_the_lowest_ids_whatever_order_the_records_come_in():
 def test_limit_zero_returns_the_summary_and_every_id_but_no_record():
     client = StatusClient([vendor_record(row_id, sent="1" if row_id > 3 else "0") for row_id in (5, 1, 2, 3, 4, 9)])
 
-    result = scheduled_data_info(client, Selection(), [].append, limit=0)
+    result = scheduled_data_info(client, Selection(), [].append, limit=0).result()
 
     assert result["scheduled_data"] == []
     assert result["truncated"] is True
@@ -184,14 +183,16 @@ def test_limit_zero_returns_the_summary_and_every_id_but_no_record():
 
 
 def test_a_limit_no_record_reaches_is_not_truncated():
-    result = scheduled_data_info(StatusClient([vendor_record(2), vendor_record(1)]), Selection(), [].append, limit=2)
+    result = scheduled_data_info(
+        StatusClient([vendor_record(2), vendor_record(1)]), Selection(), [].append, limit=2
+    ).result()
     assert [record["id"] for record in result["scheduled_data"]] == [1, 2]
     assert result["truncated"] is False
 
 
 def test_campaign_names_in_the_summary_are_masked_like_records():
     raw = vendor_record(1, campaign="leak FAKE-KEY-1 here")
-    result = scheduled_data_info(StatusClient([raw]), Selection(), [].append, limit=0)
+    result = scheduled_data_info(StatusClient([raw]), Selection(), [].append, limit=0).result()
     assert list(result["summary"]["campaigns"]) == ["leak ******** here"]
     assert "FAKE-KEY-1" not in repr(result)
 
@@ -230,10 +231,8 @@ def test_a_good_limit_is_kept(value):
     assert parse_limit(value) == value
 
 
-class TimeView:
-    def __init__(self, scheduled_time, schedule_time=None):
-        self.scheduled_time = scheduled_time
-        self.schedule_time = schedule_time
+def time_view(scheduled_time):
+    return RecordView({"Id": "1", "ScheduleParams": urlencode({"ScheduledTime": scheduled_time})})
 
 
 @settings(max_examples=2000, deadline=None)
@@ -249,7 +248,7 @@ def test_the_fast_time_path_reads_as_the_filters_read(text):
         expected = parse_local_time(text).strftime("%Y-%m-%d %H:%M:%S")
     except ConfigurationError:
         expected = None
-    assert record_moment(TimeView(text)) == expected
+    assert record_moment(time_view(text)) == expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -287,7 +286,7 @@ def test_a_lean_record_masks_api_keys_hidden_anywhere_in_the_record():
         Selection(),
         [].append,
         fields=parse_fields(["phone_number", "response", "created_date"]),
-    )
+    ).result()
 
     [record] = result["scheduled_data"]
     assert record == {
@@ -305,7 +304,7 @@ def test_campaign_names_equal_once_masked_are_counted_together():
         vendor_record(3, campaign="x ********", scheduled="not a time"),
     ]
 
-    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append, limit=0)
+    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append, limit=0).result()
 
     assert result["summary"]["campaigns"] == {
         "x ********": {

@@ -5,26 +5,27 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
     closest_campaigns,
-    select_records,
     selection_from_options,
     unknown_campaign_warning,
 )
 
 
 def record(row_id, campaign="c1", phone="9800000001", moment="2026-12-01 09:00:00", sent=False):
-    return {
-        "id": row_id,
-        "campaign_name": campaign,
-        "phone_number": phone,
-        "schedule_time": moment,
-        "is_request_sent": sent,
-        "params": {"PhoneNumber": phone, "ScheduledTime": moment},
-    }
+    """A raw status record, as the API sends it."""
+    params = urlencode({"campaign_name": campaign, "PhoneNumber": phone, "ScheduledTime": moment})
+    return {"Id": str(row_id), "ScheduleTime": moment, "IsRequestSent": "1" if sent else "0", "ScheduleParams": params}
+
+
+def select_ids(records, selection):
+    return [int(raw["Id"]) for raw in records if selection.matches_view(int(raw["Id"]), RecordView(raw))]
 
 
 RECORDS = [
@@ -55,7 +56,7 @@ def options(**values):
     ],
 )
 def test_every_selector_given_must_match(values, expected):
-    assert [r["id"] for r in select_records(RECORDS, selection_from_options(options(**values)))] == expected
+    assert select_ids(RECORDS, selection_from_options(options(**values))) == expected
 
 
 def test_has_selectors_ignores_row_id_alone():

@@ -118,6 +118,16 @@ def test_api_failure_is_fail_json_without_secrets(monkeypatch):
 
 
 @responses.activate
+def test_a_failure_after_a_delete_returns_what_was_deleted(monkeypatch):
+    responses.add(responses.DELETE, BASE + DELETE_PATH, json={"status": "success", "message": {}})
+    responses.add(responses.DELETE, BASE + DELETE_PATH, status=500, body="boom")
+    outcome = run_module(ozonetel_schedule_data, basic_args(row_id="1,5", batch_size=1), monkeypatch)
+    assert outcome.failed and "Requests 1-1 of 2 were answered" in outcome.result["msg"]
+    assert outcome.result["batches"] == [{"row_id": "1", "result": "deleted", "message": "deleted"}]
+    assert (outcome.result["changed"], outcome.result["deleted"], outcome.result["row_ids"]) == (True, "1", "1,5")
+
+
+@responses.activate
 def test_info_returns_records_without_the_api_key(monkeypatch):
     record = {
         "Id": "4",

@@ -53,12 +53,22 @@ def test_an_unreachable_redis_store_fails_naming_it_before_any_request(monkeypat
     assert PASSWORD not in outcome.result["msg"]
 
 
+class FixedReport:
+    """A workflow's report, as ``run_module`` expects one: ``result()`` is the module result."""
+
+    def __init__(self, result):
+        self._result = result
+
+    def result(self):
+        return self._result
+
+
 def test_the_redis_password_is_a_no_log_value_of_the_module(monkeypatch):
     captured = {}
 
     def keep_module(module, client):
         captured["no_log_values"] = set(module.no_log_values)
-        return {"changed": False}
+        return FixedReport({"changed": False})
 
     from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _module_runner  # pylint: disable=import-outside-toplevel
 
@@ -76,7 +86,7 @@ def invocation_logged(monkeypatch, token_cache):
 
     def keep_module(module, client):
         captured["no_log_values"] = set(module.no_log_values)
-        return {"changed": False, "token_cache_seen": module.params.get("token_cache")}
+        return FixedReport({"changed": False, "token_cache_seen": module.params.get("token_cache")})
 
     from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
 

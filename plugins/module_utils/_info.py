@@ -20,27 +20,36 @@ large account costs far more than the read itself. So the read keeps only what i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 import heapq
+import re
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import TIME_FORMAT, parse_local_time
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, row_id_of, text_of
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
     Kept,
+    json_or_text,
     normalize_record,
     skipped_id_warning,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms, secret_values
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import (
+    is_secret_key,
+    mask_text,
+    mask_value,
+    secret_forms,
+    secret_values,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
     Selection,
     noting_campaigns,
     unknown_campaign_warning,
 )
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import TIME_FORMAT, parse_local_time
 
 RECORD_FIELDS = (
     "id",
@@ -174,7 +183,7 @@ def _record_secrets(raw: dict) -> Set[str]:
 
 def record_moment(view) -> Optional[str]:
     """The record's scheduled time as ``YYYY-MM-DD HH:MM:SS`` (the time the filters compare), None when unreadable."""
-    value = view.scheduled_time or view.schedule_time
+    value = view.scheduled_text
     if _looks_canonical(value):
         try:
             datetime.datetime.fromisoformat(value)  # the usual case: checks digits and ranges at C speed
@@ -315,13 +324,32 @@ def info_collector(
     return collect
 
 
+@dataclasses.dataclass(frozen=True)
+class InfoReport:
+    """What the info module read; ``result()`` is the module result."""
+
+    records: List[dict]
+    row_ids: RowSet
+    summary: dict
+    truncated: bool
+
+    def result(self) -> dict:
+        return dict(
+            changed=False,
+            scheduled_data=self.records,
+            row_ids=self.row_ids.compact(),
+            summary=self.summary,
+            truncated=self.truncated,
+        )
+
+
 def scheduled_data_info(
     client,
     selection: Selection,
     warn: Callable[[str], None],
     limit: Optional[int] = None,
     fields: Optional[Tuple[str, ...]] = None,
-) -> dict:
+) -> InfoReport:
     """The info module's whole job: one status read, summarised, paged by ``limit``, records cut to ``fields``."""
     campaigns = set() if selection.campaign_name is not None else None
     found = client.get_scheduled_data(collect=info_collector(selection, limit, campaigns))
@@ -332,10 +360,63 @@ def scheduled_data_info(
     if hint:
         warn(hint)
     read: InfoRead = found.kept
-    return dict(
-        changed=False,
-        scheduled_data=read.records.normalized(lambda raw, row_id: normalize_record(raw, row_id, secrets, fields)),
-        row_ids=read.ids.row_set().compact(),
+    return InfoReport(
+        records=read.records.normalized(lambda raw, row_id: info_record(raw, row_id, secrets, fields)),
+        row_ids=read.ids.row_set(),
         summary=read.summary.summary(secrets),
         truncated=read.records.left_out > 0,
     )
+
+
+# ---------------------------------------------------------------- the records returned
+
+
+def info_record(raw: dict, row_id: int, client_forms: List[str], fields: Optional[Tuple[str, ...]]) -> dict:
+    """One record as the info module returns it; with ``fields``, only those keys.
+
+    Without ``params`` among ``fields``, ScheduleParams is not decoded as a whole: the kept fields
+    are read through ``RecordView`` (the same values) and the api keys to mask are found by
+    ``_param_secrets``, so a record of a few keys costs a fraction of a full one.
+    """
+    view = RecordView(raw)
+    if fields is not None and "params" not in fields:
+        return _lean_record(view, row_id, client_forms, fields)
+    return normalize_record(view, client_forms, fields)
+
+
+def _lean_record(view: RecordView, row_id: int, client_forms: List[str], fields: Tuple[str, ...]) -> dict:
+    response = json_or_text(view.raw.get("Response"))
+    record = {name: _LEAN_VALUES[name](view, row_id, response) for name in fields}
+    record_secrets = secret_values(view.raw) | _param_secrets(view.query) | secret_values(response)
+    return mask_value(record, secret_forms(record_secrets) + client_forms)
+
+
+_LEAN_VALUES = {
+    "id": lambda view, row_id, response: row_id,
+    "campaign_name": lambda view, row_id, response: view.campaign_name,
+    "phone_number": lambda view, row_id, response: view.phone_number,
+    "schedule_time": lambda view, row_id, response: view.schedule_time,
+    "created_date": lambda view, row_id, response: view.raw.get("CreatedDate"),
+    "request_time": lambda view, row_id, response: view.raw.get("RequestTime"),
+    "is_request_sent": lambda view, row_id, response: view.is_request_sent,
+    "response": lambda view, row_id, response: response,
+}
+# A field whose name may normalise to "apikey": it holds a "k" (or an escape that may decode to one).
+_MAYBE_SECRET_FIELD = re.compile(r"(?:^|&)([^&=]*[kK%][^&=]*)=([^&]*)")
+
+
+def _param_secrets(query: str) -> Set[str]:
+    """The values of ScheduleParams' ``apikey``-named fields: those of the full parse, and possibly more.
+
+    Every field is looked at, not only the last of each name (as the full parse's dict keeps), so
+    this may mask more than a full record would, never less.
+    """
+    if not query.isascii():  # non-ASCII letters may fold to "k": let the full parse decide
+        return secret_values(dict(parse_qsl(query, keep_blank_values=True)))
+    found = set()
+    for name, value in _MAYBE_SECRET_FIELD.findall(query):
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if value and is_secret_key(name):
+            found.add(unquote_plus(value))
+    return found

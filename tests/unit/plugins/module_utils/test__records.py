@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+"""_records: reading the status list into kept records or ids, including hostile records (secrets at any
+depth, absurd ids, responses nested deeper than the stack)."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +13,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import filter_records, normalize_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_ids_in, matching_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import parse_row_ids
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.record_oracle import normalize_records
 
 ACCOUNT_KEY = "FAKE-ACCOUNT-KEY-0000"
 
@@ -76,7 +80,45 @@ def test_records_are_snake_case_int_ids_sorted_without_the_api_key():
 )
 def test_filters_combine(rows, campaign, pending, expected):
     raw = [vendor_record(1), vendor_record(2, sent="1"), vendor_record(3, "autumn"), vendor_record(4, "autumn", "1")]
-    records = normalize_records(raw, lambda message: None)
     selection = Selection(rows=None if rows is None else parse_row_ids(rows), campaign_name=campaign, pending=pending)
-    selected = filter_records(records, selection)
-    assert [r["id"] for r in selected] == expected
+    selected = matching_records(selection.matches_view)(iter(raw)).kept
+    assert [int(r["Id"]) for r in selected] == expected
+
+
+# ---- hostile records ------------------------------------------------------------------------------
+
+
+def test_apikey_named_keys_are_masked_at_any_depth_and_their_values_everywhere():
+    response = {
+        "data": {"api-key": "NESTED-SECRET-1", "apiKey ": "NESTED-SECRET-2", "list": [{"API_KEY": "NESTED-3"}]},
+        "echo": "top=TOP-SECRET-0 nested=NESTED-SECRET-1",
+        "NESTED-SECRET-2": "used as a key",
+    }
+    raw = {
+        "Id": "4",
+        "apiKey": "TOP-SECRET-0",
+        "ScheduleParams": "api-key=PARAM-SECRET&apiKey%20=PARAM-2&campaign_name=c",
+        "Response": json.dumps(response),
+    }
+    records = normalize_records([raw], [].append)
+    dumped = json.dumps(records)
+    for secret in ("TOP-SECRET-0", "NESTED-SECRET-1", "NESTED-SECRET-2", "NESTED-3", "PARAM-SECRET", "PARAM-2"):
+        assert secret not in dumped, secret
+    assert records[0]["response"]["data"]["api-key"] == "********"
+    assert records[0]["params"] == {"campaign_name": "c"}
+
+
+def test_record_id_of_5000_digits_is_skipped_with_a_short_warning():
+    warnings = []
+    found = existing_ids_in(RowSet([(1, 10)]))(iter([{"Id": "9" * 5000}, {"Id": "3"}]))
+    found.warn_skipped(warnings.append)
+    assert found.kept.to_list() == [3]
+    assert len(warnings) == 1 and "not an integer" in warnings[0] and len(warnings[0]) < 300
+
+
+@pytest.mark.parametrize("depth", [200, 100000])
+def test_deeply_nested_record_response_is_returned_shallow(depth):
+    raw = {"Id": "1", "Response": "[" * depth + "]" * depth}
+    records = normalize_records([raw], [].append)
+    json.dumps(records)  # Ansible must be able to serialise the result
+    assert records[0]["id"] == 1
