@@ -200,3 +200,17 @@ def test_an_unknown_campaign_warning_reads_in_full():
         "No Scheduled Data Status record carries campaign_name 'Spring' (names compare with case); "
         "the account has no scheduled records at all."
     )
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"campaign_name": ""}, "campaign_name must be a non-empty string, got ''."),
+        ({"campaign_name": 5}, "campaign_name must be a non-empty string, got 5."),
+        ({"phone_number": []}, "phone_number is an empty list: give at least one number, or leave it out."),
+    ],
+)
+def test_a_bad_campaign_or_phone_selector_is_explained_in_full(values, expected):
+    with pytest.raises(ConfigurationError) as raised:
+        selection_from_options(options(**values))
+    assert str(raised.value) == expected
