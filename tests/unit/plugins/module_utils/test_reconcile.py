@@ -403,7 +403,15 @@ def test_every_row_key_fills_its_vendor_column_and_rows_keep_their_index():
         ("skill", "sales"),
         ("AgentID", "agent7"),
     )
-    assert bulk_data(rows)["map"] == ["PhoneNumber", "ScheduledTime", "Name", "Priority", "ExpiryDate", "skill", "AgentID"]
+    assert bulk_data(rows)["map"] == [
+        "PhoneNumber",
+        "ScheduledTime",
+        "Name",
+        "Priority",
+        "ExpiryDate",
+        "skill",
+        "AgentID",
+    ]
 
 
 def test_a_row_is_compared_cell_by_cell_booleans_and_empty_cells_included():
@@ -413,7 +421,9 @@ def test_a_row_is_compared_cell_by_cell_booleans_and_empty_cells_included():
         return ExistingRow(7, wanted.identity, False, params)
 
     assert differences(wanted, stored(VIP="true", Note="", Score="5")) == {}
-    assert differences(wanted, stored(VIP="false", Note="", Score="5")) == {"VIP": {"existing": "false", "wanted": "true"}}
+    assert differences(wanted, stored(VIP="false", Note="", Score="5")) == {
+        "VIP": {"existing": "false", "wanted": "true"}
+    }
     assert differences(wanted, stored(VIP="True", Score="5")) == {
         "Note": {"existing": None, "wanted": ""},
         "VIP": {"existing": "True", "wanted": "true"},

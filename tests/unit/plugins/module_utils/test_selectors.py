@@ -120,12 +120,14 @@ def view(campaign="c1", phone="9800000001", moment=None, schedule_time=None, sen
     params = {"campaign_name": campaign, "PhoneNumber": phone}
     if moment is not None:
         params["ScheduledTime"] = moment
-    return RecordView({"Id": "1", "ScheduleParams": urlencode(params), "ScheduleTime": schedule_time, "IsRequestSent": sent})
+    return RecordView(
+        {"Id": "1", "ScheduleParams": urlencode(params), "ScheduleTime": schedule_time, "IsRequestSent": sent}
+    )
 
 
 def test_the_selector_options_are_the_options_the_selection_reads_besides_row_id():
     asked = []
-    selection_from_options(lambda name: asked.append(name))
+    selection_from_options(asked.append)
     assert set(SELECTOR_OPTIONS) == set(asked) - {"row_id"} and len(SELECTOR_OPTIONS) == len(set(SELECTOR_OPTIONS))
 
 
