@@ -369,6 +369,8 @@ def main(argv: list) -> int:
     sys.dont_write_bytecode = True
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     exclusions = read_exclusions(EXCLUSIONS)
+    # a stopped run ends through the finally blocks, which kill the test runs still going on
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     # imported once here, so that each forked test run starts with them loaded
     import hypothesis  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
 
