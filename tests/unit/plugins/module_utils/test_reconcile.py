@@ -500,3 +500,37 @@ def test_a_row_is_accepted_by_its_msg_or_without_one_by_its_response(entry, acce
 )
 def test_a_rejected_row_carries_the_first_message_the_api_gave(entry, message):
     assert row_verdicts([entry], [wanted_row(0)])[1][0]["message"] == message
+
+
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (dict(GOOD, scheduled_time="2026-12-02T09:30:00z"), r"rows\[0\]\.scheduled_time .* carries a time zone"),
+        (dict(GOOD, priority="٣"), r"^rows\[0\]\.priority must be an integer, got a str \('٣'\)\.$"),
+        (dict(GOOD, fields={1: "x"}), r"^rows\[0\]\.fields has a column name that is not text: 1\.$"),
+        (dict(GOOD, fields={" ": "x"}), r"^rows\[0\]\.fields has a column name that is not text: ' '\.$"),
+    ],
+)
+def test_a_zone_in_lower_case_a_digit_of_another_script_and_a_nameless_field_are_refused(row, expected):
+    with pytest.raises(ConfigurationError, match=expected):
+        parse_wanted_rows([row])
+
+
+def test_numbers_are_sent_as_json_writes_them():
+    row = parse_wanted_rows(
+        [dict(GOOD, priority=5, name=1.5, fields={"Huge": float("inf"), "Tiny": 1e-7, "Count": 12})]
+    )[0]
+    assert dict(row.columns) == {"Priority": "5", "Name": "1.5", "Huge": "Infinity", "Tiny": "1e-07", "Count": "12"}
+
+
+def test_a_plan_lists_its_replacements_and_every_delete_in_id_order():
+    wanted = [wanted_row(0, "9800000001", Name="a"), wanted_row(1, "9800000002", Name="b")]
+    existing = [
+        existing_row(9, "9800000001", Name="old"),
+        existing_row(4, "9800000002", Name="old"),
+        existing_row(6, "9800000003"),
+    ]
+    plan = plan_present(wanted, existing, replace_changed=True, exclusive=True)
+    assert plan.replaced == [0, 1] and plan.create == wanted
+    assert [row.row_id for row in plan.delete] == [6]
+    assert [row.row_id for row in plan.all_deletes()] == [4, 6, 9]
