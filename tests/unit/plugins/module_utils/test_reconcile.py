@@ -534,3 +534,12 @@ def test_a_plan_lists_its_replacements_and_every_delete_in_id_order():
     assert plan.replaced == [0, 1] and plan.create == wanted
     assert [row.row_id for row in plan.delete] == [6]
     assert [row.row_id for row in plan.all_deletes()] == [4, 6, 9]
+
+
+def test_a_phone_number_that_is_no_text_is_refused_in_full():
+    assert refusal([dict(GOOD, phone_number=["98765"])]) == (
+        "rows[0].phone_number must be a phone number (a string of digits), got a list (['98765'])."
+    )
+    assert refusal([dict(GOOD, phone_number=True)]) == (
+        "rows[0].phone_number must be a phone number (a string of digits), got a bool (True)."
+    )

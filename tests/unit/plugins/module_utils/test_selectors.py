@@ -216,3 +216,11 @@ def test_a_bad_campaign_or_phone_selector_is_explained_in_full(values, expected)
     with pytest.raises(ConfigurationError) as raised:
         selection_from_options(options(**values))
     assert str(raised.value) == expected
+
+
+def test_a_datetime_bound_counts_whole_seconds():
+    selection = selection_from_options(
+        options(scheduled_after=datetime.datetime(2026, 12, 1, 10, 0, 0, 999999), scheduled_before=None)
+    )
+    assert selection.scheduled_after == datetime.datetime(2026, 12, 1, 10)
+    assert selection.matches_view(1, view(moment="2026-12-01 10:00:00"))
