@@ -358,7 +358,11 @@ def parse_args(argv: list):
         parser.error("no such file in %s: %s" % (MODULE_UTILS, ", ".join(missing)))
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    args.files = args.files or [file for file in PURE_FILES if (REPO_ROOT / MODULE_UTILS / file).is_file()]
+    if not args.files:
+        args.files = [file for file in PURE_FILES if (REPO_ROOT / MODULE_UTILS / file).is_file()]
+        absent = sorted(set(PURE_FILES).difference(args.files))
+        if absent:  # said aloud, so that a renamed file is not left out of the score unnoticed
+            print("not in %s, so not mutated: %s" % (MODULE_UTILS, ", ".join(absent)), flush=True)
     return args
 
 

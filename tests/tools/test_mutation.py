@@ -38,6 +38,7 @@ def test_only_the_pure_domain_files_can_be_chosen(capsys):
 def test_a_pure_file_that_does_not_exist_is_skipped_unless_named(capsys, monkeypatch):
     monkeypatch.setattr(mutation, "PURE_FILES", ("_rowids.py", "_no_such_file.py"))
     assert mutation.parse_args([]).files == ["_rowids.py"]
+    assert "not in plugins/module_utils, so not mutated: _no_such_file.py" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         mutation.parse_args(["_no_such_file"])
     assert "no such file in plugins/module_utils: _no_such_file.py" in capsys.readouterr().err
