@@ -14,7 +14,7 @@ def test_every_speed_only_entry_names_a_target_file_and_gives_a_reason():
     exclusions = mutation.read_exclusions(mutation.EXCLUSIONS)
     assert exclusions
     for (file, function, original, mutated), reason in exclusions.items():
-        assert file in mutation.TARGETS
+        assert file in mutation.PURE_FILES
         assert function and original != mutated and reason
 
 
@@ -29,9 +29,47 @@ def test_an_entry_without_a_reason_is_refused(tmp_path):
 
 def test_only_the_pure_domain_files_can_be_chosen(capsys):
     assert mutation.parse_args(["_rowids.py", "--max-mutants", "5"]).files == ["_rowids.py"]
+    assert mutation.parse_args(["_selectors", "_rowids"]).files == ["_selectors.py", "_rowids.py"]
     with pytest.raises(SystemExit):
         mutation.parse_args(["_client.py"])
     assert "not a pure domain file: _client.py" in capsys.readouterr().err
+
+
+def test_a_pure_file_that_does_not_exist_is_skipped_unless_named(capsys, monkeypatch):
+    monkeypatch.setattr(mutation, "PURE_FILES", ("_rowids.py", "_no_such_file.py"))
+    assert mutation.parse_args([]).files == ["_rowids.py"]
+    assert "not in plugins/module_utils, so not mutated: _no_such_file.py" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        mutation.parse_args(["_no_such_file"])
+    assert "no such file in plugins/module_utils: _no_such_file.py" in capsys.readouterr().err
+
+
+def test_every_pure_file_that_exists_has_its_own_unit_tests():
+    tests_dir = mutation.REPO_ROOT / mutation.UNIT_TESTS
+    for file in mutation.parse_args([]).files:
+        assert mutation.tests_of(file, tests_dir)
+
+
+def test_the_own_tests_are_test__name_else_test_name_plus_those_of_the_callers(tmp_path, monkeypatch):
+    monkeypatch.setattr(mutation, "ALSO_TESTED_BY", {"_values.py": ("_reconcile.py", "_selectors.py")})
+    for name in ("test_values.py", "test__reconcile.py", "test_reconcile.py", "test_rowids.py"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert mutation.tests_of("_values.py", tmp_path) == ["test_values.py", "test__reconcile.py"]
+    assert mutation.tests_of("_rowids.py", tmp_path) == ["test_rowids.py"]
+    (tmp_path / "test_values.py").unlink()
+    assert mutation.tests_of("_values.py", tmp_path) == ["test__reconcile.py"]
+    with pytest.raises(SystemExit, match="_selectors.py: no unit test file test__<name>.py or test_<name>.py"):
+        mutation.tests_of("_selectors.py", tmp_path)
+
+
+def test_the_tests_run_fastest_first_and_unknown_ones_first_of_all():
+    class Item:
+        def __init__(self, nodeid):
+            self.nodeid = nodeid
+
+    items = [Item("slow"), Item("new"), Item("quick")]
+    mutation._FastestFirst({"slow": 9.0, "quick": 0.1}).pytest_collection_modifyitems(items)
+    assert [item.nodeid for item in items] == ["new", "quick", "slow"]
 
 
 def test_survivors_are_written_as_speed_only_entries_to_fill_in(tmp_path, monkeypatch):

@@ -323,3 +323,237 @@ def test_replace_changed_deletes_a_differing_pending_copy_beside_an_equal_row():
     plan = plan_present(wanted, existing, replace_changed=True)
     assert [row.row_id for row in plan.delete] == [7] and plan.create == [] and plan.replaces == {}
     assert plan_present(wanted, existing).delete == []
+
+
+# ---------------------------------------------------------------- messages in full, columns by name, answers by index
+
+
+def refusal(rows):
+    with pytest.raises(ConfigurationError) as raised:
+        parse_wanted_rows(rows)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "rows, expected",
+    [
+        (None, "rows must be a list of dicts, got nothing."),
+        (
+            [GOOD, "9876543210"],
+            "rows[1] must be a dict with phone_number and scheduled_time, got a str ('9876543210').",
+        ),
+        (
+            [dict(GOOD, phone="1", zone="x")],
+            "rows[0] has unknown key(s) phone, zone; known: agent_id, expiry_date, fields, name, phone_number, "
+            "priority, scheduled_time, skill (put further mapping columns under fields).",
+        ),
+        (
+            [dict(GOOD, scheduled_time=20261202)],
+            "rows[0].scheduled_time must be a date and time like '2026-12-01 09:30:00', got a int (20261202).",
+        ),
+        (
+            [dict(GOOD, scheduled_time="2026-12-02")],
+            "rows[0].scheduled_time '2026-12-02' is not a date and time: use 'YYYY-MM-DD HH:MM:SS' in the "
+            "account's local time.",
+        ),
+        (
+            [dict(GOOD, scheduled_time=datetime.datetime(2026, 12, 2, 9, 30, tzinfo=datetime.timezone.utc))],
+            "rows[0].scheduled_time '2026-12-02T09:30:00+00:00' carries a time zone: give the account's local time "
+            "without one (the API takes the CloudAgent account's local time).",
+        ),
+        ([dict(GOOD, name=["Asha"])], "rows[0].name must be text, got a list (['Asha'])."),
+        ([dict(GOOD, skill=True)], "rows[0].skill must be text, got a bool (True)."),
+        (
+            [dict(GOOD, fields={"AgentID": "a1"})],
+            "rows[0].fields.AgentID is a column the row's own keys set (phone_number, scheduled_time, name, "
+            "priority, agent_id, skill, expiry_date); use those keys instead.",
+        ),
+        (
+            [dict(GOOD, phone_number="٩٨٧٦٥٤٣٢١٠")],
+            "rows[0].phone_number '٩٨٧٦٥٤٣٢١٠' is not a phone number: use digits, optionally a leading + "
+            "(spaces, '-', '(' and ')' are ignored).",
+        ),
+    ],
+)
+def test_a_refused_row_is_explained_in_full(rows, expected):
+    assert refusal(rows) == expected
+
+
+def test_a_local_datetime_is_taken_and_its_microseconds_dropped():
+    row = parse_wanted_rows([dict(GOOD, scheduled_time=datetime.datetime(2026, 12, 2, 9, 30, 0, 500))])[0]
+    assert row.scheduled_time == "2026-12-02 09:30:00"
+
+
+def test_every_row_key_fills_its_vendor_column_and_rows_keep_their_index():
+    rows = parse_wanted_rows(
+        [
+            GOOD,
+            dict(
+                phone_number=" 98765-43211 ",
+                scheduled_time="2026-12-02 10:00",
+                name="Asha",
+                priority=" -3 ",
+                expiry_date="2026-12-31",
+                skill="sales",
+                agent_id="agent7",
+            ),
+        ]
+    )
+    assert [(row.index, row.phone_number, row.scheduled_time) for row in rows] == [
+        (0, "9876543210", "2026-12-02 09:30:00"),
+        (1, "9876543211", "2026-12-02 10:00:00"),
+    ]
+    assert rows[1].columns == (
+        ("Name", "Asha"),
+        ("Priority", "-3"),
+        ("ExpiryDate", "2026-12-31"),
+        ("skill", "sales"),
+        ("AgentID", "agent7"),
+    )
+    assert bulk_data(rows)["map"] == [
+        "PhoneNumber",
+        "ScheduledTime",
+        "Name",
+        "Priority",
+        "ExpiryDate",
+        "skill",
+        "AgentID",
+    ]
+
+
+def test_a_row_is_compared_cell_by_cell_booleans_and_empty_cells_included():
+    wanted = parse_wanted_rows([dict(GOOD, fields={"VIP": True, "Note": None, "Score": 5})])[0]
+
+    def stored(**params):
+        return ExistingRow(7, wanted.identity, False, params)
+
+    assert differences(wanted, stored(VIP="true", Note="", Score="5")) == {}
+    assert differences(wanted, stored(VIP="false", Note="", Score="5")) == {
+        "VIP": {"existing": "false", "wanted": "true"}
+    }
+    assert differences(wanted, stored(VIP="True", Score="5")) == {
+        "Note": {"existing": None, "wanted": ""},
+        "VIP": {"existing": "True", "wanted": "true"},
+    }
+
+
+def test_campaign_rows_take_the_scheduled_time_parameter_and_else_the_schedule_time():
+    raw_records = [
+        {
+            "Id": "4",
+            "ScheduleParams": "campaign_name=c1&PhoneNumber=98765+43210",
+            "ScheduleTime": "2026-12-02 09:30:00",
+        },
+        {
+            "Id": "3",
+            "IsRequestSent": "1",
+            "ScheduleParams": "campaign_name=c1&PhoneNumber=9800000001&ScheduledTime=2026-12-02T09:00&Language=hi",
+            "ScheduleTime": "2026-12-02 08:00:00",
+        },
+        {
+            "Id": "5",
+            "ScheduleParams": "campaign_name=c1&PhoneNumber=%D9%A1%D9%A2%D9%A3",
+            "ScheduleTime": "2026-12-02 09:30",
+        },
+    ]
+    views = [RecordView(raw) for raw in raw_records]
+    assert campaign_rows([(view, {"n": view.raw["Id"]}) for view in views], "c1") == [
+        ExistingRow(3, ("9800000001", "2026-12-02 09:00:00"), True, {"n": "3"}),
+        ExistingRow(4, ("9876543210", "2026-12-02 09:30:00"), False, {"n": "4"}),
+        ExistingRow(5, None, False, {"n": "5"}),
+    ]
+
+
+def test_row_verdicts_follow_the_api_index_not_the_order_of_its_entries():
+    batch = [wanted_row(0, "9800000001"), wanted_row(1, "9800000002"), wanted_row(2, "9800000003")]
+    entries = [
+        {"msg": "Invalid PhoneNumber", "index": " 2 "},
+        {"msg": "Data updated successfully", "index": "0"},
+        {"msg": "success", "index": 1},
+    ]
+    accepted, rejected = row_verdicts(entries, batch)
+    assert accepted == batch[:2]
+    assert rejected == [
+        dict(index=2, phone_number="9800000003", scheduled_time="2026-12-02 09:30:00", message="Invalid PhoneNumber")
+    ]
+
+
+def test_row_verdicts_take_an_entry_without_a_readable_index_by_its_position():
+    batch = [wanted_row(0, "9800000001"), wanted_row(1, "9800000002")]
+    accepted, rejected = row_verdicts([{"msg": "success", "index": "x"}, {"msg": "Failed"}], batch)
+    assert accepted == batch[:1] and [row["message"] for row in rejected] == ["Failed"]
+
+
+@pytest.mark.parametrize(
+    "entry, accepted",
+    [
+        ({"Response": "Success"}, True),
+        ({"Response": " data updated successfully "}, True),
+        ({"msg": "", "Response": "success"}, True),
+        ({"msg": "Invalid PhoneNumber", "Response": "success"}, False),
+        ({"msg": "SUCCESS", "Response": "failed"}, True),
+        ({"Response": "failed"}, False),
+        ({}, False),
+    ],
+)
+def test_a_row_is_accepted_by_its_msg_or_without_one_by_its_response(entry, accepted):
+    batch = [wanted_row(0)]
+    assert row_verdicts([entry], batch)[0] == (batch if accepted else [])
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"msg": " Invalid PhoneNumber ", "message": "m", "Response": "r", "error": "e"}, "Invalid PhoneNumber"),
+        ({"msg": " ", "message": "Duplicate row", "Response": "r"}, "Duplicate row"),
+        ({"Response": "Failed", "error": "e"}, "Failed"),
+        ({"Response": 0, "error": "Campaign not found"}, "Campaign not found"),
+        ({"Response": "failed "}, "failed"),
+        ({"status": 500}, "rejected without a message: {'status': 500}"),
+    ],
+)
+def test_a_rejected_row_carries_the_first_message_the_api_gave(entry, message):
+    assert row_verdicts([entry], [wanted_row(0)])[1][0]["message"] == message
+
+
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (dict(GOOD, scheduled_time="2026-12-02T09:30:00z"), r"rows\[0\]\.scheduled_time .* carries a time zone"),
+        (dict(GOOD, priority="٣"), r"^rows\[0\]\.priority must be an integer, got a str \('٣'\)\.$"),
+        (dict(GOOD, fields={1: "x"}), r"^rows\[0\]\.fields has a column name that is not text: 1\.$"),
+        (dict(GOOD, fields={" ": "x"}), r"^rows\[0\]\.fields has a column name that is not text: ' '\.$"),
+    ],
+)
+def test_a_zone_in_lower_case_a_digit_of_another_script_and_a_nameless_field_are_refused(row, expected):
+    with pytest.raises(ConfigurationError, match=expected):
+        parse_wanted_rows([row])
+
+
+def test_numbers_are_sent_as_json_writes_them():
+    row = parse_wanted_rows(
+        [dict(GOOD, priority=5, name=1.5, fields={"Huge": float("inf"), "Tiny": 1e-7, "Count": 12})]
+    )[0]
+    assert dict(row.columns) == {"Priority": "5", "Name": "1.5", "Huge": "Infinity", "Tiny": "1e-07", "Count": "12"}
+
+
+def test_a_plan_lists_its_replacements_and_every_delete_in_id_order():
+    wanted = [wanted_row(0, "9800000001", Name="a"), wanted_row(1, "9800000002", Name="b")]
+    existing = [
+        existing_row(9, "9800000001", Name="old"),
+        existing_row(4, "9800000002", Name="old"),
+        existing_row(6, "9800000003"),
+    ]
+    plan = plan_present(wanted, existing, replace_changed=True, exclusive=True)
+    assert sorted(plan.replaces) == [0, 1] and plan.create == wanted
+    assert [row.row_id for row in plan.delete] == [6]
+    assert [row.row_id for row in plan.all_deletes()] == [4, 6, 9]
+
+
+def test_a_phone_number_that_is_no_text_is_refused_in_full():
+    assert refusal([dict(GOOD, phone_number=["98765"])]) == (
+        "rows[0].phone_number must be a phone number (a string of digits), got a list (['98765'])."
+    )
+    assert refusal([dict(GOOD, phone_number=True)]) == (
+        "rows[0].phone_number must be a phone number (a string of digits), got a bool (True)."
+    )

@@ -5,14 +5,19 @@
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import urlencode
 
 import pytest
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    SELECTOR_OPTIONS,
+    Selection,
     closest_campaigns,
+    noting_campaigns,
     selection_from_options,
     unknown_campaign_warning,
 )
@@ -98,3 +103,112 @@ def test_an_unknown_campaign_warns_naming_the_closest_and_a_known_one_does_not()
     assert unknown_campaign_warning("SpringOffer", {"SpringOffer"}) is None
     assert unknown_campaign_warning(None, {"SpringOffer"}) is None
     assert "no scheduled records at all" in unknown_campaign_warning("x", set())
+
+
+# ---------------------------------------------------------------- through the record view of a raw status record
+
+
+def view(campaign="c1", phone="9800000001", moment=None, schedule_time=None, sent="0"):
+    """The RecordView of a raw record as the API sends it; ``moment`` None leaves ScheduledTime out."""
+    params = {"campaign_name": campaign, "PhoneNumber": phone}
+    if moment is not None:
+        params["ScheduledTime"] = moment
+    return RecordView(
+        {"Id": "1", "ScheduleParams": urlencode(params), "ScheduleTime": schedule_time, "IsRequestSent": sent}
+    )
+
+
+def test_the_selector_options_are_the_options_the_selection_reads_besides_row_id():
+    asked = []
+    selection_from_options(asked.append)
+    assert set(SELECTOR_OPTIONS) == set(asked) - {"row_id"} and len(SELECTOR_OPTIONS) == len(set(SELECTOR_OPTIONS))
+
+
+def test_a_selection_filters_only_on_what_it_is_given():
+    assert not Selection().has_selectors
+    assert Selection().matches_view(7, view(campaign="other", moment="not a time", sent="1"))
+    by_campaign = Selection(campaign_name="c1")
+    assert by_campaign.has_selectors
+    assert by_campaign.matches_view(7, view(phone="12345", moment="2026-12-01 09:00:00", sent="1"))
+    assert not by_campaign.matches_view(7, view(campaign="C1"))
+
+
+def test_the_time_of_a_record_is_its_scheduled_time_parameter_and_else_its_schedule_time():
+    after_ten = Selection(scheduled_after=datetime.datetime(2026, 12, 1, 10))
+    assert after_ten.matches_view(1, view(moment="2026-12-01 11:00:00", schedule_time="2026-12-01 09:00:00"))
+    assert not after_ten.matches_view(1, view(moment="2026-12-01 09:00:00", schedule_time="2026-12-01 11:00:00"))
+    assert after_ten.matches_view(1, view(schedule_time="2026-12-01 11:00:00"))
+    assert not after_ten.matches_view(1, view(schedule_time="2026-12-01 09:59:59"))
+    assert not after_ten.matches_view(1, view())
+
+
+def test_scheduled_after_and_before_bound_a_half_open_window():
+    window = selection_from_options(
+        options(scheduled_after="2026-12-01 10:00:00", scheduled_before="2026-12-01 11:00:00")
+    )
+    moments = ["2026-12-01 09:59:59", "2026-12-01 10:00:00", "2026-12-01 10:59:59", "2026-12-01 11:00:00"]
+    assert [window.matches_view(1, view(moment=moment)) for moment in moments] == [False, True, True, False]
+
+
+def test_a_window_of_no_time_is_refused_naming_both_bounds():
+    with pytest.raises(ConfigurationError) as raised:
+        selection_from_options(options(scheduled_after="2026-12-01 10:00", scheduled_before="2026-12-01T10:00:00"))
+    assert str(raised.value) == (
+        "scheduled_after (2026-12-01 10:00:00) must be earlier than scheduled_before (2026-12-01 10:00:00): "
+        "nothing could match."
+    )
+
+
+@pytest.mark.parametrize("name", ["scheduled_after", "scheduled_before"])
+def test_a_bad_time_bound_is_refused_under_its_own_name(name):
+    with pytest.raises(ConfigurationError, match=r"^%s 'soon' is not a date and time: use " % name):
+        selection_from_options(options(**{name: "soon"}))
+
+
+def test_row_id_pending_and_phone_numbers_select_through_the_view():
+    selection = selection_from_options(options(row_id="2-4", pending=True, phone_number=["+91 98000-00001"]))
+    assert selection.matches_view(3, view(phone="+91 (98000) 00001"))
+    assert not selection.matches_view(5, view(phone="+919800000001"))
+    assert not selection.matches_view(3, view(phone="+919800000001", sent="1"))
+    assert not selection.matches_view(3, view(phone="919800000001"))
+    assert not selection.matches_view(3, view(phone="no number"))
+
+
+def test_noting_campaigns_notes_every_campaign_asked_about_and_answers_as_the_selection():
+    seen = set()
+    matches = noting_campaigns(Selection(rows=RowSet.from_ids([1]), campaign_name="c1").matches_view, seen)
+    assert [matches(1, view()), matches(2, view()), matches(1, view(campaign="c2"))] == [True, False, False]
+    assert seen == {"c1", "c2"}
+
+
+def test_an_unknown_campaign_warning_reads_in_full():
+    assert unknown_campaign_warning("Spring", {"spring", "autumn"}) == (
+        "No Scheduled Data Status record carries campaign_name 'Spring' (names compare with case); "
+        "campaigns that have records: spring, autumn."
+    )
+    assert unknown_campaign_warning("Spring", []) == (
+        "No Scheduled Data Status record carries campaign_name 'Spring' (names compare with case); "
+        "the account has no scheduled records at all."
+    )
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"campaign_name": ""}, "campaign_name must be a non-empty string, got ''."),
+        ({"campaign_name": 5}, "campaign_name must be a non-empty string, got 5."),
+        ({"phone_number": []}, "phone_number is an empty list: give at least one number, or leave it out."),
+    ],
+)
+def test_a_bad_campaign_or_phone_selector_is_explained_in_full(values, expected):
+    with pytest.raises(ConfigurationError) as raised:
+        selection_from_options(options(**values))
+    assert str(raised.value) == expected
+
+
+def test_a_datetime_bound_counts_whole_seconds():
+    selection = selection_from_options(
+        options(scheduled_after=datetime.datetime(2026, 12, 1, 10, 0, 0, 999999), scheduled_before=None)
+    )
+    assert selection.scheduled_after == datetime.datetime(2026, 12, 1, 10)
+    assert selection.matches_view(1, view(moment="2026-12-01 10:00:00"))
