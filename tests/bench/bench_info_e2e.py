@@ -61,11 +61,13 @@ END_MARKER = "<!-- info-e2e: end -->"
 
 
 class TreeSampler:
-    """Peak memory of every process of one session (the process started with ``start_new_session``).
+    """Peak memory of a process and all its descendants.
 
-    Every SAMPLE_SECONDS it sums, over the processes whose session id is the leader's pid, their
-    PSS (``/proc/PID/smaps_rollup``: shared pages split between the processes that share them, so
-    forked workers are not counted twice) and their RSS; it keeps the peak of each sum.
+    Every SAMPLE_SECONDS it sums, over the leader and every process descending from it (followed
+    through the parent pid of ``/proc/PID/stat``: Ansible's forked workers call ``setsid``, so the
+    leader's session would leave out the worker and the module), their PSS
+    (``/proc/PID/smaps_rollup``: shared pages split between the processes that share them, so forked
+    workers are not counted twice) and their RSS; it keeps the peak of each sum.
     """
 
     def __init__(self, leader: int):
@@ -101,7 +103,7 @@ class TreeSampler:
         self.peak_rss_kb = max(self.peak_rss_kb, rss)
 
     def _members(self) -> List[int]:
-        members = []
+        children: Dict[int, List[int]] = {}
         for name in os.listdir("/proc"):
             if not name.isdigit():
                 continue
@@ -110,8 +112,13 @@ class TreeSampler:
                     fields = stat.read().rsplit(b")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            if len(fields) > 3 and int(fields[3]) == self.leader:  # field 6 of stat: the session id
-                members.append(int(name))
+            if len(fields) > 1:  # field 4 of stat: the parent pid
+                children.setdefault(int(fields[1]), []).append(int(name))
+        members, pending = [], [self.leader]
+        while pending:
+            pid = pending.pop()
+            members.append(pid)
+            pending.extend(children.get(pid, ()))
         return members
 
 
@@ -316,8 +323,9 @@ METHOD = [
     "Info task s: the task as the result_recorder callback times it, from its start to its result (the module's "
     "start-up, the read, and the controller receiving, decoding and registering the result). Playbook s: the whole "
     "`ansible-playbook` process. For the floor both columns are its whole process.",
-    "Peak MB: every 50 ms a sampler reads `/proc/PID/smaps_rollup` of every process in the playbook's session "
-    "(ansible-playbook, its forked worker, the module's Python) and sums them; the column is the largest sum seen. "
+    "Peak MB: every 50 ms a sampler reads `/proc/PID/smaps_rollup` of `ansible-playbook` and every process "
+    "descending from it (its forked worker, the module's Python; found by parent pid, as the worker starts a session "
+    "of its own) and sums them; the column is the largest sum seen. "
     "PSS counts a page shared by several processes once in all (forked workers share most of the controller's "
     "memory), RSS counts it in each, so the RSS sum overstates the tree; the targets use the PSS sum. The floor "
     "process is sampled the same way. A peak shorter than 50 ms may be missed.",
