@@ -15,7 +15,10 @@ large account costs far more than the read itself. So the read keeps only what i
 - ``row_ids`` is built from runs of consecutive ids, never from a list of records;
 - with ``limit``, only the ``limit`` lowest ids are kept, in a bounded heap, and normalised once
   the answer has been read; ``limit: 0`` keeps and normalises no record at all;
-- with ``fields``, each kept record is built with those keys only.
+- with ``fields``, each kept record is built with those keys only; without ``params`` among them,
+  the read keeps the asked values and the record's api keys instead of the raw record
+  (``LeanParts``), so a few fields of a large account take a few hundred bytes a record, not the
+  1.5 KB of a raw vendor record.
 """
 
 from __future__ import annotations
@@ -23,18 +26,26 @@ from __future__ import annotations
 import datetime
 import difflib
 import heapq
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 from urllib.parse import parse_qsl
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile import TIME_FORMAT, parse_local_time
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, row_id_of, text_of
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
+    _LEAN_VALUES,
     Kept,
+    _json_or_text,
+    _param_secrets,
     normalize_record,
     skipped_id_warning,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import mask_text, secret_forms, secret_values
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import (
+    mask_text,
+    mask_value,
+    secret_forms,
+    secret_values,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
     Selection,
@@ -204,49 +215,94 @@ def _looks_canonical(value: Any) -> bool:
 
 
 class LowestRecords:
-    """The raw records of the ``limit`` lowest ids (all of them without a limit), normalised after the read.
+    """What ``keep`` makes of the records of the ``limit`` lowest ids (all of them without a limit), normalised after the read.
 
     Normalising is left until the answer has been read: ``timeout`` bounds the whole request, and
     normalising every record of a large account while it streams in would stretch the request by
-    as much.
+    as much. ``keep(row_id, raw, view)`` (default: the raw record itself) runs only for the records
+    stored.
     """
 
-    def __init__(self, limit: Optional[int]):
+    def __init__(self, limit: Optional[int], keep: Optional[Callable[[int, dict, RecordView], Any]] = None):
         self._limit = limit
-        self._heap: List[Tuple[int, int, dict]] = []  # (-id, -arrival, raw): the highest id on top
+        self._keep = keep or (lambda row_id, raw, view: raw)
+        self._heap: List[tuple] = []  # without a limit (id, kept) in arrival order, else (-id, -arrival, kept)
         self._arrivals = 0
         self.left_out = 0
 
-    def offer(self, row_id: int, raw: dict) -> None:
+    def offer(self, row_id: int, raw: dict, view: RecordView) -> None:
         heap = self._heap
         if self._limit is None:
-            heap.append((-row_id, self._next_arrival(), raw))
+            heap.append((row_id, self._keep(row_id, raw, view)))
         elif len(heap) < self._limit:
-            heapq.heappush(heap, (-row_id, self._next_arrival(), raw))
+            heapq.heappush(heap, (-row_id, self._next_arrival(), self._keep(row_id, raw, view)))
         else:
             self.left_out += 1  # this record, or the highest kept one
             if heap and row_id < -heap[0][0]:
-                heapq.heapreplace(heap, (-row_id, self._next_arrival(), raw))
+                heapq.heapreplace(heap, (-row_id, self._next_arrival(), self._keep(row_id, raw, view)))
 
     def _next_arrival(self) -> int:
         """Negative and falling: among records of one id, the latest to come is on top, so it goes first."""
         self._arrivals -= 1
         return self._arrivals
 
-    def normalized(self, normalize: Callable[[dict, int], dict]) -> List[dict]:
+    def normalized(self, normalize: Callable[[Any, int], dict]) -> List[dict]:
         """The kept records normalised, ascending by id (records of one id in the order they came).
 
-        Each raw record is let go as soon as it is normalised, so both forms of every record are
+        Each kept form is let go as soon as it is normalised, so both forms of every record are
         never held at once.
         """
         entries = self._heap
         self._heap = []
-        entries.sort(key=lambda entry: (-entry[0], -entry[1]))
+        if self._limit is None:
+            entries.sort(key=lambda entry: entry[0])  # stable: records of one id stay in arrival order
+        else:
+            entries = [(-negative_id, kept) for negative_id, _arrival, kept in sorted(entries, key=_heap_order)]
         records = []
-        for index, (negative_id, _arrival, raw) in enumerate(entries):
-            records.append(normalize(raw, -negative_id))
+        for index, (row_id, kept) in enumerate(entries):
+            records.append(normalize(kept, row_id))
             entries[index] = None
         return records
+
+
+def _heap_order(entry: tuple) -> Tuple[int, int]:
+    return (-entry[0], -entry[1])
+
+
+class LeanParts:
+    """A record cut to ``fields`` (without ``params``), kept while the answer streams in and built after.
+
+    Kept per record: the asked values that need no decoding, the raw Response (decoded after the
+    read, as it may hold api keys of its own), and the api keys found in the raw record and its
+    ScheduleParams, the same ones ``normalize_record`` masks (one shared set per distinct set of keys:
+    an account's records usually carry the same one). ``record`` gives what ``normalize_record``
+    gives for ``fields``.
+    """
+
+    def __init__(self, fields: Tuple[str, ...]):
+        self._fields = fields
+        self._early = tuple(_LEAN_VALUES[name] for name in fields if name != "response")
+        self._key_sets: Dict[FrozenSet[str], FrozenSet[str]] = {}
+        self._forms: Dict[FrozenSet[str], List[str]] = {}
+
+    def keep(self, row_id: int, raw: dict, view: RecordView) -> tuple:
+        keys = frozenset(secret_values(raw) | _param_secrets(view.query))
+        keys = self._key_sets.setdefault(keys, keys)
+        return (keys, raw.get("Response")) + tuple(value(raw, view, row_id, None) for value in self._early)
+
+    def record(self, kept: tuple, client_forms: List[str]) -> dict:
+        keys, raw_response = kept[0], kept[1]
+        response = _json_or_text(raw_response)
+        response_keys = secret_values(response)
+        if response_keys:
+            forms = secret_forms(keys | response_keys) + client_forms
+        else:
+            forms = self._forms.get(keys)
+            if forms is None:
+                forms = self._forms[keys] = secret_forms(keys) + client_forms
+        values = iter(kept[2:])
+        record = {name: response if name == "response" else next(values) for name in self._fields}
+        return mask_value(record, forms)
 
 
 class IdRuns:
@@ -282,16 +338,20 @@ class InfoRead:
 
 
 def info_collector(
-    selection: Selection, limit: Optional[int], campaigns: Optional[Set[str]] = None
+    selection: Selection,
+    limit: Optional[int],
+    campaigns: Optional[Set[str]] = None,
+    keep: Optional[Callable[[int, dict, RecordView], Any]] = None,
 ) -> Callable[[Iterator[dict]], Kept]:
     """A ``collect`` for ``CloudAgentClient.get_scheduled_data`` returning a ``Kept`` of an ``InfoRead``.
 
-    ``campaigns``, when given, receives the campaign name of every record read (matching or not).
+    ``campaigns``, when given, receives the campaign name of every record read (matching or not);
+    ``keep`` is what the records are kept as (see ``LowestRecords``).
     """
     matches_view = selection.matches_view if campaigns is None else noting_campaigns(selection.matches_view, campaigns)
 
     def collect(raw_records: Iterator[dict]) -> Kept:
-        read = InfoRead(LowestRecords(limit), SummaryBuilder(), IdRuns())
+        read = InfoRead(LowestRecords(limit, keep), SummaryBuilder(), IdRuns())
         skipped = []
         matches, add_to_summary, add_id, offer = (
             matches_view,
@@ -309,7 +369,7 @@ def info_collector(
                 continue
             add_to_summary(raw, view)
             add_id(row_id)
-            offer(row_id, raw)
+            offer(row_id, raw, view)
         return Kept(read, tuple(skipped))
 
     return collect
@@ -324,7 +384,8 @@ def scheduled_data_info(
 ) -> dict:
     """The info module's whole job: one status read, summarised, paged by ``limit``, records cut to ``fields``."""
     campaigns = set() if selection.campaign_name is not None else None
-    found = client.get_scheduled_data(collect=info_collector(selection, limit, campaigns))
+    lean = LeanParts(fields) if fields is not None and "params" not in fields else None
+    found = client.get_scheduled_data(collect=info_collector(selection, limit, campaigns, lean and lean.keep))
     secrets = list(client.secrets)
     for value in found.skipped_ids:
         warn(skipped_id_warning(value, secrets))
@@ -332,9 +393,13 @@ def scheduled_data_info(
     if hint:
         warn(hint)
     read: InfoRead = found.kept
+    if lean is None:
+        records = read.records.normalized(lambda raw, row_id: normalize_record(raw, row_id, secrets, fields))
+    else:
+        records = read.records.normalized(lambda kept, row_id: lean.record(kept, secrets))
     return dict(
         changed=False,
-        scheduled_data=read.records.normalized(lambda raw, row_id: normalize_record(raw, row_id, secrets, fields)),
+        scheduled_data=records,
         row_ids=read.ids.row_set().compact(),
         summary=read.summary.summary(secrets),
         truncated=read.records.left_out > 0,
