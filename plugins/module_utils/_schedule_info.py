@@ -349,6 +349,7 @@ def info_collector(
     ``keep`` is what the records are kept as (see ``LowestRecords``).
     """
     matches_view = selection.matches_view if campaigns is None else noting_campaigns(selection.matches_view, campaigns)
+    every_record = campaigns is None and selection.rows is None and not selection.has_selectors
 
     def collect(raw_records: Iterator[dict]) -> Kept:
         read = InfoRead(LowestRecords(limit, keep), SummaryBuilder(), IdRuns())
@@ -365,7 +366,7 @@ def info_collector(
                 skipped.append(raw.get("Id"))
                 continue
             view = RecordView(raw)
-            if not matches(row_id, view):
+            if not (every_record or matches(row_id, view)):
                 continue
             add_to_summary(raw, view)
             add_id(row_id)
