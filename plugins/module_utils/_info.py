@@ -15,7 +15,10 @@ large account costs far more than the read itself. So the read keeps only what i
 - ``row_ids`` is built from runs of consecutive ids, never from a list of records;
 - with ``limit``, only the ``limit`` lowest ids are kept, in a bounded heap, and normalised once
   the answer has been read; ``limit: 0`` keeps and normalises no record at all;
-- with ``fields``, each kept record is built with those keys only.
+- with ``fields``, each kept record is built with those keys only; without ``params`` among them,
+  the read keeps the asked values and the record's api keys instead of the raw record
+  (``LeanParts``), so a few fields of a large account take a few hundred bytes a record, not the
+  1.5 KB of a raw vendor record.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import datetime
 import difflib
 import heapq
 import re
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 from urllib.parse import parse_qsl, unquote_plus
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
@@ -213,49 +216,94 @@ def _looks_canonical(value: Any) -> bool:
 
 
 class LowestRecords:
-    """The raw records of the ``limit`` lowest ids (all of them without a limit), normalised after the read.
+    """What ``keep`` makes of the records of the ``limit`` lowest ids (all of them without a limit), normalised after the read.
 
     Normalising is left until the answer has been read: ``timeout`` bounds the whole request, and
     normalising every record of a large account while it streams in would stretch the request by
-    as much.
+    as much. ``keep(row_id, raw, view)`` (default: the raw record itself) runs only for the records
+    stored.
     """
 
-    def __init__(self, limit: Optional[int]):
+    def __init__(self, limit: Optional[int], keep: Optional[Callable[[int, dict, RecordView], Any]] = None):
         self._limit = limit
-        self._heap: List[Tuple[int, int, dict]] = []  # (-id, -arrival, raw): the highest id on top
+        self._keep = keep or (lambda row_id, raw, view: raw)
+        self._heap: List[tuple] = []  # without a limit (id, kept) in arrival order, else (-id, -arrival, kept)
         self._arrivals = 0
         self.left_out = 0
 
-    def offer(self, row_id: int, raw: dict) -> None:
+    def offer(self, row_id: int, raw: dict, view: RecordView) -> None:
         heap = self._heap
         if self._limit is None:
-            heap.append((-row_id, self._next_arrival(), raw))
+            heap.append((row_id, self._keep(row_id, raw, view)))
         elif len(heap) < self._limit:
-            heapq.heappush(heap, (-row_id, self._next_arrival(), raw))
+            heapq.heappush(heap, (-row_id, self._next_arrival(), self._keep(row_id, raw, view)))
         else:
             self.left_out += 1  # this record, or the highest kept one
             if heap and row_id < -heap[0][0]:
-                heapq.heapreplace(heap, (-row_id, self._next_arrival(), raw))
+                heapq.heapreplace(heap, (-row_id, self._next_arrival(), self._keep(row_id, raw, view)))
 
     def _next_arrival(self) -> int:
         """Negative and falling: among records of one id, the latest to come is on top, so it goes first."""
         self._arrivals -= 1
         return self._arrivals
 
-    def normalized(self, normalize: Callable[[dict, int], dict]) -> List[dict]:
+    def normalized(self, normalize: Callable[[Any, int], dict]) -> List[dict]:
         """The kept records normalised, ascending by id (records of one id in the order they came).
 
-        Each raw record is let go as soon as it is normalised, so both forms of every record are
+        Each kept form is let go as soon as it is normalised, so both forms of every record are
         never held at once.
         """
         entries = self._heap
         self._heap = []
-        entries.sort(key=lambda entry: (-entry[0], -entry[1]))
+        if self._limit is None:
+            entries.sort(key=lambda entry: entry[0])  # stable: records of one id stay in arrival order
+        else:
+            entries = [(-negative_id, kept) for negative_id, _arrival, kept in sorted(entries, key=_heap_order)]
         records = []
-        for index, (negative_id, _arrival, raw) in enumerate(entries):
-            records.append(normalize(raw, -negative_id))
+        for index, (row_id, kept) in enumerate(entries):
+            records.append(normalize(kept, row_id))
             entries[index] = None
         return records
+
+
+def _heap_order(entry: tuple) -> Tuple[int, int]:
+    return (-entry[0], -entry[1])
+
+
+class LeanParts:
+    """A record cut to ``fields`` (without ``params``), kept while the answer streams in and built after.
+
+    Kept per record: the asked values that need no decoding, the raw Response (decoded after the
+    read, as it may hold api keys of its own), and the api keys found in the raw record and its
+    ScheduleParams, the same ones ``normalize_record`` masks (one shared set per distinct set of keys:
+    an account's records usually carry the same one). ``record`` gives what ``normalize_record``
+    gives for ``fields``.
+    """
+
+    def __init__(self, fields: Tuple[str, ...]):
+        self._fields = fields
+        self._early = tuple(_LEAN_VALUES[name] for name in fields if name != "response")
+        self._key_sets: Dict[FrozenSet[str], FrozenSet[str]] = {}
+        self._forms: Dict[FrozenSet[str], List[str]] = {}
+
+    def keep(self, row_id: int, raw: dict, view: RecordView) -> tuple:
+        keys = frozenset(secret_values(raw) | _param_secrets(view.query))
+        keys = self._key_sets.setdefault(keys, keys)
+        return (keys, raw.get("Response")) + tuple(value(view, row_id, None) for value in self._early)
+
+    def record(self, kept: tuple, client_forms: List[str]) -> dict:
+        keys, raw_response = kept[0], kept[1]
+        response = json_or_text(raw_response)
+        response_keys = secret_values(response)
+        if response_keys:
+            forms = secret_forms(keys | response_keys) + client_forms
+        else:
+            forms = self._forms.get(keys)
+            if forms is None:
+                forms = self._forms[keys] = secret_forms(keys) + client_forms
+        values = iter(kept[2:])
+        record = {name: response if name == "response" else next(values) for name in self._fields}
+        return mask_value(record, forms)
 
 
 class IdRuns:
@@ -291,16 +339,21 @@ class InfoRead:
 
 
 def info_collector(
-    selection: Selection, limit: Optional[int], campaigns: Optional[Set[str]] = None
+    selection: Selection,
+    limit: Optional[int],
+    campaigns: Optional[Set[str]] = None,
+    keep: Optional[Callable[[int, dict, RecordView], Any]] = None,
 ) -> Callable[[Iterator[dict]], Kept]:
     """A ``collect`` for ``CloudAgentClient.get_scheduled_data`` returning a ``Kept`` of an ``InfoRead``.
 
-    ``campaigns``, when given, receives the campaign name of every record read (matching or not).
+    ``campaigns``, when given, receives the campaign name of every record read (matching or not);
+    ``keep`` is what the records are kept as (see ``LowestRecords``).
     """
     matches_view = selection.matches_view if campaigns is None else noting_campaigns(selection.matches_view, campaigns)
+    every_record = campaigns is None and selection.rows is None and not selection.has_selectors
 
     def collect(raw_records: Iterator[dict]) -> Kept:
-        read = InfoRead(LowestRecords(limit), SummaryBuilder(), IdRuns())
+        read = InfoRead(LowestRecords(limit, keep), SummaryBuilder(), IdRuns())
         skipped = []
         matches, add_to_summary, add_id, offer = (
             matches_view,
@@ -314,11 +367,11 @@ def info_collector(
                 skipped.append(raw.get("Id"))
                 continue
             view = RecordView(raw)
-            if not matches(row_id, view):
+            if not (every_record or matches(row_id, view)):
                 continue
             add_to_summary(raw, view)
             add_id(row_id)
-            offer(row_id, raw)
+            offer(row_id, raw, view)
         return Kept(read, tuple(skipped))
 
     return collect
@@ -352,7 +405,8 @@ def scheduled_data_info(
 ) -> InfoReport:
     """The info module's whole job: one status read, summarised, paged by ``limit``, records cut to ``fields``."""
     campaigns = set() if selection.campaign_name is not None else None
-    found = client.get_scheduled_data(collect=info_collector(selection, limit, campaigns))
+    lean = LeanParts(fields) if fields is not None and "params" not in fields else None
+    found = client.get_scheduled_data(collect=info_collector(selection, limit, campaigns, lean and lean.keep))
     secrets = list(client.secrets)
     for value in found.skipped_ids:
         warn(skipped_id_warning(value, secrets))
@@ -360,8 +414,12 @@ def scheduled_data_info(
     if hint:
         warn(hint)
     read: InfoRead = found.kept
+    if lean is None:
+        records = read.records.normalized(lambda raw, row_id: normalize_record(RecordView(raw), secrets, fields))
+    else:
+        records = read.records.normalized(lambda kept, row_id: lean.record(kept, secrets))
     return InfoReport(
-        records=read.records.normalized(lambda raw, row_id: info_record(raw, row_id, secrets, fields)),
+        records=records,
         row_ids=read.ids.row_set(),
         summary=read.summary.summary(secrets),
         truncated=read.records.left_out > 0,
@@ -369,26 +427,6 @@ def scheduled_data_info(
 
 
 # ---------------------------------------------------------------- the records returned
-
-
-def info_record(raw: dict, row_id: int, client_forms: List[str], fields: Optional[Tuple[str, ...]]) -> dict:
-    """One record as the info module returns it; with ``fields``, only those keys.
-
-    Without ``params`` among ``fields``, ScheduleParams is not decoded as a whole: the kept fields
-    are read through ``RecordView`` (the same values) and the api keys to mask are found by
-    ``_param_secrets``, so a record of a few keys costs a fraction of a full one.
-    """
-    view = RecordView(raw)
-    if fields is not None and "params" not in fields:
-        return _lean_record(view, row_id, client_forms, fields)
-    return normalize_record(view, client_forms, fields)
-
-
-def _lean_record(view: RecordView, row_id: int, client_forms: List[str], fields: Tuple[str, ...]) -> dict:
-    response = json_or_text(view.raw.get("Response"))
-    record = {name: _LEAN_VALUES[name](view, row_id, response) for name in fields}
-    record_secrets = secret_values(view.raw) | _param_secrets(view.query) | secret_values(response)
-    return mask_value(record, secret_forms(record_secrets) + client_forms)
 
 
 _LEAN_VALUES = {

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from bench_present import add_arguments as add_present_arguments, measure_present, method_lines as present_method
-from bench_info_e2e import SIZES as E2E_SIZES, measure_info_e2e, replace_section
+from bench_info_e2e import ARMS as E2E_ARMS, SIZES as E2E_SIZES, measure_info_e2e, replace_section
 from bench_report import COUNT, SPEED, Measurement, Report
 from bench_status import SIZES as STATUS_SIZES, measure_status
 from bench_support import AnsibleRunner, BenchError, describe_ids, load_average, machine_facts, scattered_ids
@@ -80,6 +80,12 @@ def parse_args(argv):
         help="account sizes of the info-e2e part, comma-separated (default %(default)s)",
     )
     parser.add_argument(
+        "--e2e-arms",
+        default=",".join(arm for arm, _label, _vars in E2E_ARMS),
+        help="runs of the info-e2e part, comma-separated, among %(default)s (the floor always runs); a subset "
+        "writes no report unless --output says where, and leaves out the targets it lacks the runs for",
+    )
+    parser.add_argument(
         "--status-runs", type=int, default=3, help="rounds per account size of the status part (default 3)"
     )
     parser.add_argument(
@@ -100,8 +106,14 @@ def parse_args(argv):
         parser.error("--status-sizes and --e2e-sizes must be integers separated by commas")
     if min(args.status_sizes) <= 100 or min(args.e2e_sizes) <= 100:
         parser.error("--status-sizes and --e2e-sizes must be larger than 100")
+    known_arms = [arm for arm, _label, _vars in E2E_ARMS]
+    args.e2e_arms = [arm.strip() for arm in args.e2e_arms.split(",") if arm.strip()]
+    if not args.e2e_arms or not set(args.e2e_arms) <= set(known_arms):
+        parser.error("--e2e-arms must name some of %s" % ", ".join(known_arms))
+    every_arm = set(args.e2e_arms) == set(known_arms)
     if args.output is None:
-        args.output = REPO_ROOT / "docs" / "performance.md" if args.part in ("all", "info-e2e") else Path("-")
+        wrote_whole = args.part in ("all", "info-e2e") and every_arm
+        args.output = REPO_ROOT / "docs" / "performance.md" if wrote_whole else Path("-")
     if args.quick and args.full:
         parser.error("--quick and --full contradict each other")
     return args
@@ -369,6 +381,7 @@ def run_benchmark(args) -> Report:
                             args.e2e_runs,
                             args.e2e_sizes,
                             dict(date=report.machine["date"], cores=report.machine["cores"]),
+                            args.e2e_arms,
                         )
                     ),
                 )

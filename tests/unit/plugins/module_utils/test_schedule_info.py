@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import gc
 import random
+import weakref
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -295,6 +297,51 @@ def test_a_lean_record_masks_api_keys_hidden_anywhere_in_the_record():
         "created_date": "******** at noon",
         "response": {"nested": {"apiKey": "********"}, "echo": "********"},
     }
+
+
+class TrackedRecord(dict):
+    """A raw record that can be watched through a weak reference."""
+
+    __slots__ = ("__weakref__",)
+
+
+class StreamingClient:
+    """Streams fresh raw records, as the real read does, and counts those still alive once ``collect`` returns."""
+
+    secrets = ()
+
+    def __init__(self, row_ids):
+        self.row_ids = row_ids
+        self.alive_after_read = None
+
+    def get_scheduled_data(self, collect=list):
+        watched = []
+
+        def stream():
+            for row_id in self.row_ids:
+                raw = TrackedRecord(vendor_record(row_id, sent="1"))
+                watched.append(weakref.ref(raw))
+                yield raw
+
+        kept = collect(stream())
+        gc.collect()
+        self.alive_after_read = sum(1 for ref in watched if ref() is not None)
+        return kept
+
+
+@pytest.mark.parametrize("limit", [None, 3])
+def test_a_read_of_a_few_fields_keeps_no_raw_record_until_the_end(limit):
+    client = StreamingClient([4, 2, 5, 1, 3])
+
+    result = scheduled_data_info(
+        client, Selection(), [].append, limit=limit, fields=parse_fields(["phone_number", "schedule_time"])
+    ).result()
+
+    assert client.alive_after_read == 0
+    expected = normalize_records([vendor_record(row_id, sent="1") for row_id in (1, 2, 3, 4, 5)], [].append)
+    assert result["scheduled_data"] == [
+        {key: record[key] for key in ("id", "phone_number", "schedule_time")} for record in expected[:limit]
+    ]
 
 
 def test_campaign_names_equal_once_masked_are_counted_together():
