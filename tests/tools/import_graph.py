@@ -57,10 +57,8 @@ def floors(graph: Dict[str, Set[str]]) -> List[List[str]]:
         for name in ready:
             height[name] = 1 + max((height[need] for need in graph[name] if need in graph), default=-1)
             del remaining[name]
-    result: List[List[str]] = [[] for _ in range(max(height.values(), default=-1) + 1)]
-    for name, level in height.items():
-        result[level].append(name)
-    return [sorted(level) for level in result]
+    floors = max(height.values(), default=-1) + 1
+    return [sorted(name for name, level in height.items() if level == floor) for floor in range(floors)]
 
 
 def cycles(graph: Dict[str, Set[str]]) -> List[List[str]]:
