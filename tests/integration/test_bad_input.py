@@ -94,7 +94,7 @@ def test_missing_options_are_named_and_module_defaults_reach_both_modules(emulat
     assert result.rc == 0, result
     bare_delete = result.one("Call the delete module without arguments")["msg"]
     assert "missing required arguments" in bare_delete, bare_delete
-    # row_id is required only when no selector is given (checked after user_name; see test_selectors.py).
+    # row_id is required only when no selector is given (checked after user_name; see test__selectors.py).
     assert "user_name" in bare_delete, bare_delete
     bare_info = result.one("Call the info module without arguments")["msg"]
     assert "missing required arguments" in bare_info, bare_info

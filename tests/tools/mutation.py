@@ -70,17 +70,11 @@ ALSO_TESTED_BY = {
 
 
 def tests_of(file: str, tests_dir: Path) -> list:
-    """The unit test files of a pure file and of those ALSO_TESTED_BY names for it (names in tests_dir)."""
-    found = []
-    for name in (file,) + ALSO_TESTED_BY.get(file, ()):
-        stem = name[: -len(".py")].lstrip("_")
-        own = [
-            candidate for candidate in ("test__%s.py" % stem, "test_%s.py" % stem) if (tests_dir / candidate).is_file()
-        ]
-        if own:
-            found.append(own[0])
+    """The unit test files (test__<name>.py) of a pure file and of those ALSO_TESTED_BY names for it."""
+    names = ["test_%s" % name for name in (file,) + ALSO_TESTED_BY.get(file, ())]
+    found = [name for name in names if (tests_dir / name).is_file()]
     if not found:
-        raise SystemExit("%s: no unit test file test__<name>.py or test_<name>.py in %s" % (file, tests_dir))
+        raise SystemExit("%s: no unit test file %s in %s" % (file, names[0], tests_dir))
     return found
 
 

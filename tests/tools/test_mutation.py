@@ -50,16 +50,15 @@ def test_every_pure_file_that_exists_has_its_own_unit_tests():
         assert mutation.tests_of(file, tests_dir)
 
 
-def test_the_own_tests_are_test__name_else_test_name_plus_those_of_the_callers(tmp_path, monkeypatch):
+def test_the_own_tests_are_test__name_plus_those_of_the_callers(tmp_path, monkeypatch):
     monkeypatch.setattr(mutation, "ALSO_TESTED_BY", {"_values.py": ("_reconcile.py", "_selectors.py")})
-    for name in ("test_values.py", "test__reconcile.py", "test_reconcile.py", "test_rowids.py"):
+    for name in ("test__values.py", "test__reconcile.py", "test_reconcile.py", "test_rowids.py"):
         (tmp_path / name).write_text("", encoding="utf-8")
-    assert mutation.tests_of("_values.py", tmp_path) == ["test_values.py", "test__reconcile.py"]
-    assert mutation.tests_of("_rowids.py", tmp_path) == ["test_rowids.py"]
-    (tmp_path / "test_values.py").unlink()
+    assert mutation.tests_of("_values.py", tmp_path) == ["test__values.py", "test__reconcile.py"]
+    (tmp_path / "test__values.py").unlink()
     assert mutation.tests_of("_values.py", tmp_path) == ["test__reconcile.py"]
-    with pytest.raises(SystemExit, match="_selectors.py: no unit test file test__<name>.py or test_<name>.py"):
-        mutation.tests_of("_selectors.py", tmp_path)
+    with pytest.raises(SystemExit, match="_rowids.py: no unit test file test__rowids.py in"):
+        mutation.tests_of("_rowids.py", tmp_path)
 
 
 def test_the_tests_run_fastest_first_and_unknown_ones_first_of_all():
