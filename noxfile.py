@@ -16,7 +16,8 @@ extra-checks, ansible-lint). This file adds what needs this project's own rules:
 * ``changelog`` and ``ee``: antsibull-changelog lint, ansible-builder introspect and create.
 * ``interface``, ``docsite``, ``workflows``, ``emulator``, ``tools``: the public-interface snapshot, the docsite in
   headless Chromium, the GitHub workflows (schema, zizmor), the emulator's and the test machinery's own tests.
-* ``mutation`` (on demand only, not run by ``make test``): mutation testing of the pure domain files.
+* ``mutation`` and ``redaction-sites`` (on demand only, not run by ``make test``): mutation testing of the
+  pure domain files, and proof that removing any one masking call of plugins/ fails a unit test.
 
 Each session's Python comes from python_choice.py: the matrix's pick when installed, else another the
 ansible-core version supports, else the session is skipped with its reason (under CI=true: fails).
@@ -359,6 +360,16 @@ def mutation(session: nox.Session) -> None:
     """
     session.install("mutmut>=3,<4", "pytest", "-r", "tests/unit/requirements.txt")
     session.run("python", str(TOOLS / "mutation.py"), *session.posargs)
+
+
+@nox.session(name="redaction-sites", python=TOOL_PYTHON or None, default=False)
+def redaction_sites(session: nox.Session) -> None:
+    """On demand (not in make test): each masking call of plugins/ removed alone must fail a unit test.
+
+    Posargs go to tests/tools/redaction_sites.py, e.g. `nox -s redaction-sites -- _client.py`.
+    """
+    session.install("pytest", "ansible-core", "-r", "tests/unit/requirements.txt")
+    session.run("python", str(TOOLS / "redaction_sites.py"), *session.posargs)
 
 
 @nox.session(name="no-shared-refs", python=False, default=True)
