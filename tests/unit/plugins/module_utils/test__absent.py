@@ -19,8 +19,8 @@ class FakeClient:
 
     secrets = ()
 
-    def __init__(self, existing, fail_on_request=None, status_error=None, auth_mode="token"):
-        self.settings = ConnectionSettings(base_url="https://x.test", user_name="u", auth_mode=auth_mode)
+    def __init__(self, existing, fail_on_request=None, status_error=None):
+        self.settings = ConnectionSettings(base_url="https://x.test", user_name="u")
         self.existing = set(existing)
         self.fail_on_request = fail_on_request
         self.status_error = status_error
@@ -99,21 +99,6 @@ def test_failure_mid_plan_names_the_batch_and_keeps_what_was_done():
     assert client.deletes == ["1-150", "200-350"]  # nothing sent after the failing request
 
 
-@pytest.mark.parametrize(
-    "auth_mode, existing, expected_warnings",
-    [
-        ("basic", [], 1),
-        ("basic", [7], 0),
-        ("token", [], 0),
-    ],
-)
-def test_basic_auth_warns_when_everything_looks_absent(auth_mode, existing, expected_warnings):
-    result, warnings = run(FakeClient(existing=existing, auth_mode=auth_mode), "7")
-    assert len(warnings) == expected_warnings
-    if expected_warnings:
-        assert "auth_mode=basic" in warnings[0] and "api_key" in warnings[0]
-
-
 class LostAnswerClient(FakeClient):
     """Deletes the rows but loses the answer of the first attempt: the retry then finds no data."""
 
@@ -137,13 +122,6 @@ def test_lost_answer_with_a_status_read_showing_none_of_the_rows_is_no_change():
     client = LostAnswerClient(existing=[20])
     result, dummy = run(client, "1-8", diff=True)
     assert result["changed"] is False and result["deleted"] == ""
-
-
-def test_lost_answer_without_a_status_read_is_a_change_with_a_warning():
-    client = LostAnswerClient(existing=range(1, 6))
-    result, warnings = run(client, "1-8")
-    assert result["changed"] is True
-    assert len(warnings) == 1 and "probably deleted" in warnings[0] and "1-8" in warnings[0]
 
 
 @pytest.mark.parametrize(
