@@ -100,7 +100,11 @@ def send_deletes(
     tells which ids a request answered as deleted really held, and what a lost answer most likely did.
     """
     plan = plan_delete_requests(rows, batch_size)
-    outcomes = _send_plan(client, rows, plan, existing)
+    try:
+        outcomes = _send_plan(client, rows, plan, existing)
+    except PartialDeleteError as error:
+        _warn_about_lost_attempts(error.report.outcomes, existing, warn)  # the rows credited before the failure
+        raise
     _warn_about_lost_attempts(outcomes, existing, warn)
     _warn_about_basic_auth_blind_spot(client, outcomes, warn)
     return DeleteReport(rows, tuple(outcomes), _deleted_rows(outcomes, existing))
@@ -137,7 +141,7 @@ def _credit_lost_attempt(outcome: DeleteOutcome, existing: Optional[RowSet]) -> 
 
 
 def _warn_about_lost_attempts(
-    outcomes: List[DeleteOutcome], existing: Optional[RowSet], warn: Callable[[str], None]
+    outcomes: Iterable[DeleteOutcome], existing: Optional[RowSet], warn: Callable[[str], None]
 ) -> None:
     for outcome in outcomes:
         if not outcome.possibly_deleted_earlier:

@@ -304,6 +304,17 @@ def test_the_report_of_a_failure_keeps_a_credited_lost_answer_and_the_status_rea
     ]
 
 
+def test_a_failure_after_a_credited_lost_answer_still_warns_about_that_answer():
+    client = FakeClient(existing=[1, 2], lost_answers=["1-3"], errors={"5,7": server_error("5,7", "")})
+    warnings = []
+    with pytest.raises(PartialDeleteError):
+        send_deletes(client, rows("1-3,5,7"), batch_size=2, existing=None, warn=warnings.append)
+    assert warnings == [
+        "rowId '1-3': an attempt got no answer and the retry found no data, so the lost attempt probably deleted "
+        "these rows; they are reported as deleted (changed)."
+    ]
+
+
 def test_an_error_that_is_not_the_collections_own_is_not_wrapped():
     class BrokenClient(FakeClient):
         def delete_scheduled_data(self, spec, label=""):
