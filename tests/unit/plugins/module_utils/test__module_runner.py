@@ -19,7 +19,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._module_runner import build_module, run_module
 
-from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.modules.test_modules import ModuleExit, module_args
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.modules.module_harness import ModuleExit, module_args
 
 API_KEY = "FAKE-API-KEY-0000"
 

@@ -16,7 +16,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils import _token_
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._options import CONNECTION_ARGUMENT_SPEC
 from ansible_collections.ozonetel.cloudagent.plugins.modules import ozonetel_schedule_data_info
 
-from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.modules.test_modules import BASE, run_module
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.modules.module_harness import BASE, run_module
 
 PASSWORD = "FAKE-REDIS-PASSWORD-0007"
 

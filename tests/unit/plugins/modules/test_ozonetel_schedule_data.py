@@ -5,61 +5,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import pytest
 import responses
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import DELETE_PATH, STATUS_PATH
-from ansible_collections.ozonetel.cloudagent.plugins.modules import ozonetel_schedule_data, ozonetel_schedule_data_info
-
-BASE = "https://cloudagent.example.test"
-API_KEY = "FAKE-API-KEY-0000"
-
-
-class ModuleExit(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result)
-        self.result = result
-        self.failed = failed
-
-
-@contextlib.contextmanager
-def module_args(args):
-    try:
-        from ansible.module_utils.testing import patch_module_args
-    except ImportError:  # ansible-core < 2.19
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-            yield
-        return
-    with patch_module_args(args):
-        yield
-
-
-def run_module(module, args, monkeypatch):
-    def exit_json(self, **result):
-        raise ModuleExit(result, failed=False)
-
-    def fail_json(self, msg, **result):
-        raise ModuleExit(dict(result, msg=msg), failed=True)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    for name in ("OZONETEL_BASE_URL", "OZONETEL_USERNAME", "OZONETEL_API_KEY", "OZONETEL_TOKEN", "OZONETEL_AUTH_MODE"):
-        monkeypatch.delenv(name, raising=False)
-    with module_args(args):
-        with pytest.raises(ModuleExit) as caught:
-            module.main()
-    return caught.value
-
-
-def basic_args(**extra):
-    return dict(base_url=BASE, user_name="unit_user", api_key=API_KEY, auth_mode="basic", **extra)
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._client import DELETE_PATH
+from ansible_collections.ozonetel.cloudagent.plugins.modules import ozonetel_schedule_data
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.modules.module_harness import (
+    API_KEY,
+    BASE,
+    basic_args,
+    run_module,
+)
 
 
 def test_no_arguments_fails_naming_the_required_options(monkeypatch):
@@ -125,19 +83,3 @@ def test_a_failure_after_a_delete_returns_what_was_deleted(monkeypatch):
     assert outcome.failed and "Requests 1-1 of 2 were answered" in outcome.result["msg"]
     assert outcome.result["batches"] == [{"row_id": "1", "result": "deleted", "message": "deleted"}]
     assert (outcome.result["changed"], outcome.result["deleted"], outcome.result["row_ids"]) == (True, "1", "1,5")
-
-
-@responses.activate
-def test_info_returns_records_without_the_api_key(monkeypatch):
-    record = {
-        "Id": "4",
-        "api_key": API_KEY,
-        "ScheduleParams": "api_key=%s&campaign_name=c1" % API_KEY,
-        "IsRequestSent": "0",
-        "Response": "{}",
-    }
-    responses.add(responses.GET, BASE + STATUS_PATH, json={"status": "success", "message": record})
-    outcome = run_module(ozonetel_schedule_data_info, basic_args(pending=True), monkeypatch)
-    assert not outcome.failed and outcome.result["changed"] is False
-    assert [r["id"] for r in outcome.result["scheduled_data"]] == [4] and outcome.result["row_ids"] == "4"
-    assert API_KEY not in json.dumps(outcome.result)
