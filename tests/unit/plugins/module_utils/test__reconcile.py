@@ -25,49 +25,6 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._reconcile imp
     row_verdicts,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import normalize_phone, parse_local_time
-
-# ---------------------------------------------------------------- normalisation
-
-
-@pytest.mark.parametrize(
-    "given_phone, expected",
-    [
-        ("+91 98765-43210", "+919876543210"),
-        ("(044) 1234 5678", "04412345678"),
-        (9876543210, "9876543210"),
-    ],
-)
-def test_phone_numbers_compare_without_spaces_dashes_and_parentheses(given_phone, expected):
-    assert normalize_phone(given_phone) == expected
-
-
-@pytest.mark.parametrize(
-    "text", ["2026-12-02 09:30", "2026-12-02T09:30:00", "2026-12-02 09:30:00", " 2026-12-02t09:30 "]
-)
-def test_times_are_accepted_with_a_space_or_a_t_and_sent_with_seconds(text):
-    assert parse_local_time(text) == datetime.datetime(2026, 12, 2, 9, 30)
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("2026-12-02T09:30:00+05:30", "carries a time zone"),
-        ("2026-12-02T09:30:00Z", "carries a time zone"),
-        ("2026-12-02 09:30 -0500", "carries a time zone"),
-        ("2026-13-02 09:30", "is not a date and time"),
-        ("tomorrow", "is not a date and time"),
-        ("2026-12-02", "is not a date and time"),
-    ],
-)
-def test_a_time_with_a_zone_or_not_a_date_is_refused(text, expected):
-    with pytest.raises(ConfigurationError, match=expected):
-        parse_local_time(text, "rows[0].scheduled_time")
-
-
-def test_a_date_alone_is_midnight_for_the_selectors():
-    assert parse_local_time("2026-12-02", date_only=True) == datetime.datetime(2026, 12, 2)
-
 
 # ---------------------------------------------------------------- bad rows, each named by its index
 
