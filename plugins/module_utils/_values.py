@@ -107,7 +107,10 @@ def _zone_message(where: str, value: str) -> str:
 
 
 def kind_of(value: Any) -> str:
-    return "nothing" if value is None else "a %s (%r)" % (type(value).__name__, value)
+    if value is None:
+        return "nothing"
+    name = type(value).__name__
+    return "%s %s (%r)" % ("an" if name[0] in "aeiou" else "a", name, value)
 
 
 def cell_text(value: Any) -> str:

@@ -306,7 +306,7 @@ def refusal(rows):
         ),
         (
             [dict(GOOD, scheduled_time=20261202)],
-            "rows[0].scheduled_time must be a date and time like '2026-12-01 09:30:00', got a int (20261202).",
+            "rows[0].scheduled_time must be a date and time like '2026-12-01 09:30:00', got an int (20261202).",
         ),
         (
             [dict(GOOD, scheduled_time="2026-12-02")],
