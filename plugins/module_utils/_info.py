@@ -52,7 +52,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors imp
     noting_campaigns,
     unknown_campaign_warning,
 )
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import TIME_FORMAT, parse_local_time
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._values import format_time, parse_local_time
 
 RECORD_FIELDS = (
     "id",
@@ -194,7 +194,7 @@ def record_moment(view) -> Optional[str]:
         except ValueError:
             pass
     try:
-        return parse_local_time(value).strftime(TIME_FORMAT)
+        return format_time(parse_local_time(value))
     except ConfigurationError:
         return None
 

@@ -96,7 +96,8 @@ def comparable_time(value: Any) -> Optional[str]:
 
 
 def format_time(moment: datetime.datetime) -> str:
-    return moment.strftime(TIME_FORMAT)
+    """``YYYY-MM-DD HH:MM:SS``; isoformat, unlike strftime's %Y, writes every year with four digits."""
+    return moment.isoformat(sep=" ", timespec="seconds")
 
 
 def _zone_message(where: str, value: str) -> str:

@@ -248,9 +248,10 @@ def test_a_datetime_with_a_zone_is_refused_quoting_its_iso_form():
 def test_times_are_written_with_seconds_and_a_space():
     assert TIME_FORMAT == "%Y-%m-%d %H:%M:%S"
     assert format_time(datetime.datetime(2026, 1, 2, 3, 4, 5, 6)) == "2026-01-02 03:04:05"
+    assert format_time(datetime.datetime(999, 1, 2, 3, 4, 5)) == "0999-01-02 03:04:05"
 
 
-MOMENTS = st.datetimes(min_value=datetime.datetime(1000, 1, 1), max_value=datetime.datetime(9999, 12, 31, 23, 59, 59))
+MOMENTS = st.datetimes(max_value=datetime.datetime(9999, 12, 31, 23, 59, 59))
 
 
 @settings(max_examples=300, deadline=None)
@@ -265,7 +266,7 @@ def test_a_written_time_reads_back_as_itself(moment):
 @settings(max_examples=200, deadline=None)
 @given(MOMENTS, st.sampled_from([" ", "T", "t"]), st.booleans())
 def test_every_accepted_spelling_of_a_time_compares_as_the_written_form(moment, separator, with_seconds):
-    spelled = moment.strftime("%Y-%m-%d" + separator + ("%H:%M:%S" if with_seconds else "%H:%M"))
+    spelled = moment.isoformat(sep=separator, timespec="seconds" if with_seconds else "minutes")
     expected = moment.replace(second=0) if not with_seconds else moment
     assert comparable_time(spelled) == format_time(expected)
 
