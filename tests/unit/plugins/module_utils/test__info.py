@@ -451,6 +451,8 @@ def test_a_record_whose_api_key_is_a_number_is_counted_in_the_summary():
         "2026-12-01x09:30:00",  # another one-letter separator: no time
         "2026-12-01 09:30:00Z",  # a time zone: no local time
         "2026-12-01 09:30+05",
+        "2026-12-01 09+05:00",
+        "2026-W49-1 09:30:00",  # an ISO week date: no time
     ],
 )
 def test_a_time_written_otherwise_is_summarised_as_the_filters_read_it(scheduled):
@@ -461,9 +463,9 @@ def test_a_time_written_otherwise_is_summarised_as_the_filters_read_it(scheduled
     assert result["summary"] == expected_summary(normalize_records(raw_records, [].append))
 
 
-def test_a_lean_record_masks_the_api_key_of_schedule_params_with_non_ascii_text():
+def test_a_lean_record_masks_an_api_key_whose_name_holds_a_non_ascii_letter_that_folds_to_k():
     raw = vendor_record(4)
-    raw["ScheduleParams"] = "campaign_name=été&apiKey=FAKE-KEY-9&PhoneNumber=9812345678"
+    raw["ScheduleParams"] = "campaign_name=été&api\u212aey=FAKE-KEY-9&PhoneNumber=9812345678"
     raw["CreatedDate"] = "FAKE-KEY-9 at noon"
 
     result = scheduled_data_info(
@@ -471,3 +473,43 @@ def test_a_lean_record_masks_the_api_key_of_schedule_params_with_non_ascii_text(
     ).result()
 
     assert result["scheduled_data"] == [{"id": 4, "campaign_name": "été", "created_date": "******** at noon"}]
+
+
+def test_each_lean_record_masks_its_own_api_key():
+    raw_records = []
+    for row_id, key in ((1, "FAKE-KEY-A"), (2, "FAKE-KEY-B")):
+        raw = vendor_record(row_id)
+        raw["api_key"] = key
+        raw["CreatedDate"] = key + " at noon"
+        raw_records.append(raw)
+
+    result = scheduled_data_info(
+        StatusClient(raw_records), Selection(), [].append, fields=parse_fields(["created_date"])
+    ).result()
+
+    assert result["scheduled_data"] == [
+        {"id": 1, "created_date": "******** at noon"},
+        {"id": 2, "created_date": "******** at noon"},
+    ]
+
+
+@pytest.mark.parametrize("fields", [None, ["campaign_name"]])
+def test_under_a_limit_records_of_one_id_keep_the_order_they_came_in(fields):
+    raw_records = [
+        vendor_record(2, campaign="first two"),
+        vendor_record(1, campaign="one"),
+        vendor_record(2, campaign="second two"),
+        vendor_record(3, campaign="three"),
+        vendor_record(2, campaign="third two"),
+    ]
+
+    result = scheduled_data_info(
+        StatusClient(raw_records), Selection(), [].append, limit=3, fields=parse_fields(fields)
+    ).result()
+
+    assert [(record["id"], record["campaign_name"]) for record in result["scheduled_data"]] == [
+        (1, "one"),
+        (2, "first two"),
+        (2, "second two"),
+    ]
+    assert result["truncated"] is True
