@@ -223,11 +223,11 @@ def test_an_unknown_field_names_every_valid_key_and_the_closest():
     )
 
 
-@pytest.mark.parametrize(
-    "value, shown", [(-1, "-1"), (True, "True"), ("3", "'3'"), (2.5, "2.5")]
-)
+@pytest.mark.parametrize("value, shown", [(-1, "-1"), (True, "True"), ("3", "'3'"), (2.5, "2.5")])
 def test_a_bad_limit_is_refused(value, shown):
-    with pytest.raises(ConfigurationError, match=r"^limit must be an integer of 0 or more, got %s\.$" % re.escape(shown)):
+    with pytest.raises(
+        ConfigurationError, match=r"^limit must be an integer of 0 or more, got %s\.$" % re.escape(shown)
+    ):
         parse_limit(value)
 
 
