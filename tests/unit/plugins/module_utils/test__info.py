@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import random
+import re
 import weakref
 from urllib.parse import parse_qsl, urlencode
 
@@ -216,15 +217,17 @@ def test_fields_always_keep_the_id(value, expected):
 def test_an_unknown_field_names_every_valid_key_and_the_closest():
     with pytest.raises(ConfigurationError) as caught:
         parse_fields(["id", "scheduled_time", "Nonsense"])
-    message = str(caught.value)
-    assert "'scheduled_time' (did you mean 'schedule_time'?)" in message
-    assert "'Nonsense'" in message
-    assert "Valid keys: " + ", ".join(RECORD_FIELDS) in message
+    assert str(caught.value) == (
+        "fields: unknown record key(s) 'scheduled_time' (did you mean 'schedule_time'?), 'Nonsense'. Valid keys: "
+        "id, campaign_name, phone_number, schedule_time, created_date, request_time, is_request_sent, params, response."
+    )
 
 
-@pytest.mark.parametrize("value", [-1, True, "3", 2.5])
-def test_a_bad_limit_is_refused(value):
-    with pytest.raises(ConfigurationError, match="limit must be an integer of 0 or more"):
+@pytest.mark.parametrize("value, shown", [(-1, "-1"), (True, "True"), ("3", "'3'"), (2.5, "2.5")])
+def test_a_bad_limit_is_refused(value, shown):
+    with pytest.raises(
+        ConfigurationError, match=r"^limit must be an integer of 0 or more, got %s\.$" % re.escape(shown)
+    ):
         parse_limit(value)
 
 
@@ -362,3 +365,151 @@ def test_campaign_names_equal_once_masked_are_counted_together():
             "last_scheduled": "2026-12-02 10:00:00",
         }
     }
+
+
+def campaign_tally(total, sent, first, last):
+    return {"total": total, "pending": total - sent, "sent": sent, "first_scheduled": first, "last_scheduled": last}
+
+
+def test_campaign_names_equal_once_masked_without_a_readable_time_have_no_first_or_last_time():
+    raw_records = [
+        vendor_record(1, campaign="x FAKE-KEY-1", scheduled="not a time", schedule=""),
+        vendor_record(2, campaign="x ********", scheduled=None, schedule="not a time"),
+    ]
+
+    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append, limit=0).result()
+
+    assert result["summary"] == {
+        "total": 2,
+        "pending": 2,
+        "sent": 0,
+        "campaigns": {"x ********": campaign_tally(2, 0, None, None)},
+    }
+
+
+def test_the_api_key_of_any_record_is_masked_in_every_campaign_name():
+    later_key = vendor_record(2, campaign="spring")
+    later_key["api_key"] = "FAKE-KEY-2"
+    raw_records = [
+        vendor_record(1, campaign="spring"),
+        later_key,
+        vendor_record(3, campaign="leak FAKE-KEY-2 here", sent="1"),
+    ]
+
+    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append, limit=0).result()
+
+    moment = "2026-12-01 09:30:00"
+    assert result["summary"] == {
+        "total": 3,
+        "pending": 2,
+        "sent": 1,
+        "campaigns": {
+            "leak ******** here": campaign_tally(1, 1, moment, moment),
+            "spring": campaign_tally(2, 0, moment, moment),
+        },
+    }
+
+
+def test_the_api_key_in_a_campaigns_schedule_params_is_masked_in_its_name():
+    raw = vendor_record(1)
+    raw["ScheduleParams"] = urlencode(
+        [("apiKey", "FAKE-KEY-P"), ("campaign_name", "leak FAKE-KEY-P here"), ("ScheduledTime", "2026-12-02 08:00:00")]
+    )
+
+    result = scheduled_data_info(StatusClient([raw]), Selection(), [].append, limit=0).result()
+
+    moment = "2026-12-02 08:00:00"
+    assert result["summary"] == {
+        "total": 1,
+        "pending": 1,
+        "sent": 0,
+        "campaigns": {"leak ******** here": campaign_tally(1, 0, moment, moment)},
+    }
+
+
+def test_a_record_whose_api_key_is_a_number_is_counted_in_the_summary():
+    numbered_key = vendor_record(2, sent="1")
+    numbered_key["api_key"] = 12345
+    raw_records = [vendor_record(1), numbered_key]
+
+    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append).result()
+
+    moment = "2026-12-01 09:30:00"
+    assert result["summary"] == {
+        "total": 2,
+        "pending": 1,
+        "sent": 1,
+        "campaigns": {"spring": campaign_tally(2, 1, moment, moment)},
+    }
+    assert result["scheduled_data"] == normalize_records(raw_records, [].append)
+
+
+@pytest.mark.parametrize(
+    "scheduled",
+    [
+        "2026-12-01T09:30:00",  # the ISO 'T' separator: read as the same time
+        "2026-12-01x09:30:00",  # another one-letter separator: no time
+        "2026-12-01 09:30:00Z",  # a time zone: no local time
+        "2026-12-01 09:30+05",
+        "2026-12-01 09+05:00",
+        "2026-W49-1 09:30:00",  # an ISO week date: no time
+    ],
+)
+def test_a_time_written_otherwise_is_summarised_as_the_filters_read_it(scheduled):
+    raw_records = [vendor_record(1, scheduled=scheduled)]
+
+    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append, limit=0).result()
+
+    assert result["summary"] == expected_summary(normalize_records(raw_records, [].append))
+
+
+def test_a_lean_record_masks_an_api_key_whose_name_holds_a_non_ascii_letter_that_folds_to_k():
+    raw = vendor_record(4)
+    raw["ScheduleParams"] = "campaign_name=été&api\u212aey=FAKE-KEY-9&PhoneNumber=9812345678"
+    raw["CreatedDate"] = "FAKE-KEY-9 at noon"
+
+    result = scheduled_data_info(
+        StatusClient([raw]), Selection(), [].append, fields=parse_fields(["campaign_name", "created_date"])
+    ).result()
+
+    assert result["scheduled_data"] == [{"id": 4, "campaign_name": "été", "created_date": "******** at noon"}]
+
+
+def test_each_lean_record_masks_its_own_api_key():
+    raw_records = []
+    for row_id, key in ((1, "FAKE-KEY-A"), (2, "FAKE-KEY-B")):
+        raw = vendor_record(row_id)
+        raw["api_key"] = key
+        raw["CreatedDate"] = key + " at noon"
+        raw_records.append(raw)
+
+    result = scheduled_data_info(
+        StatusClient(raw_records), Selection(), [].append, fields=parse_fields(["created_date"])
+    ).result()
+
+    assert result["scheduled_data"] == [
+        {"id": 1, "created_date": "******** at noon"},
+        {"id": 2, "created_date": "******** at noon"},
+    ]
+
+
+@pytest.mark.parametrize("fields", [None, ["campaign_name"]])
+def test_under_a_limit_records_of_one_id_keep_the_order_they_came_in(fields):
+    raw_records = [
+        vendor_record(2, campaign="first two"),
+        vendor_record(1, campaign="one"),
+        vendor_record(2, campaign="second two"),
+        vendor_record(3, campaign="three"),
+        vendor_record(2, campaign="third two"),
+    ]
+
+    result = scheduled_data_info(
+        StatusClient(raw_records), Selection(), [].append, limit=3, fields=parse_fields(fields)
+    ).result()
+
+    assert [(record["id"], record["campaign_name"]) for record in result["scheduled_data"]] == [
+        (1, "one"),
+        (2, "first two"),
+        (2, "second two"),
+    ]
+    assert result["truncated"] is True
