@@ -29,7 +29,7 @@ import difflib
 import heapq
 import re
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import unquote_plus
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView, row_id_of, text_of
@@ -43,6 +43,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import
     is_secret_key,
     mask_text,
     mask_value,
+    query_secrets,
     secret_forms,
     secret_values,
 )
@@ -180,8 +181,7 @@ def _merged(one: dict, other: dict) -> dict:
 
 
 def _record_secrets(raw: dict) -> Set[str]:
-    params = dict(parse_qsl(text_of(raw.get("ScheduleParams")), keep_blank_values=True))
-    return secret_values(raw) | secret_values(params)
+    return secret_values(raw) | query_secrets(text_of(raw.get("ScheduleParams")))
 
 
 def record_moment(view) -> Optional[str]:
@@ -247,7 +247,7 @@ class LowestRecords:
         self._arrivals -= 1
         return self._arrivals
 
-    def normalized(self, normalize: Callable[[Any, int], dict]) -> List[dict]:
+    def normalized(self, normalize: Callable[[Any], dict]) -> List[dict]:
         """The kept records normalised, ascending by id (records of one id in the order they came).
 
         Each kept form is let go as soon as it is normalised, so both forms of every record are
@@ -260,8 +260,8 @@ class LowestRecords:
         else:
             entries = [(-negative_id, kept) for negative_id, _arrival, kept in sorted(entries, key=_heap_order)]
         records = []
-        for index, (row_id, kept) in enumerate(entries):
-            records.append(normalize(kept, row_id))
+        for index, (_row_id, kept) in enumerate(entries):
+            records.append(normalize(kept))
             entries[index] = None
         return records
 
@@ -289,7 +289,7 @@ class LeanParts:
     def keep(self, row_id: int, raw: dict, view: RecordView) -> tuple:
         keys = frozenset(secret_values(raw) | _param_secrets(view.query))
         keys = self._key_sets.setdefault(keys, keys)
-        return (keys, raw.get("Response")) + tuple(value(view, row_id, None) for value in self._early)
+        return (keys, raw.get("Response")) + tuple(value(view, row_id) for value in self._early)
 
     def record(self, kept: tuple, client_forms: List[str]) -> dict:
         keys, raw_response = kept[0], kept[1]
@@ -415,9 +415,9 @@ def scheduled_data_info(
         warn(hint)
     read: InfoRead = found.kept
     if lean is None:
-        records = read.records.normalized(lambda raw, row_id: normalize_record(RecordView(raw), secrets, fields))
+        records = read.records.normalized(lambda raw: normalize_record(RecordView(raw), secrets, fields))
     else:
-        records = read.records.normalized(lambda kept, row_id: lean.record(kept, secrets))
+        records = read.records.normalized(lambda kept: lean.record(kept, secrets))
     return InfoReport(
         records=records,
         row_ids=read.ids.row_set(),
@@ -429,28 +429,26 @@ def scheduled_data_info(
 # ---------------------------------------------------------------- the records returned
 
 
-_LEAN_VALUES = {
-    "id": lambda view, row_id, response: row_id,
-    "campaign_name": lambda view, row_id, response: view.campaign_name,
-    "phone_number": lambda view, row_id, response: view.phone_number,
-    "schedule_time": lambda view, row_id, response: view.schedule_time,
-    "created_date": lambda view, row_id, response: view.raw.get("CreatedDate"),
-    "request_time": lambda view, row_id, response: view.raw.get("RequestTime"),
-    "is_request_sent": lambda view, row_id, response: view.is_request_sent,
-    "response": lambda view, row_id, response: response,
+_LEAN_VALUES = {  # the values of a lean record read while the answer streams in (response is decoded after)
+    "id": lambda view, row_id: row_id,
+    "campaign_name": lambda view, row_id: view.campaign_name,
+    "phone_number": lambda view, row_id: view.phone_number,
+    "schedule_time": lambda view, row_id: view.schedule_time,
+    "created_date": lambda view, row_id: view.raw.get("CreatedDate"),
+    "request_time": lambda view, row_id: view.raw.get("RequestTime"),
+    "is_request_sent": lambda view, row_id: view.is_request_sent,
 }
 # A field whose name may normalise to "apikey": it holds a "k" (or an escape that may decode to one).
 _MAYBE_SECRET_FIELD = re.compile(r"(?:^|&)([^&=]*[kK%][^&=]*)=([^&]*)")
 
 
 def _param_secrets(query: str) -> Set[str]:
-    """The values of ScheduleParams' ``apikey``-named fields: those of the full parse, and possibly more.
+    """The values of ScheduleParams' ``apikey``-named fields, as ``query_secrets`` finds them, and possibly more.
 
-    Every field is looked at, not only the last of each name (as the full parse's dict keeps), so
-    this may mask more than a full record would, never less.
+    An ASCII query is read without decoding every field: only the fields whose name may hold a "k".
     """
     if not query.isascii():  # non-ASCII letters may fold to "k": let the full parse decide
-        return secret_values(dict(parse_qsl(query, keep_blank_values=True)))
+        return query_secrets(query)
     found = set()
     for name, value in _MAYBE_SECRET_FIELD.findall(query):
         if "%" in name or "+" in name:

@@ -28,6 +28,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import
     MAX_RECORD_DEPTH,
     is_secret_key,
     mask_value,
+    query_secrets,
     secret_forms,
     secret_values,
 )
@@ -137,7 +138,7 @@ def normalize_record(view: RecordView, client_forms: List[str], fields: Optional
     raw = view.raw
     params = view.params()
     response = json_or_text(raw.get("Response"))
-    record_secrets = secret_values(raw) | secret_values(params) | secret_values(response)
+    record_secrets = secret_values(raw) | query_secrets(view.query) | secret_values(response)
     record = dict(
         id=view.row_id,
         campaign_name=view.campaign_name,

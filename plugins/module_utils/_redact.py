@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any, Iterable, List, Set
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus
 
 REDACTED = "********"
 MIN_CUT_LENGTH = 12  # a secret's start this long or longer is masked too (api keys and tokens are longer)
@@ -105,6 +105,12 @@ def secret_values(value: Any, depth: int = 0) -> Set[str]:
         elif item and isinstance(item, str) and is_secret_key(key):
             found.add(item)
     return found
+
+
+def query_secrets(query: str) -> Set[str]:
+    """The values of every ``apikey``-named field of a query string, each repeated name included (a dict of the
+    fields keeps only the last value of a name, and a later blank field would hide a key sent before it)."""
+    return {value for name, value in parse_qsl(query, keep_blank_values=True) if value and is_secret_key(name)}
 
 
 def mask_value(value: Any, forms: List[str], depth: int = 0) -> Any:

@@ -475,6 +475,19 @@ def test_a_lean_record_masks_an_api_key_whose_name_holds_a_non_ascii_letter_that
     assert result["scheduled_data"] == [{"id": 4, "campaign_name": "été", "created_date": "******** at noon"}]
 
 
+def test_an_api_key_hidden_by_a_later_blank_field_of_its_name_is_masked_in_a_lean_record_and_the_summary():
+    raw = vendor_record(4)
+    raw["ScheduleParams"] = "campaign_name=été FAKE-KEY-8&api\u212aey=FAKE-KEY-8&api\u212aey=&PhoneNumber=98"
+    raw["CreatedDate"] = "FAKE-KEY-8 at noon"
+
+    result = scheduled_data_info(
+        StatusClient([raw]), Selection(), [].append, fields=parse_fields(["created_date"])
+    ).result()
+
+    assert result["scheduled_data"] == [{"id": 4, "created_date": "******** at noon"}]
+    assert list(result["summary"]["campaigns"]) == ["été ********"]
+
+
 def test_each_lean_record_masks_its_own_api_key():
     raw_records = []
     for row_id, key in ((1, "FAKE-KEY-A"), (2, "FAKE-KEY-B")):

@@ -13,7 +13,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import existing_ids_in, matching_records
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
+from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
+    existing_ids_in,
+    matching_records,
+    normalize_record,
+)
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet, parse_row_ids
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import Selection
 from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.record_oracle import normalize_records
@@ -122,3 +127,14 @@ def test_deeply_nested_record_response_is_returned_shallow(depth):
     records = normalize_records([raw], [].append)
     json.dumps(records)  # Ansible must be able to serialise the result
     assert records[0]["id"] == 1
+
+
+@pytest.mark.parametrize("fields", [None, ("id", "created_date")])
+def test_an_api_key_hidden_by_a_later_blank_field_of_its_name_is_still_masked(fields):
+    raw = {
+        "Id": "5",
+        "ScheduleParams": "apiKey=FAKE-KEY-7&apiKey=&campaign_name=c&PhoneNumber=98",
+        "CreatedDate": "FAKE-KEY-7 at noon",
+    }
+    record = normalize_record(RecordView(raw), [], fields)
+    assert record["created_date"] == "******** at noon"

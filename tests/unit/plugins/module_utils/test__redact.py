@@ -17,6 +17,7 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._redact import
     is_secret_key,
     mask_text,
     mask_value,
+    query_secrets,
     secret_forms,
     secret_values,
 )
@@ -108,3 +109,17 @@ def test_mask_value_stops_at_the_depth_limit():
     for _level in range(MAX_RECORD_DEPTH):
         masked = masked[0]
     assert masked == TOO_DEEP
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("apiKey=FAKE-1&apiKey=&campaign_name=c", {"FAKE-1"}),
+        ("api_key=FAKE-1&API-KEY=FAKE-2&api%20key=FAKE-3", {"FAKE-1", "FAKE-2", "FAKE-3"}),
+        ("api\u212aey=FAKE+4&key=not-one&campaign_name=apikey", {"FAKE 4"}),
+        ("apikey=&apikey", set()),
+        ("", set()),
+    ],
+)
+def test_query_secrets_are_the_values_of_every_apikey_named_field_repeats_included(query, expected):
+    assert query_secrets(query) == expected
