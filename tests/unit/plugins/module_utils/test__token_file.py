@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import base64
 import errno
 import fcntl
 import json
@@ -27,100 +26,22 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store import (
     key_digest,
-    open_token_store,
 )
-
-BASE_URL = "https://in1-ccaas-api.ozonetel.com"
-USER = "fake_user"
-API_KEY = "FAKE-API-KEY-0000"
-OTHER_API_KEY = "FAKE-API-KEY-1111"
-T0 = 1_700_000_000.0
-
-
-def _b64url(obj) -> str:
-    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-
-def make_jwt(exp, jti="1", **extra_claims) -> str:
-    """An unsigned JWT shaped like CloudAgent's (HS512 header, sub/iat/exp claims)."""
-    claims = {"sub": USER, "iat": int(exp) - 3600, "exp": int(exp), "jti": jti}
-    claims.update(extra_claims)
-    return _b64url({"alg": "HS512", "typ": "JWT"}) + "." + _b64url(claims) + ".FAKE-SIGNATURE-" + jti
-
-
-def file_store(path=None, clock=time.time, warn=None):
-    """The file-backed token store, the way every plugin opens it from the token_cache option."""
-    return open_token_store(path, warn=warn, clock=clock)
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.token_fakes import (
+    API_KEY,
+    BASE_URL,
+    T0,
+    USER,
+    assert_no_secret,
+    file_store,
+    make_jwt,
+    only_account,
+    read_cache_file,
+)
 
 
 def non_lock_files(directory):
     return sorted(name for name in os.listdir(directory) if not name.endswith(".lock"))
-
-
-class FakeClock:
-    def __init__(self, now=T0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-class FakeGenerate:
-    """Counts calls and returns a distinct token valid ``lifetime`` seconds from the fake clock."""
-
-    def __init__(self, clock, lifetime=3600):
-        self.clock = clock
-        self.lifetime = lifetime
-        self.tokens = []
-
-    @property
-    def calls(self):
-        return len(self.tokens)
-
-    def __call__(self):
-        token = make_jwt(self.clock() + self.lifetime, jti=str(len(self.tokens) + 1))
-        self.tokens.append(token)
-        return token
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def generate(clock):
-    return FakeGenerate(clock)
-
-
-@pytest.fixture
-def warnings_seen():
-    return []
-
-
-@pytest.fixture
-def cache_path(tmp_path):
-    return str(tmp_path / "cache" / "tokens.json")
-
-
-@pytest.fixture
-def cache(cache_path, clock, warnings_seen):
-    return file_store(cache_path, clock, warn=warnings_seen.append)
-
-
-def read_cache_file(path):
-    with open(path, encoding="utf-8") as cache_file:
-        return json.load(cache_file)
-
-
-def only_account(path):
-    (entry,) = read_cache_file(path)["accounts"].values()
-    return entry
-
-
-def assert_no_secret(text, *tokens):
-    for secret in (API_KEY, OTHER_API_KEY) + tokens:
-        assert secret not in text
 
 
 def write_raw(path, content, mode=0o600):

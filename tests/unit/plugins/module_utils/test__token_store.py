@@ -23,46 +23,19 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._token_store i
     TOKEN_LIFETIME_FALLBACK,
     token_lifetime,
 )
-from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.test__token_file import (
+from ansible_collections.ozonetel.cloudagent.tests.unit.plugins.module_utils.token_fakes import (
     API_KEY,
     BASE_URL,
     OTHER_API_KEY,
     T0,
     USER,
-    FakeClock,
-    FakeGenerate,
-    _b64url,
     assert_no_secret,
+    b64url,
     file_store,
     make_jwt,
     only_account,
     read_cache_file,
 )
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def generate(clock):
-    return FakeGenerate(clock)
-
-
-@pytest.fixture
-def warnings_seen():
-    return []
-
-
-@pytest.fixture
-def cache_path(tmp_path):
-    return str(tmp_path / "cache" / "tokens.json")
-
-
-@pytest.fixture
-def cache(cache_path, clock, warnings_seen):
-    return file_store(cache_path, clock, warn=warnings_seen.append)
 
 
 # ---- reuse and regeneration ----------------------------------------------------------------
@@ -168,10 +141,10 @@ def test_token_lifetime_is_capped_at_24_hours(lifetime):
         "",
         "not-a-jwt",
         "a.%%%.c",
-        "a." + _b64url(["exp"]) + ".c",
-        "a." + _b64url({"sub": USER}) + ".c",
-        "a." + _b64url({"exp": "soon"}) + ".c",
-        "a." + _b64url({"exp": True}) + ".c",
+        "a." + b64url(["exp"]) + ".c",
+        "a." + b64url({"sub": USER}) + ".c",
+        "a." + b64url({"exp": "soon"}) + ".c",
+        "a." + b64url({"exp": True}) + ".c",
         "a." + base64.urlsafe_b64encode(b"\xff\xfe").decode() + ".c",
     ],
 )
