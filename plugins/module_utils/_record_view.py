@@ -94,22 +94,23 @@ class _Field:
         self.first_letter = "&" + name[:1]
 
     def read(self, query: str) -> Optional[str]:
-        found = query.rfind(self.assigned)  # the last plain "name=" wins, unless something below says otherwise
+        if not self.simple:
+            return self._parsed(query)
+        found = query.rfind(self.assigned)  # the last plain "name=" wins, unless a later field sets it again
         if found != -1:
             start = found + len(self.assigned)
         elif query.startswith(self.first):
             found, start = 0, len(self.first)
         else:
             # No plain "name=": the field may still be there bare or under an encoded name.
-            maybe = not self.simple or self.name in query or _has_percent_in_a_name(query, 0)
+            maybe = self.name in query or _has_percent_in_a_name(query, 0)
             return self._parsed(query) if maybe else None
-        if (
-            not self.simple
-            or query.find(self.bare, found) != -1
-            or query.endswith(self.bare_last)
-            or self._may_be_overridden(query, found + 1)
+        # A later field that sets the name again (bare, or under an encoded name) starts with the name's
+        # first letter or with an escape: when none does, these two searches settle it.
+        after = found + 1
+        if (query.find(self.first_letter, after) != -1 or query.find("&%", after) != -1) and self._set_again(
+            query, after
         ):
-            # The field again without "=" (blank to parse_qsl), or a later encoded name that may decode to it.
             return self._parsed(query)
         end = query.find("&", start)
         value = query[start:] if end == -1 else query[start:end]
@@ -117,15 +118,11 @@ class _Field:
             return _decoded(value.replace("+", " "))
         return value
 
-    def _may_be_overridden(self, query: str, after: int) -> bool:
-        """Whether a field after ``after`` has an encoded name that may decode to ``name``.
-
-        Such a name starts with the name's first letter or with an escape ("%"): when no later field
-        starts with either, two searches settle it; else the names are checked for "%".
-        """
-        if query.find("&%", after) == -1 and query.find(self.first_letter, after) == -1:
-            return False
-        return _has_percent_in_a_name(query, after)
+    def _set_again(self, query: str, after: int) -> bool:
+        """Whether a field after ``after`` may set the name again: bare (blank to parse_qsl) or under a name with "%"."""
+        return (
+            query.find(self.bare, after) != -1 or query.endswith(self.bare_last) or _has_percent_in_a_name(query, after)
+        )
 
     def _parsed(self, query: str) -> Optional[str]:
         return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
@@ -153,11 +150,12 @@ _PERCENT_IN_NAME = re.compile(r"&[^&=%]*%").search
 class RecordView:
     """Read-only, lazy access to the identity fields of one raw status record (see the module docstring)."""
 
-    __slots__ = ("raw", "_query")
+    __slots__ = ("raw", "query")
 
     def __init__(self, raw: dict):
         self.raw = raw
-        self._query: Optional[str] = None
+        query = raw.get("ScheduleParams")
+        self.query: str = query if query.__class__ is str else text_of(query)  # ScheduleParams, not decoded
 
     @property
     def row_id(self) -> Optional[int]:
@@ -173,31 +171,19 @@ class RecordView:
 
     def params(self) -> Dict[str, str]:
         """Every ScheduleParams field, decoded (the last of each name wins), as the normalised record holds them."""
-        return dict(parse_qsl(self._params(), keep_blank_values=True))
-
-    @property
-    def query(self) -> str:
-        """ScheduleParams as text, not decoded."""
-        return self._params()
-
-    def _params(self) -> str:
-        query = self._query
-        if query is None:
-            query = self.raw.get("ScheduleParams")
-            query = self._query = query if query.__class__ is str else text_of(query)
-        return query
+        return dict(parse_qsl(self.query, keep_blank_values=True))
 
     @property
     def campaign_name(self) -> Optional[str]:
-        return _CAMPAIGN_NAME.read(self._params())
+        return _CAMPAIGN_NAME.read(self.query)
 
     @property
     def phone_number(self) -> Optional[str]:
-        return _PHONE_NUMBER.read(self._params())
+        return _PHONE_NUMBER.read(self.query)
 
     @property
     def scheduled_time(self) -> Optional[str]:
-        return _SCHEDULED_TIME.read(self._params())
+        return _SCHEDULED_TIME.read(self.query)
 
     @property
     def scheduled_text(self) -> Any:
