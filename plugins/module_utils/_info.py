@@ -27,7 +27,6 @@ import dataclasses
 import datetime
 import difflib
 import heapq
-import re
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 from urllib.parse import unquote_plus
 
@@ -155,9 +154,9 @@ class SummaryBuilder:
             self._secrets |= _record_secrets(raw)
         else:
             key = raw.get("api_key")
-            if key.__class__ is str and key and key not in self._secrets:
+            if key not in self._secrets and key.__class__ is str and key:
                 self._secrets.add(key)
-        tally.add(view.is_request_sent, record_moment(view))
+        tally.add(view.is_request_sent, record_moment(view.scheduled_text))
 
     def summary(self, client_forms: List[str]) -> dict:
         forms = secret_forms(self._secrets) + client_forms
@@ -184,9 +183,9 @@ def _record_secrets(raw: dict) -> Set[str]:
     return secret_values(raw) | query_secrets(text_of(raw.get("ScheduleParams")))
 
 
-def record_moment(view) -> Optional[str]:
-    """The record's scheduled time as ``YYYY-MM-DD HH:MM:SS`` (the time the filters compare), None when unreadable."""
-    value = view.scheduled_text
+def record_moment(value: Any) -> Optional[str]:
+    """A record's scheduled time (``RecordView.scheduled_text``) as ``YYYY-MM-DD HH:MM:SS``, the time the
+    filters compare; None when unreadable."""
     if _looks_canonical(value):
         try:
             datetime.datetime.fromisoformat(value)  # the usual case: checks digits and ranges at C speed
@@ -229,7 +228,6 @@ class LowestRecords:
         self._keep = keep or (lambda row_id, raw, view: raw)
         self._heap: List[tuple] = []  # without a limit (id, kept) in arrival order, else (-id, -arrival, kept)
         self._arrivals = 0
-        self.left_out = 0
 
     def offer(self, row_id: int, raw: dict, view: RecordView) -> None:
         heap = self._heap
@@ -237,10 +235,8 @@ class LowestRecords:
             heap.append((row_id, self._keep(row_id, raw, view)))
         elif len(heap) < self._limit:
             heapq.heappush(heap, (-row_id, self._next_arrival(), self._keep(row_id, raw, view)))
-        else:
-            self.left_out += 1  # this record, or the highest kept one
-            if heap and row_id < -heap[0][0]:
-                heapq.heapreplace(heap, (-row_id, self._next_arrival(), self._keep(row_id, raw, view)))
+        elif heap and row_id < -heap[0][0]:
+            heapq.heapreplace(heap, (-row_id, self._next_arrival(), self._keep(row_id, raw, view)))
 
     def _next_arrival(self) -> int:
         """Negative and falling: among records of one id, the latest to come is on top, so it goes first."""
@@ -354,6 +350,7 @@ def info_collector(
 
     def collect(raw_records: Iterator[dict]) -> Kept:
         read = InfoRead(LowestRecords(limit, keep), SummaryBuilder(), IdRuns())
+        keeps_records = limit != 0
         skipped = []
         matches, add_to_summary, add_id, offer = (
             matches_view,
@@ -371,7 +368,8 @@ def info_collector(
                 continue
             add_to_summary(raw, view)
             add_id(row_id)
-            offer(row_id, raw, view)
+            if keeps_records:
+                offer(row_id, raw, view)
         return Kept(read, tuple(skipped))
 
     return collect
@@ -418,11 +416,12 @@ def scheduled_data_info(
         records = read.records.normalized(lambda raw: normalize_record(RecordView(raw), secrets, fields))
     else:
         records = read.records.normalized(lambda kept: lean.record(kept, secrets))
+    summary = read.summary.summary(secrets)
     return InfoReport(
         records=records,
         row_ids=read.ids.row_set(),
-        summary=read.summary.summary(secrets),
-        truncated=read.records.left_out > 0,
+        summary=summary,
+        truncated=len(records) < summary["total"],  # the summary counts every matching record
     )
 
 
@@ -438,21 +437,22 @@ _LEAN_VALUES = {  # the values of a lean record read while the answer streams in
     "request_time": lambda view, row_id: view.raw.get("RequestTime"),
     "is_request_sent": lambda view, row_id: view.is_request_sent,
 }
-# A field whose name may normalise to "apikey": it holds a "k" (or an escape that may decode to one).
-_MAYBE_SECRET_FIELD = re.compile(r"(?:^|&)([^&=]*[kK%][^&=]*)=([^&]*)")
 
 
 def _param_secrets(query: str) -> Set[str]:
     """The values of ScheduleParams' ``apikey``-named fields, as ``query_secrets`` finds them, and possibly more.
 
-    An ASCII query is read without decoding every field: only the fields whose name may hold a "k".
+    An ASCII query is read without decoding every field: only the fields whose name may hold a "k"
+    (as written, or behind an escape) are looked at.
     """
     if not query.isascii():  # non-ASCII letters may fold to "k": let the full parse decide
         return query_secrets(query)
     found = set()
-    for name, value in _MAYBE_SECRET_FIELD.findall(query):
-        if "%" in name or "+" in name:
-            name = unquote_plus(name)
-        if value and is_secret_key(name):
-            found.add(unquote_plus(value))
+    for field in query.split("&"):
+        name, _, value = field.partition("=")
+        if value and ("k" in name or "K" in name or "%" in name):
+            if "%" in name or "+" in name:
+                name = unquote_plus(name)
+            if is_secret_key(name):
+                found.add(unquote_plus(value))
     return found
