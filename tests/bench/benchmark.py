@@ -72,7 +72,11 @@ def parse_args(argv):
         "three fields and limit 0 (make bench BENCH=info-e2e); default all",
     )
     parser.add_argument(
-        "--e2e-runs", type=int, default=1, help="rounds per account size of the info-e2e part (default 1)"
+        "--e2e-runs",
+        type=int,
+        default=3,
+        help="rounds per account size of the info-e2e part (default 3: the median of one round is at the mercy "
+        "of whatever else the machine does for those seconds)",
     )
     parser.add_argument(
         "--e2e-sizes",
