@@ -35,7 +35,8 @@ def normalize_phone(value: Any, where: str = "phone_number") -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigurationError("%s must be a phone number (a string of digits), got %s." % (where, kind_of(value)))
     phone = _PHONE_PUNCTUATION.sub("", str(value).strip())
-    if not _PHONE.fullmatch(phone):
+    # A negative integer's "-" is a sign, not the punctuation ignored in text: -1 is no phone number "1".
+    if not _PHONE.fullmatch(phone) or (isinstance(value, int) and value < 0):
         raise ConfigurationError(
             "%s %r is not a phone number: use digits, optionally a leading + "
             "(spaces, '-', '(' and ')' are ignored)." % (where, value)

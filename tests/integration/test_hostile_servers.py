@@ -107,15 +107,20 @@ def test_redirect_of_token_generation_is_refused_and_no_token_is_cached(run_play
 # ---- 4. the whole-request deadline -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answer", [drip_body(), drip_headers()], ids=["slow-body", "slow-headers"])
+DRIP_SECONDS = 120  # a client without a whole-request deadline waits this long; the bound below is half of it
+
+
+@pytest.mark.parametrize(
+    "answer", [drip_body(DRIP_SECONDS), drip_headers(DRIP_SECONDS)], ids=["slow-body", "slow-headers"]
+)
 def test_slow_drip_is_cut_at_the_timeout_of_the_whole_request(run_playbook, answer):
     with HostileServer([answer]) as server:
         result = run_hostile(run_playbook, server, {"request_timeout": 2, "request_retries": 0})
     message = failure_message(result)
     assert "no complete answer within 2 s" in message
-    task_seconds = result.one(DELETE).get("duration_seconds")
-    assert result.elapsed < 20, "timeout 2 must bound the request, the run took %.1f s" % result.elapsed
-    assert task_seconds is None or task_seconds < 10
+    # Far below the drip's length, however slow a loaded machine starts ansible-playbook: the message above
+    # says where the request was cut, this says it was not cut only after the server gave up.
+    assert result.elapsed < DRIP_SECONDS / 2, "timeout 2 must bound the request, the run took %.1f s" % result.elapsed
     assert_no_secret(result)
 
 

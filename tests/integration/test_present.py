@@ -262,6 +262,10 @@ def test_unknown_campaign_fails_with_the_api_message(emulator, run_playbook):
             {"wanted_rows": [{"phone_number": "1", "scheduled_time": "2026-12-02 09:00", "priority": "high"}]},
             "rows[0].priority must be an integer",
         ),
+        (
+            {"wanted_rows": [{"phone_number": -1, "scheduled_time": "2026-12-02 09:00"}]},
+            "rows[0].phone_number -1 is not a phone number",
+        ),
         ({"wanted_rows": [], "exclusive": True, "campaign_name": ""}, "exclusive: true needs campaign_name"),
         ({"schedule_state": "absent"}, "state=absent needs row_id or a selector"),
     ],

@@ -146,6 +146,23 @@ def test_the_view_reads_the_identity_fields_as_normalisation_does():
     assert view.scheduled_time == record["params"]["ScheduledTime"]
 
 
+def test_the_view_reads_each_field_under_its_vendor_name():
+    view = RecordView(vendor_record(12, campaign="spring offer & more", phone="+91 98-76"))
+    assert (view.campaign_name, view.phone_number) == ("spring offer & more", "+91 98-76")
+    assert view.params()["PhoneNumber"] == "+91 98-76"
+
+
+def test_params_keep_blank_fields_as_the_normalised_record_shows_them():
+    assert RecordView({"ScheduleParams": "Name=&PhoneNumber=1"}).params() == {"Name": "", "PhoneNumber": "1"}
+
+
+@pytest.mark.parametrize("params, query", [(None, ""), (7, "7"), (True, "1")])
+def test_schedule_params_that_are_not_text_are_read_as_their_text(params, query):
+    view = RecordView({"ScheduleParams": params})
+    assert view.query == query
+    assert view.campaign_name is None and view.phone_number is None
+
+
 ACCOUNT = st.lists(
     st.builds(
         vendor_record,

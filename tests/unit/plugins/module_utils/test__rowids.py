@@ -207,6 +207,7 @@ class HostileRepr:
         ("1,,2", "'1,,2'", "empty entry"),
         ("1,", "'1,'", "empty entry"),
         ("1,3-5,a", "'a' (in '1,3-5,a')", "is not a row id"),
+        ("X5", "'X5'", "is not a row id"),
         (",".join(["1"] * 40 + ["b"]), "'b' (entry 41 of 41 in a comma list)", "is not a row id"),
         ("4,9-2", "'9-2'", "reversed"),
         (3.5, "3.5", "is a float"),
@@ -318,6 +319,10 @@ def test_any_value_either_parses_or_raises_row_id_error(value):
 
 
 # ---------------------------------------------------------------- RowSet
+
+
+def test_a_row_set_shows_its_compact_form():
+    assert repr(RowSet.from_ids([1, 2, 3, 7])) == "RowSet('1-3,7')"
 
 
 def test_rowset_basics():
@@ -508,6 +513,25 @@ def test_only_integers_longer_than_240_bits_are_shown_by_their_size(bits, shown)
             "1,%s-%s" % ("9" * 30, "9" * 31),
             "row_id item '%s-%s... (62 characters) (entry 2 of 2 in a comma list) is too large: "
             "row ids are at most 9223372036854775807" % ("9" * 30, "9" * 28),
+        ),
+        (
+            "1," + "9" * 20,
+            "row_id item '%s' (in '1,%s') is too large: row ids are at most 9223372036854775807" % ("9" * 20, "9" * 20),
+        ),
+        (
+            "1," + "9" * 19,
+            "row_id item '%s' (in '1,%s') is too large: row ids are at most 9223372036854775807" % ("9" * 19, "9" * 19),
+        ),
+        (
+            "1,5-" + "9" * 20,
+            "row_id item '5-%s' (in '1,5-%s') is too large: row ids are at most 9223372036854775807"
+            % ("9" * 20, "9" * 20),
+        ),
+        # sixty characters are still quoted whole, sixty-one are not
+        ("1," * 29 + "00", "row_id item '00' (in '%s00') is not a row id: row ids start at 1" % ("1," * 29)),
+        (
+            "1," * 29 + "000",
+            "row_id item '000' (entry 30 of 30 in a comma list) is not a row id: row ids start at 1",
         ),
         # reprlib cannot render a 5000-digit int: the item is named by its type
         ([[10**5000]], 'row_id item <list> is a list inside the list: flatten it, e.g. [1, "2,3", "5-9"]'),

@@ -9,11 +9,13 @@ import datetime
 from urllib.parse import urlencode
 
 import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import RecordView
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._rowids import RowSet
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors import (
+    SELECTOR_ARGUMENT_SPEC,
     SELECTOR_OPTIONS,
     Selection,
     closest_campaigns,
@@ -21,6 +23,38 @@ from ansible_collections.ozonetel.cloudagent.plugins.module_utils._selectors imp
     selection_from_options,
     unknown_campaign_warning,
 )
+
+
+def validated(params: dict) -> dict:
+    """The options as Ansible's argument spec validation hands them to a module."""
+    result = ArgumentSpecValidator(SELECTOR_ARGUMENT_SPEC).validate(params)
+    assert not result.error_messages, result.error_messages
+    return {name: result.validated_parameters[name] for name in SELECTOR_ARGUMENT_SPEC}  # without the alias
+
+
+def test_the_selector_options_arrive_with_the_documented_types_and_alias():
+    params = validated(
+        dict(
+            row_ids=7,
+            campaign_name="spring",
+            phone_number=9876543210,
+            scheduled_after="2026-12-01",
+            scheduled_before="2026-12-02 09:00",
+            pending="yes",
+        )
+    )
+    assert params == dict(
+        row_id=7,  # raw: an int stays an int, a list a list, for the row id parser to read
+        campaign_name="spring",
+        phone_number=["9876543210"],  # one number is a list of one, as text
+        scheduled_after="2026-12-01",
+        scheduled_before="2026-12-02 09:00",
+        pending=True,
+    )
+
+
+def test_a_list_of_row_ids_stays_a_list():
+    assert validated(dict(row_id=[1, "3-5"]))["row_id"] == [1, "3-5"]
 
 
 def record(row_id, campaign="c1", phone="9800000001", moment="2026-12-01 09:00:00", sent=False):

@@ -127,7 +127,7 @@ SHAPES = [
     json.dumps({"status": "success", "message": [RECORD, RECORD_2, RECORD]}, separators=(",", ":")),
     '{"status": "success", "message": [{"Id": "1", "x": "a\\ud800b"}, {"Id": "2", "k\\udc00": ["\\udbff"]}]}',
 ]
-STATUSES = [200, 201, 401, 403, 404, 429, 500, 502]
+STATUSES = [200, 201, 299, 300, 401, 403, 404, 429, 500, 502]
 
 
 @pytest.mark.parametrize("text", SHAPES)
@@ -393,3 +393,11 @@ def test_bytes_that_are_not_utf8_read_as_the_replacement_character(cut):
     data = b'{"status": "success", "message": [{"Id": "1", "x": "a\xffb"}]}'
     answer = read_status_answer(200, JSON_HEADERS, [data[:cut], data[cut:]], WHAT)
     assert answer.collected == [{"Id": "1", "x": "a\ufffdb"}]
+
+
+@pytest.mark.parametrize("exponent", ["E2", "e2", "E+2", "e-2"])
+def test_a_number_cut_just_after_its_exponent_mark_is_read_on(exponent):
+    text = '{"status": "success", "n": 1%s, "message": [%s]}' % (exponent, body(RECORD))
+    data = text.encode("utf-8")
+    cut = text.index(exponent) + 1  # the chunk ends with "1E": the number may go on
+    assert streamed(200, JSON_HEADERS, [data[:cut], data[cut:]]) == reference(200, JSON_HEADERS, text)

@@ -70,6 +70,15 @@ def test_a_text_that_is_not_digits_with_an_optional_leading_plus_is_no_phone_num
     assert comparable_phone(given_phone) is None
 
 
+@pytest.mark.parametrize("given_phone", [-1, -9876543210])
+def test_a_negative_integer_is_no_phone_number_although_a_dash_in_text_is_ignored(given_phone):
+    assert refusal(normalize_phone, given_phone, "rows[0].phone_number") == "rows[0].phone_number %r %s" % (
+        given_phone,
+        NOT_A_PHONE,
+    )
+    assert comparable_phone(given_phone) is None
+
+
 def test_a_refused_phone_number_is_quoted_as_given_under_phone_number_by_default():
     assert refusal(normalize_phone, " 98 x ") == "phone_number ' 98 x ' " + NOT_A_PHONE
 
