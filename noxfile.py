@@ -358,7 +358,7 @@ def mutation(session: nox.Session) -> None:
 
     Posargs go to tests/tools/mutation.py, e.g. `nox -s mutation -- --max-mutants 60 _rowids.py`.
     """
-    session.install("mutmut>=3,<4", "pytest", "-r", "tests/unit/requirements.txt")
+    session.install("mutmut>=3,<4", "pytest", "ansible-core", "-r", "tests/unit/requirements.txt")
     session.run("python", str(TOOLS / "mutation.py"), *session.posargs)
 
 
