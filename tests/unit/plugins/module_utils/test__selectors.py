@@ -53,6 +53,10 @@ def test_the_selector_options_arrive_with_the_documented_types_and_alias():
     )
 
 
+def test_phone_numbers_in_a_list_arrive_as_text():
+    assert validated(dict(phone_number=[98765, "98 76"]))["phone_number"] == ["98765", "98 76"]
+
+
 def test_a_list_of_row_ids_stays_a_list():
     assert validated(dict(row_id=[1, "3-5"]))["row_id"] == [1, "3-5"]
 
