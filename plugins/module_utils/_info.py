@@ -449,7 +449,7 @@ def _param_secrets(query: str) -> Set[str]:
         return query_secrets(query)
     found = set()
     for field in query.split("&"):
-        name, _, value = field.partition("=")
+        name, _equals, value = field.partition("=")
         if value and ("k" in name or "K" in name or "%" in name):
             if "%" in name or "+" in name:
                 name = unquote_plus(name)
