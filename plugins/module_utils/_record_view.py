@@ -82,7 +82,7 @@ def is_request_sent(raw: dict) -> bool:
 class _Field:
     """Finds one ScheduleParams field by name; the search strings are built once per name."""
 
-    __slots__ = ("name", "simple", "assigned", "first", "bare", "bare_last", "first_letter")
+    __slots__ = ("name", "simple", "assigned", "first", "bare", "bare_last", "may_be_set_later")
 
     def __init__(self, name: str):
         self.name = name
@@ -91,7 +91,9 @@ class _Field:
         self.simple = bool(name) and not _NEEDS_FULL_PARSE.intersection(name)
         self.assigned, self.first = "&" + name + "=", name + "="
         self.bare, self.bare_last = "&" + name + "&", "&" + name
-        self.first_letter = "&" + name[:1]
+        # A later field that sets the name again (bare, or under an encoded name) starts with the name's
+        # first letter or with an escape: one search for either settles most queries.
+        self.may_be_set_later = re.compile("&[%" + re.escape(name[:1]) + "]").search
 
     def read(self, query: str) -> Optional[str]:
         if not self.simple:
@@ -105,12 +107,8 @@ class _Field:
             # No plain "name=": the field may still be there bare or under an encoded name.
             maybe = self.name in query or _has_percent_in_a_name(query, 0)
             return self._parsed(query) if maybe else None
-        # A later field that sets the name again (bare, or under an encoded name) starts with the name's
-        # first letter or with an escape: when none does, these two searches settle it.
         after = found + 1
-        if (query.find(self.first_letter, after) != -1 or query.find("&%", after) != -1) and self._set_again(
-            query, after
-        ):
+        if self.may_be_set_later(query, after) and self._set_again(query, after):
             return self._parsed(query)
         end = query.find("&", start)
         value = query[start:] if end == -1 else query[start:end]

@@ -152,6 +152,10 @@ def test_the_view_reads_each_field_under_its_vendor_name():
     assert view.params()["PhoneNumber"] == "+91 98-76"
 
 
+def test_a_plus_in_a_value_reads_as_a_space_without_any_escape_beside_it():
+    assert RecordView({"ScheduleParams": "campaign_name=spring+offer&PhoneNumber=1"}).campaign_name == "spring offer"
+
+
 def test_params_keep_blank_fields_as_the_normalised_record_shows_them():
     assert RecordView({"ScheduleParams": "Name=&PhoneNumber=1"}).params() == {"Name": "", "PhoneNumber": "1"}
 
