@@ -113,10 +113,14 @@ class CampaignTally:
         self.first: Optional[str] = None
         self.last: Optional[str] = None
 
-    def add(self, sent: bool, moment: Optional[str]) -> None:
+    def add(self, sent: bool, scheduled: Any) -> None:
+        """Count one record; ``scheduled`` is its ``RecordView.scheduled_text``."""
         self.total += 1
         if sent:
             self.sent += 1
+        if self.first is not None and _has_canonical_shape(scheduled) and self.first <= scheduled <= self.last:
+            return  # cannot move a bound, whether or not it names a real time: left unchecked
+        moment = record_moment(scheduled)
         if moment is not None:
             # Canonical 'YYYY-MM-DD HH:MM:SS' texts sort as the times they name.
             if self.first is None or moment < self.first:
@@ -146,7 +150,7 @@ class SummaryBuilder:
         self._secrets: Set[str] = set()  # the account keys the records carried (campaign names are vendor text)
 
     def add(self, raw: dict, view: RecordView) -> None:
-        name = view.campaign_name
+        name, scheduled = view.campaign_and_time
         name = "" if name is None else name
         tally = self._campaigns.get(name)
         if tally is None:
@@ -156,7 +160,7 @@ class SummaryBuilder:
             key = raw.get("api_key")
             if key not in self._secrets and key.__class__ is str and key:
                 self._secrets.add(key)
-        tally.add(view.is_request_sent, record_moment(view.scheduled_text))
+        tally.add(view.is_request_sent, scheduled)
 
     def summary(self, client_forms: List[str]) -> dict:
         forms = secret_forms(self._secrets) + client_forms
@@ -186,7 +190,7 @@ def _record_secrets(raw: dict) -> Set[str]:
 def record_moment(value: Any) -> Optional[str]:
     """A record's scheduled time (``RecordView.scheduled_text``) as ``YYYY-MM-DD HH:MM:SS``, the time the
     filters compare; None when unreadable."""
-    if _looks_canonical(value):
+    if _has_canonical_shape(value):
         try:
             datetime.datetime.fromisoformat(value)  # the usual case: checks digits and ranges at C speed
             return value
@@ -198,17 +202,9 @@ def record_moment(value: Any) -> Optional[str]:
         return None
 
 
-def _looks_canonical(value: Any) -> bool:
-    return (
-        value.__class__ is str
-        and len(value) == 19
-        and value.isascii()
-        and value[4] == "-"
-        and value[7] == "-"
-        and value[10] == " "
-        and value[13] == ":"
-        and value[16] == ":"
-    )
+def _has_canonical_shape(value: Any) -> bool:
+    """Whether ``value`` is 19 ASCII characters with 'YYYY-MM-DD HH:MM:SS' separators (every third from 4 on)."""
+    return value.__class__ is str and len(value) == 19 and value[4::3] == "-- ::" and value.isascii()
 
 
 # ---------------------------------------------------------------- the records kept

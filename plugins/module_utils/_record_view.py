@@ -24,6 +24,7 @@ view attribute    read from the raw record                       same value as t
 ``scheduled_time`` ``ScheduledTime`` in ScheduleParams           ``params["ScheduledTime"]``
 ``scheduled_text`` ``scheduled_time``, else ``schedule_time``    (the time filters compare)
 ``identity``      comparable (phone, time), or None              (the present planner's key)
+``campaign_and_time`` both at once, one search for the pair      (what a summary reads)
 ================  =============================================  ==============================
 
 A ScheduleParams field is found with a few substring searches of the query string (``str.find``,
@@ -110,11 +111,7 @@ class _Field:
         after = found + 1
         if self.may_be_set_later(query, after) and self._set_again(query, after):
             return self._parsed(query)
-        end = query.find("&", start)
-        value = query[start:] if end == -1 else query[start:end]
-        if "%" in value or "+" in value:
-            return _decoded(value.replace("+", " "))
-        return value
+        return _value_at(query, start)
 
     def _set_again(self, query: str, after: int) -> bool:
         """Whether a field after ``after`` may set the name again: bare (blank to parse_qsl) or under a name with "%"."""
@@ -124,6 +121,15 @@ class _Field:
 
     def _parsed(self, query: str) -> Optional[str]:
         return dict(parse_qsl(query, keep_blank_values=True)).get(self.name)
+
+
+def _value_at(query: str, start: int) -> str:
+    """The url-decoded value that starts at ``start`` and runs to the next "&"."""
+    end = query.find("&", start)
+    value = query[start:] if end == -1 else query[start:end]
+    if "%" in value or "+" in value:
+        return _decoded(value.replace("+", " "))
+    return value
 
 
 def _decoded(value: str) -> str:
@@ -143,6 +149,30 @@ def _has_percent_in_a_name(query: str, start: int) -> bool:
 
 # A "%" in a field name (before the field's first "="): the name may decode to the one looked for.
 _PERCENT_IN_NAME = re.compile(r"&[^&=%]*%").search
+
+
+class _FieldPair:
+    """Two ScheduleParams fields read in one pass: the same answers as their own ``_Field.read``.
+
+    The fast path needs both fields written plainly after an "&", and no later field that may set
+    either again: none whose name starts with "%" or with a name's first letter, other than the two
+    plain "name=" themselves. Anything else is left to each field's own read.
+    """
+
+    __slots__ = ("fields", "may_be_set_later")
+
+    def __init__(self, one: str, other: str):
+        self.fields = (_Field(one), _Field(other))
+        other_names = "|".join(re.escape(name[:1]) + "(?!" + re.escape(name[1:]) + "=)" for name in (one, other))
+        self.may_be_set_later = re.compile("&(?:%|" + other_names + ")").search
+
+    def read(self, query: str) -> Tuple[Optional[str], Optional[str]]:
+        one, other = self.fields
+        if one.simple and other.simple:
+            at_one, at_other = query.rfind(one.assigned), query.rfind(other.assigned)
+            if at_one != -1 and at_other != -1 and not self.may_be_set_later(query, min(at_one, at_other) + 1):
+                return _value_at(query, at_one + len(one.assigned)), _value_at(query, at_other + len(other.assigned))
+        return one.read(query), other.read(query)
 
 
 class RecordView:
@@ -189,6 +219,12 @@ class RecordView:
         return self.scheduled_time or self.schedule_time
 
     @property
+    def campaign_and_time(self) -> Tuple[Optional[str], Any]:
+        """``(campaign_name, scheduled_text)``, ScheduleParams searched once for both (what a summary reads)."""
+        campaign, scheduled = _CAMPAIGN_AND_TIME.read(self.query)
+        return campaign, scheduled or self.schedule_time
+
+    @property
     def identity(self) -> Optional[Tuple[str, str]]:
         """(phone number, scheduled time) in the forms rows compare in; None when either cannot be read."""
         phone = comparable_phone(self.phone_number)
@@ -199,3 +235,4 @@ class RecordView:
 _CAMPAIGN_NAME, _PHONE_NUMBER, _SCHEDULED_TIME = (
     _Field(name) for name in ("campaign_name", "PhoneNumber", "ScheduledTime")
 )
+_CAMPAIGN_AND_TIME = _FieldPair("campaign_name", "ScheduledTime")

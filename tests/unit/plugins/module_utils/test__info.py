@@ -463,6 +463,29 @@ def test_a_time_written_otherwise_is_summarised_as_the_filters_read_it(scheduled
     assert result["summary"] == expected_summary(normalize_records(raw_records, [].append))
 
 
+@pytest.mark.parametrize(
+    "later, first, last",
+    [
+        ("2026-12-02 25:00:00", "2026-12-01 09:00:00", "2026-12-03 09:00:00"),  # no real time, within the bounds
+        ("2026-12-04 25:00:00", "2026-12-01 09:00:00", "2026-12-03 09:00:00"),  # no real time, after them
+        ("2026-11-30 24:00:00", "2026-12-01 09:00:00", "2026-12-03 09:00:00"),  # no real time, before them
+        ("2026-12-01T07:15", "2026-12-01 07:15:00", "2026-12-03 09:00:00"),  # within them as text, before as a time
+        ("2026-12-02 08:00:00", "2026-12-01 09:00:00", "2026-12-03 09:00:00"),
+        ("2026-12-03 09:00:01", "2026-12-01 09:00:00", "2026-12-03 09:00:01"),
+    ],
+)
+def test_a_campaigns_first_and_last_times_are_real_times_whatever_comes_after_them(later, first, last):
+    raw_records = [
+        vendor_record(1, scheduled="2026-12-01 09:00:00"),
+        vendor_record(2, scheduled="2026-12-03 09:00:00"),
+        vendor_record(3, scheduled=later),
+    ]
+
+    result = scheduled_data_info(StatusClient(raw_records), Selection(), [].append, limit=0).result()
+
+    assert result["summary"]["campaigns"]["spring"] == campaign_tally(3, 0, first, last)
+
+
 def test_a_lean_record_masks_an_api_key_whose_name_holds_a_non_ascii_letter_that_folds_to_k():
     raw = vendor_record(4)
     raw["ScheduleParams"] = "campaign_name=été&api\u212aey=FAKE-KEY-9&PhoneNumber=9812345678"

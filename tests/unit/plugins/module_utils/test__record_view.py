@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._record_view import (
     RecordView,
     _Field,
+    _FieldPair,
     text_of,
 )
 from ansible_collections.ozonetel.cloudagent.plugins.module_utils._records import (
@@ -81,6 +82,46 @@ def test_one_field_is_read_as_the_full_parse_reads_it(pieces, name):
 def test_a_field_present_under_its_encoded_name_is_read_as_the_full_parse_reads_it(pieces, name):
     query = "&".join([*(key + sep + value for key, sep, value in pieces), quote_plus(name) + "=v"])
     assert schedule_param(query, name) == full_parse(query, name)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(pieces=QUERY_PIECES, names=st.tuples(NAMES, NAMES) | st.just(("campaign_name", "ScheduledTime")))
+def test_two_fields_read_in_one_pass_are_read_as_the_full_parse_reads_them(pieces, names):
+    query = "&".join(key + sep + value for key, sep, value in pieces)
+    assert _FieldPair(*names).read(query) == tuple(full_parse(query, name) for name in names)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("x=1&campaign_name=a&ScheduledTime=t&y=2", ("a", "t")),
+        ("x=1&ScheduledTime=t&campaign_name=a", ("a", "t")),  # either order
+        ("x=1&campaign_name=a&ScheduledTime=t&campaign_name", ("", "t")),  # set again, bare
+        ("x=1&campaign_name=a&ScheduledTime=t&ScheduledTime", ("a", "")),
+        ("x=1&campaign_name=a&ScheduledTime=t&campaign%5Fname=b", ("b", "t")),  # set again, encoded
+        ("x=1&campaign_name=a&ScheduledTime=t&%53cheduledTime=u", ("a", "u")),
+        ("x=1&campaign_name=a&ScheduledTime=t&c=1&S=2&campaign_names=3", ("a", "t")),  # look-alikes, not the names
+        ("campaign_name=a&x=1&ScheduledTime=t", ("a", "t")),  # the first field has no "&" before it
+        ("x=1&campaign_name=a+b%3A", ("a b:", None)),
+        ("x=1", (None, None)),
+    ],
+)
+def test_two_fields_read_in_one_pass(query, expected):
+    assert _FieldPair("campaign_name", "ScheduledTime").read(query) == expected
+
+
+@pytest.mark.parametrize(
+    "params, schedule_time, expected",
+    [
+        ("campaign_name=a&ScheduledTime=2026-12-01+09%3A00%3A00", "2026-12-02 10:00:00", ("a", "2026-12-01 09:00:00")),
+        ("campaign_name=a", "2026-12-02 10:00:00", ("a", "2026-12-02 10:00:00")),
+        ("campaign_name=a&ScheduledTime=", "2026-12-02 10:00:00", ("a", "2026-12-02 10:00:00")),
+        ("ScheduledTime=2026-12-01+09%3A00%3A00", None, (None, "2026-12-01 09:00:00")),
+    ],
+)
+def test_campaign_and_time_is_what_a_summary_reads(params, schedule_time, expected):
+    view = RecordView({"ScheduleParams": params, "ScheduleTime": schedule_time})
+    assert view.campaign_and_time == expected == (view.campaign_name, view.scheduled_text)
 
 
 @pytest.mark.parametrize(
