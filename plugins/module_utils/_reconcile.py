@@ -166,7 +166,7 @@ class ExistingRow:
     row_id: int
     identity: Optional[Tuple[str, str]]
     is_request_sent: bool
-    params: Dict[str, str] = field(default_factory=dict)
+    params: Dict[str, str]
 
 
 def campaign_rows(records: Iterable[Tuple[RecordView, Dict[str, str]]], campaign_name: str) -> List[ExistingRow]:

@@ -126,7 +126,10 @@ class _Field:
 def _value_at(query: str, start: int) -> str:
     """The url-decoded value that starts at ``start`` and runs to the next "&"."""
     end = query.find("&", start)
-    value = query[start:] if end == -1 else query[start:end]
+    return _decoded_value(query[start:] if end == -1 else query[start:end])
+
+
+def _decoded_value(value: str) -> str:
     if "%" in value or "+" in value:
         return _decoded(value.replace("+", " "))
     return value
@@ -154,24 +157,29 @@ _PERCENT_IN_NAME = re.compile(r"&[^&=%]*%").search
 class _FieldPair:
     """Two ScheduleParams fields read in one pass: the same answers as their own ``_Field.read``.
 
-    The fast path needs both fields written plainly after an "&", and no later field that may set
-    either again: none whose name starts with "%" or with a name's first letter, other than the two
-    plain "name=" themselves. Anything else is left to each field's own read.
+    The fast path is one regex search for the usual shape: both fields written plainly after an "&",
+    in this order, and no field after the first of them whose name starts with "%" or with either
+    name's first letter (such a field may set a name again, bare or encoded). Anything else is left
+    to each field's own read.
     """
 
-    __slots__ = ("fields", "may_be_set_later")
+    __slots__ = ("fields", "usual_shape")
 
     def __init__(self, one: str, other: str):
         self.fields = (_Field(one), _Field(other))
-        other_names = "|".join(re.escape(name[:1]) + "(?!" + re.escape(name[1:]) + "=)" for name in (one, other))
-        self.may_be_set_later = re.compile("&(?:%|" + other_names + ")").search
+        self.usual_shape = None
+        if self.fields[0].simple and self.fields[1].simple:
+            field_of_another_name = "&[^&%" + re.escape(one[:1] + other[:1]) + "][^&]*"
+            self.usual_shape = re.compile(
+                "&%s=([^&]*)(?:%s)*&%s=([^&]*)(?:%s)*\\Z"
+                % (re.escape(one), field_of_another_name, re.escape(other), field_of_another_name)
+            ).search
 
     def read(self, query: str) -> Tuple[Optional[str], Optional[str]]:
+        found = self.usual_shape and self.usual_shape(query)
+        if found:
+            return _decoded_value(found[1]), _decoded_value(found[2])
         one, other = self.fields
-        if one.simple and other.simple:
-            at_one, at_other = query.rfind(one.assigned), query.rfind(other.assigned)
-            if at_one != -1 and at_other != -1 and not self.may_be_set_later(query, min(at_one, at_other) + 1):
-                return _value_at(query, at_one + len(one.assigned)), _value_at(query, at_other + len(other.assigned))
         return one.read(query), other.read(query)
 
 
