@@ -110,6 +110,12 @@ def test_two_fields_read_in_one_pass(query, expected):
     assert _FieldPair("campaign_name", "ScheduledTime").read(query) == expected
 
 
+@pytest.mark.parametrize("names", [("a&b", "c"), ("c", "a&b")])
+def test_a_name_a_query_cannot_carry_as_written_is_never_read_from_the_usual_shape(names):
+    query = "x=1&a&b=v&c=w"  # fields x, a and "b=v": no field "a&b"
+    assert _FieldPair(*names).read(query) == tuple(full_parse(query, name) for name in names)
+
+
 @pytest.mark.parametrize(
     "params, schedule_time, expected",
     [
