@@ -157,8 +157,8 @@ _PERCENT_IN_NAME = re.compile(r"&[^&=%]*%").search
 class _FieldPair:
     """Two ScheduleParams fields read in one pass: the same answers as their own ``_Field.read``.
 
-    The fast path is one regex search for the usual shape: both fields written plainly after an "&",
-    in this order, and no field after the first of them whose name starts with "%" or with either
+    The fast path is one regex search for the usual shape: two different fields written plainly after an
+    "&", in this order, and no field after the first of them whose name starts with "%" or with either
     name's first letter (such a field may set a name again, bare or encoded). Anything else is left
     to each field's own read.
     """
@@ -168,7 +168,8 @@ class _FieldPair:
     def __init__(self, one: str, other: str):
         self.fields = (_Field(one), _Field(other))
         self.usual_shape = None
-        if self.fields[0].simple and self.fields[1].simple:
+        # With one name twice, the later "name=" the shape allows would set the first again.
+        if self.fields[0].simple and self.fields[1].simple and one != other:
             field_of_another_name = "&[^&%" + re.escape(one[:1] + other[:1]) + "][^&]*"
             self.usual_shape = re.compile(
                 "&%s=([^&]*)(?:%s)*&%s=([^&]*)(?:%s)*\\Z"

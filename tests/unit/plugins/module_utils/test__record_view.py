@@ -116,6 +116,11 @@ def test_a_name_a_query_cannot_carry_as_written_is_never_read_from_the_usual_sha
     assert _FieldPair(*names).read(query) == tuple(full_parse(query, name) for name in names)
 
 
+def test_one_name_read_twice_in_one_pass_is_its_last_value_twice():
+    query = "x=1&campaign_name=a&campaign_name=b&campaign_name=c"
+    assert _FieldPair("campaign_name", "campaign_name").read(query) == ("c", "c")
+
+
 @pytest.mark.parametrize(
     "params, schedule_time, expected",
     [
