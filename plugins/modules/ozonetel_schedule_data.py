@@ -262,8 +262,8 @@ deleted:
     - With O(state=absent) and only O(row_id), outside check and diff mode the API does not say which ids of a
       request existed, so this lists the ids of every request answered as deleted.
     - Otherwise the ids are those the status read before the deletes found. A row that another job deletes
-      between that read and the DELETE may be listed too: the API's answer to a request of several ids does
-      not say which of them it still found.
+      between that read and the DELETE may be listed too, as the API's answer to a request of several ids
+      does not say which of them it still found.
   returned: always
   type: str
   sample: "2-3,9-12"
